@@ -1,0 +1,278 @@
+//! The one message catalogue: every text a user reads, in Simplified Chinese
+//! (the default) and English.
+//!
+//! Keys are dotted names (`household.list.title`). Messages may carry named
+//! placeholders (`第{line}行`) filled by [`tf`]. A tidy test in the web crate
+//! checks that every key a template uses is in this table.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+/// The interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Reads `zh`, `zh-CN`, `en`, `en-US`…; anything else is Chinese.
+    pub fn parse(raw: &str) -> Lang {
+        if raw.trim().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Zh }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The value of the HTML `lang` attribute.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// `(key, 中文, English)`.
+pub static CATALOGUE: &[(&str, &str, &str)] = &[
+    ("app.name", "救助通", "jiuzhu"),
+    ("app.tagline", "社会救助经办系统", "Social assistance case management"),
+    ("nav.households", "家庭花名册", "Households"),
+    ("nav.regions", "行政区划", "Regions"),
+    ("nav.import", "导入花名册", "Import roster"),
+    ("nav.api", "接口文档", "API"),
+    ("nav.language", "English", "中文"),
+    ("common.search", "查询", "Search"),
+    ("common.reset", "重置", "Reset"),
+    ("common.save", "保存", "Save"),
+    ("common.cancel", "取消", "Cancel"),
+    ("common.edit", "修改", "Edit"),
+    ("common.view", "查看", "View"),
+    ("common.yes", "是", "Yes"),
+    ("common.no", "否", "No"),
+    ("common.none", "无", "None"),
+    ("common.all", "全部", "All"),
+    ("common.prev", "上一页", "Previous"),
+    ("common.next", "下一页", "Next"),
+    ("common.page", "第{page}页", "Page {page}"),
+    ("common.total", "共{total}户", "{total} households"),
+    ("common.total_more", "超过{total}户", "More than {total} households"),
+    ("common.actions", "操作", "Actions"),
+    ("common.back", "返回", "Back"),
+    ("common.not_found", "未找到该记录，或您无权查看。", "Not found, or not yours to see."),
+    ("common.server_error", "系统内部错误，请稍后再试或联系管理员。", "Internal error. Please try again later or contact the administrator."),
+    ("common.bad_request", "提交的内容有误：{detail}", "The request is not valid: {detail}"),
+    ("common.conflict", "数据已被他人修改或与现有记录冲突：{detail}", "Conflicts with existing data: {detail}"),
+    ("region.level.province", "省", "Province"),
+    ("region.level.city", "市", "City"),
+    ("region.level.county", "县（区）", "County"),
+    ("region.level.township", "乡镇（街道）", "Township"),
+    ("region.level.village", "村（社区）", "Village"),
+    ("region.level.group", "村民小组", "Group"),
+    ("region.tree.title", "行政区划", "Regions"),
+    ("region.code", "区划代码", "Region code"),
+    ("region.name", "名称", "Name"),
+    ("region.level", "层级", "Level"),
+    ("region.households", "家庭户数", "Households"),
+    ("region.unknown", "区划代码不存在：{code}", "Unknown region code: {code}"),
+    ("household.list.title", "家庭花名册", "Household roster"),
+    ("household.list.empty", "没有符合条件的家庭。", "No households match."),
+    ("household.filter.region", "所属区划", "Region"),
+    ("household.filter.query", "姓名 / 拼音首字母 / 身份证号 / 户编号", "Name / pinyin initials / ID number / household no."),
+    ("household.filter.program", "救助类别", "Programme"),
+    ("household.new", "新增家庭", "New household"),
+    ("household.edit", "修改家庭信息", "Edit household"),
+    ("household.detail", "家庭详情", "Household"),
+    ("household.external_id", "户编号", "Household no."),
+    ("household.head", "户主", "Head"),
+    ("household.region", "所属区划", "Region"),
+    ("household.address", "家庭住址", "Address"),
+    ("household.phone", "联系电话", "Phone"),
+    ("household.program", "救助类别", "Programme"),
+    ("household.monthly_benefit", "月保障金额（元）", "Monthly benefit (yuan)"),
+    ("household.member_count", "人数", "Members"),
+    ("household.members", "家庭成员", "Members"),
+    ("household.history", "变更记录", "History"),
+    ("household.export", "导出Excel", "Export to Excel"),
+    ("household.created", "已新增家庭 {external_id}", "Household {external_id} created"),
+    ("household.error.no_head", "该户没有户主", "The household has no head"),
+    ("household.error.several_heads", "该户有多个户主", "The household has more than one head"),
+    ("household.error.duplicate_member", "同一人在该户中出现多次", "The same person appears twice in the household"),
+    ("household.error.no_members", "该户没有成员", "The household has no members"),
+    ("household.error.head_cannot_move", "户主不能迁出，请先变更户主", "The head cannot be moved out; change the head first"),
+    ("household.error.external_id_taken", "户编号已存在：{external_id}", "Household number already exists: {external_id}"),
+    ("household.error.person_elsewhere", "此人已在另一户（户编号 {external_id}）中", "This person already belongs to household {external_id}"),
+    ("member.add", "添加成员", "Add member"),
+    ("member.edit", "修改成员信息", "Edit member"),
+    ("member.move", "迁至其他家庭", "Move to another household"),
+    ("member.move.target", "目标户编号", "Target household no."),
+    ("member.name", "姓名", "Name"),
+    ("member.id_number", "身份证号", "ID number"),
+    ("member.sex", "性别", "Sex"),
+    ("member.sex.male", "男", "Male"),
+    ("member.sex.female", "女", "Female"),
+    ("member.birth_date", "出生日期", "Date of birth"),
+    ("member.age", "年龄", "Age"),
+    ("member.relation", "与户主关系", "Relation to head"),
+    ("member.co_residing", "共同生活", "Co-residing"),
+    ("member.disability_level", "残疾等级", "Disability level"),
+    ("member.disability_kind", "残疾类别", "Disability kind"),
+    ("member.disability_level.value", "{level}级", "Level {level}"),
+    ("member.serious_illness", "重病", "Serious illness"),
+    ("Relation.head", "户主", "Head"),
+    ("Relation.spouse", "配偶", "Spouse"),
+    ("Relation.child", "子女", "Child"),
+    ("Relation.parent", "父母", "Parent"),
+    ("Relation.grandparent", "祖父母", "Grandparent"),
+    ("Relation.grandchild", "孙子女", "Grandchild"),
+    ("Relation.sibling", "兄弟姐妹", "Sibling"),
+    ("Relation.other", "其他", "Other"),
+    ("DisabilityKind.visual", "视力", "Visual"),
+    ("DisabilityKind.hearing", "听力", "Hearing"),
+    ("DisabilityKind.speech", "言语", "Speech"),
+    ("DisabilityKind.physical", "肢体", "Physical"),
+    ("DisabilityKind.intellectual", "智力", "Intellectual"),
+    ("DisabilityKind.mental", "精神", "Mental"),
+    ("DisabilityKind.multiple", "多重", "Multiple"),
+    ("Program.dibao", "低保", "Dibao"),
+    ("Program.tekun", "特困", "Tekun"),
+    ("Program.near_dibao", "低保边缘", "Near-dibao"),
+    ("Program.temporary", "临时救助", "Temporary assistance"),
+    ("Program.rigid_expense", "刚性支出困难", "High rigid expense"),
+    ("history.at", "时间", "When"),
+    ("history.actor", "操作人", "Who"),
+    ("history.action", "操作", "Action"),
+    ("history.detail", "变更内容", "What changed"),
+    ("history.action.household_created", "新增家庭", "Household created"),
+    ("history.action.household_updated", "修改家庭信息", "Household updated"),
+    ("history.action.member_added", "添加成员", "Member added"),
+    ("history.action.member_updated", "修改成员信息", "Member updated"),
+    ("history.action.member_moved_in", "成员迁入", "Member moved in"),
+    ("history.action.member_moved_out", "成员迁出", "Member moved out"),
+    ("history.action.imported", "花名册导入", "Imported from roster"),
+    ("import.title", "导入花名册", "Import a roster"),
+    ("import.help", "支持 CSV（UTF-8 或 GBK 编码，自动识别）和 Excel（.xlsx）。任何一行有错，整个文件都不会导入。", "CSV (UTF-8 or GBK, detected) and Excel (.xlsx). If any row has an error, nothing in the file is imported."),
+    ("import.file", "选择文件", "File"),
+    ("import.submit", "导入", "Import"),
+    ("import.rejected", "文件未导入：发现 {count} 处问题，数据库未作任何改动。", "Not imported: {count} problems found; nothing was changed."),
+    ("import.done", "导入完成：新增 {created} 户，更新 {updated} 户，未变化 {unchanged} 户。", "Imported: {created} households created, {updated} updated, {unchanged} unchanged."),
+    ("import.warnings", "提示", "Warnings"),
+    ("import.line", "行号", "Line"),
+    ("import.column", "列", "Column"),
+    ("import.problem", "问题", "Problem"),
+    ("import.at", "第{line}行", "line {line}"),
+    ("import.error.unreadable", "无法读取文件：{detail}", "Cannot read the file: {detail}"),
+    ("import.error.empty", "文件为空或没有表头", "The file is empty or has no header row"),
+    ("import.error.missing_column", "缺少必填列“{column}”", "Missing required column \"{column}\""),
+    ("import.warning.unknown_column", "未识别的列“{column}”，已忽略", "Unknown column \"{column}\" ignored"),
+    ("import.error.required", "必填项为空", "Required value is empty"),
+    ("import.error.bad_region", "区划代码格式不正确：{value}", "Not a region code: {value}"),
+    ("import.error.unknown_region", "区划代码不在本系统的区划中：{value}", "Region code not in this system: {value}"),
+    ("import.error.bad_relation", "无法识别的与户主关系：{value}", "Unknown relation: {value}"),
+    ("import.error.bad_name", "姓名不正确：{value}", "Not a valid name: {value}"),
+    ("import.error.bad_phone", "电话号码不正确：{value}", "Not a phone number: {value}"),
+    ("import.error.bad_disability_level", "残疾等级应为1至4级：{value}", "Disability level must be 1 to 4: {value}"),
+    ("import.error.bad_disability_kind", "无法识别的残疾类别：{value}", "Unknown disability kind: {value}"),
+    ("import.error.disability_incomplete", "残疾等级和残疾类别须同时填写", "Disability level and kind must both be given"),
+    ("import.error.bad_yes_no", "应填“是”或“否”：{value}", "Must be yes or no: {value}"),
+    ("import.error.bad_program", "无法识别的救助类别：{value}", "Unknown programme: {value}"),
+    ("import.error.bad_money", "金额不正确：{value}", "Not an amount: {value}"),
+    ("import.error.household_conflict", "同一户编号的各行中“{column}”不一致", "Rows of the same household disagree on \"{column}\""),
+    ("import.error.household_rule", "户编号 {external_id}：{rule}", "Household {external_id}: {rule}"),
+    ("import.error.duplicate_person", "身份证号 {id_number} 同时出现在户 {first} 和户 {second} 中（第{first_line}行）", "ID number {id_number} appears in household {first} and household {second} (line {first_line})"),
+    ("import.error.duplicate_row", "身份证号 {id_number} 在同一户中重复出现（第{first_line}行）", "ID number {id_number} appears twice in the same household (line {first_line})"),
+    ("import.error.person_elsewhere", "身份证号 {id_number} 已在系统中的另一户（户编号 {external_id}）", "ID number {id_number} already belongs to household {external_id} in the system"),
+    ("import.error.too_many_rows", "文件行数超过上限 {max}", "More than {max} rows"),
+    ("id.error.empty", "身份证号为空", "ID number is empty"),
+    ("id.error.scientific", "身份证号被Excel转成了科学计数法（{raw}），后几位已丢失。请将该列设为“文本”格式后重新录入。", "Excel turned the ID number into scientific notation ({raw}); its last digits are lost. Format the column as Text and enter the numbers again."),
+    ("id.error.truncated", "身份证号末三位变成了000（{raw}），是被Excel当作数字保存造成的，原号码已丢失。请将该列设为“文本”格式后重新录入。", "The last three digits became 000 ({raw}): Excel stored the ID as a number and lost them. Format the column as Text and enter the numbers again."),
+    ("id.error.length", "身份证号应为18位（或15位旧号），实际为{len}位", "An ID number has 18 characters (or 15 for old numbers), not {len}"),
+    ("id.error.character", "身份证号含有非法字符", "The ID number contains invalid characters"),
+    ("id.error.birth_date", "身份证号中的出生日期不存在", "The birth date in the ID number does not exist"),
+    ("id.error.check_digit", "身份证号校验位错误：应为{expected}，实为{found}", "Wrong check digit: expected {expected}, found {found}"),
+    ("money.error", "金额格式不正确", "Not a valid amount"),
+    ("api.explorer", "接口浏览器", "API explorer"),
+];
+
+/// Looks up a message; an unknown key gives an empty text (the tidy test in
+/// the web crate fails on it, and [`tf`] shows the key itself).
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    match CATALOGUE.iter().find(|(k, _, _)| *k == key) {
+        Some((_, zh, en)) => match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        },
+        None => "",
+    }
+}
+
+/// Whether a key is in the catalogue.
+pub fn has_key(key: &str) -> bool {
+    CATALOGUE.iter().any(|(k, _, _)| *k == key)
+}
+
+/// Looks up a message and fills its `{name}` placeholders.
+pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    let mut res = if has_key(key) { t(lang, key).to_string() } else { key.to_string() };
+    for (name, value) in args {
+        res = res.replace(&format!("{{{name}}}"), value);
+    }
+    res
+}
+
+/// `2025年10月31日` or `2025-10-31`.
+pub fn format_date(lang: Lang, date: NaiveDate) -> String {
+    match lang {
+        Lang::Zh => date.format("%Y年%m月%d日").to_string(),
+        Lang::En => date.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// `2025年10月31日 14:05` or `2025-10-31 14:05`.
+pub fn format_datetime(lang: Lang, at: NaiveDateTime) -> String {
+    format!("{} {}", format_date(lang, at.date()), at.format("%H:%M"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_both_languages_filled() {
+        let mut keys = std::collections::HashSet::new();
+        for (key, zh, en) in CATALOGUE {
+            assert!(keys.insert(key), "duplicate key {key}");
+            assert!(!zh.is_empty() && !en.is_empty(), "empty text for {key}");
+            let holes = |s: &str| {
+                let mut v: Vec<String> =
+                    s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string())).collect();
+                v.sort();
+                v
+            };
+            assert_eq!(holes(zh), holes(en), "placeholders differ for {key}");
+        }
+    }
+
+    #[test]
+    fn lookup_and_fill() {
+        assert_eq!(t(Lang::Zh, "nav.households"), "家庭花名册");
+        assert_eq!(t(Lang::En, "nav.households"), "Households");
+        assert_eq!(tf(Lang::Zh, "import.at", &[("line", "7")]), "第7行");
+        assert_eq!(tf(Lang::En, "no.such.key", &[]), "no.such.key");
+    }
+
+    #[test]
+    fn dates_read_as_offices_write_them() {
+        let d = NaiveDate::from_ymd_opt(2025, 10, 31).unwrap();
+        assert_eq!(format_date(Lang::Zh, d), "2025年10月31日");
+        assert_eq!(format_date(Lang::En, d), "2025-10-31");
+        assert_eq!(Lang::parse("en-US"), Lang::En);
+        assert_eq!(Lang::parse("zh-CN"), Lang::Zh);
+    }
+}

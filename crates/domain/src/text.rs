@@ -1,0 +1,77 @@
+//! Text normalisation shared by every input path: full-width to half-width,
+//! whitespace trimming, and pinyin initials for searching Chinese names.
+//!
+//! Offices type on Chinese input methods, so `１２３`, `ｘ` and the ideographic
+//! space `\u{3000}` arrive routinely and must mean the same as their ASCII
+//! forms.
+
+use pinyin::ToPinyin;
+
+/// Maps full-width ASCII variants (U+FF01..U+FF5E) to ASCII and the
+/// ideographic space to a plain space.
+pub fn to_half_width(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Half-width, trimmed of all Unicode whitespace at both ends.
+pub fn clean(input: &str) -> String {
+    to_half_width(input).trim().to_string()
+}
+
+/// The key used to match column headers: half-width, trimmed, lower-case,
+/// with inner spaces and underscores removed.
+pub fn header_key(input: &str) -> String {
+    to_half_width(input)
+        .trim()
+        .trim_start_matches('\u{FEFF}')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '*')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Lower-case pinyin initials of a Chinese name (`张三` → `zs`); ASCII
+/// letters are kept as they are, anything else is dropped.
+pub fn pinyin_initials(name: &str) -> String {
+    let mut res = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            res.push(c.to_ascii_lowercase());
+        } else if let Some(p) = c.to_pinyin() {
+            res.push_str(p.first_letter());
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_width_maps_digits_letters_and_space() {
+        assert_eq!(to_half_width("１２３ｘ\u{3000}Ａ"), "123x A");
+        assert_eq!(clean("\u{3000} 张三 "), "张三");
+    }
+
+    #[test]
+    fn header_keys_ignore_case_width_and_spaces() {
+        assert_eq!(header_key(" ID_Number "), "idnumber");
+        assert_eq!(header_key("\u{FEFF}身份证号"), "身份证号");
+        assert_eq!(header_key("*姓　名"), "姓名");
+    }
+
+    #[test]
+    fn initials_of_chinese_names() {
+        assert_eq!(pinyin_initials("张三"), "zs");
+        assert_eq!(pinyin_initials("欧阳娜娜"), "oynn");
+        assert_eq!(pinyin_initials("Li 明"), "lim");
+    }
+}
