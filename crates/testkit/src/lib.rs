@@ -1,0 +1,77 @@
+//! Test support: every storage test runs against both backends.
+//!
+//! [`databases`] returns a fresh, migrated database per backend: SQLite in
+//! memory, and a new database on the PostgreSQL cluster named by
+//! `TEST_DATABASE_URL` (the test command, `scripts/test`, starts a
+//! throwaway cluster and sets it). Without that variable the PostgreSQL
+//! half fails loudly instead of being skipped, because a storage test that
+//! silently ran on one backend proves nothing about the other.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use jiuzhu_store::Db;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The environment variable naming the throwaway PostgreSQL cluster.
+pub const PG_URL_VAR: &str = "TEST_DATABASE_URL";
+
+/// A fresh migrated SQLite database in memory.
+pub async fn sqlite() -> Db {
+    let db = Db::connect("sqlite::memory:").await.expect("open SQLite in memory");
+    db.migrate().await.expect("migrate SQLite");
+    db
+}
+
+/// A fresh migrated database on the test PostgreSQL cluster.
+#[allow(clippy::disallowed_methods)] // Tests find their cluster through the environment.
+pub async fn postgres() -> Db {
+    let admin_url = std::env::var(PG_URL_VAR).unwrap_or_else(|_| {
+        panic!("{PG_URL_VAR} is not set: run the tests with scripts/test, which starts a throwaway PostgreSQL cluster")
+    });
+    let name = format!("jz_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let admin = Db::connect(&admin_url).await.expect("connect to the test cluster");
+    if let Db::Postgres(pool) = &admin {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(pool)
+            .await
+            .expect("create test database");
+    }
+    admin.close().await;
+    let url = database_url(&admin_url, &name);
+    let db = Db::connect(&url).await.expect("connect to test database");
+    db.migrate().await.expect("migrate PostgreSQL");
+    db
+}
+
+/// Replaces the database name in a `postgres://…/name?params` URL.
+fn database_url(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = &base[scheme_end..];
+    let prefix = match host_part.find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{prefix}/{name}{query}")
+}
+
+/// One fresh database per backend, labelled for assertion messages.
+pub async fn databases() -> Vec<(&'static str, Db)> {
+    vec![("sqlite", sqlite().await), ("postgres", postgres().await)]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_url_replaces_the_name() {
+        assert_eq!(
+            super::database_url("postgres://u@localhost:5432/postgres?host=/tmp", "x"),
+            "postgres://u@localhost:5432/x?host=/tmp"
+        );
+        assert_eq!(super::database_url("postgres://localhost", "x"), "postgres://localhost/x");
+    }
+}
