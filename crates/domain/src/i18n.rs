@@ -184,7 +184,6 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
     ("import.error.bad_program", "无法识别的救助类别：{value}", "Unknown programme: {value}"),
     ("import.error.bad_money", "金额不正确：{value}", "Not an amount: {value}"),
     ("import.error.household_conflict", "同一户编号的各行中“{column}”不一致", "Rows of the same household disagree on \"{column}\""),
-    ("import.error.household_rule", "户编号 {external_id}：{rule}", "Household {external_id}: {rule}"),
     ("import.error.duplicate_person", "身份证号 {id_number} 同时出现在户 {first} 和户 {second} 中（第{first_line}行）", "ID number {id_number} appears in household {first} and household {second} (line {first_line})"),
     ("import.error.duplicate_row", "身份证号 {id_number} 在同一户中重复出现（第{first_line}行）", "ID number {id_number} appears twice in the same household (line {first_line})"),
     ("import.error.person_elsewhere", "身份证号 {id_number} 已在系统中的另一户（户编号 {external_id}）", "ID number {id_number} already belongs to household {external_id} in the system"),
@@ -224,6 +223,30 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
         res = res.replace(&format!("{{{name}}}"), value);
     }
     res
+}
+
+/// A message not yet rendered: a catalogue key and its placeholder values.
+/// Errors carry these, so the same problem reads in the user's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Message {
+    pub fn new(key: &'static str) -> Message {
+        Message { key, args: Vec::new() }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Message {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    pub fn render(&self, lang: Lang) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        tf(lang, self.key, &args)
+    }
 }
 
 /// `2025年10月31日` or `2025-10-31`.

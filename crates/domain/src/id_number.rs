@@ -46,21 +46,19 @@ pub enum IdNumberError {
 }
 
 impl IdNumberError {
-    /// The message for a person, in `lang`.
-    pub fn message(&self, lang: crate::Lang) -> String {
-        use crate::i18n::tf;
+    /// What went wrong, for a person.
+    pub fn to_message(&self) -> crate::i18n::Message {
+        use crate::i18n::Message;
         match self {
-            IdNumberError::Empty => tf(lang, "id.error.empty", &[]),
-            IdNumberError::ScientificNotation { raw } => tf(lang, "id.error.scientific", &[("raw", raw)]),
-            IdNumberError::ExcelTruncated { raw } => tf(lang, "id.error.truncated", &[("raw", raw)]),
-            IdNumberError::BadLength { len } => tf(lang, "id.error.length", &[("len", &len.to_string())]),
-            IdNumberError::BadCharacter => tf(lang, "id.error.character", &[]),
-            IdNumberError::BadBirthDate => tf(lang, "id.error.birth_date", &[]),
-            IdNumberError::BadCheckDigit { expected, found } => tf(
-                lang,
-                "id.error.check_digit",
-                &[("expected", &expected.to_string()), ("found", &found.to_string())],
-            ),
+            IdNumberError::Empty => Message::new("id.error.empty"),
+            IdNumberError::ScientificNotation { raw } => Message::new("id.error.scientific").arg("raw", raw),
+            IdNumberError::ExcelTruncated { raw } => Message::new("id.error.truncated").arg("raw", raw),
+            IdNumberError::BadLength { len } => Message::new("id.error.length").arg("len", len),
+            IdNumberError::BadCharacter => Message::new("id.error.character"),
+            IdNumberError::BadBirthDate => Message::new("id.error.birth_date"),
+            IdNumberError::BadCheckDigit { expected, found } => {
+                Message::new("id.error.check_digit").arg("expected", expected).arg("found", found)
+            }
         }
     }
 }
@@ -287,6 +285,14 @@ mod tests {
             IdNumber::parse("340102194912310000"),
             Err(IdNumberError::ExcelTruncated { .. })
         ));
+    }
+
+    #[test]
+    fn errors_explain_themselves() {
+        let err = IdNumber::parse("3.40102194E+17").unwrap_err();
+        assert!(err.to_message().render(crate::Lang::Zh).contains("科学计数法"));
+        let err = IdNumber::parse("110105194912310021").unwrap_err();
+        assert_eq!(err.to_message().render(crate::Lang::En), "Wrong check digit: expected X, found 1");
     }
 
     #[test]

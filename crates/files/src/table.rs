@@ -1,0 +1,189 @@
+//! A file's bytes → a grid of text cells with their line numbers.
+//!
+//! Encoding is detected: a UTF-8 BOM or valid UTF-8 is UTF-8; anything else
+//! is decoded as GB18030, the superset of GBK that Excel on Chinese Windows
+//! writes. xlsx files are recognised by their ZIP signature, whatever their
+//! name. Excel number cells are rendered so that a mangled ID number stays
+//! recognisable (`3.40102194912310E+17`) and the ID parser can say so.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+/// Cells of a file as text, with the header row apart.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Table {
+    pub headers: Vec<String>,
+    /// The line (CSV) or row (xlsx) of the header.
+    pub header_line: usize,
+    /// `(line, cells)`: the 1-based line (CSV) or row (xlsx) number.
+    pub rows: Vec<(usize, Vec<String>)>,
+    /// How the file was read, e.g. `csv/gb18030` or `xlsx`.
+    pub format: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TableError {
+    #[error("not a readable CSV or xlsx file: {0}")]
+    Unreadable(String),
+    #[error("the file has no header row")]
+    Empty,
+}
+
+/// Reads a CSV (UTF-8 or GB18030/GBK) or xlsx file.
+pub fn read_table(bytes: &[u8]) -> Result<Table, TableError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+/// Decodes CSV bytes to text and names the encoding found.
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), TableError> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return std::str::from_utf8(rest)
+            .map(|s| (s.to_string(), "utf-8"))
+            .map_err(|e| TableError::Unreadable(e.to_string()));
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok((s.to_string(), "utf-8"));
+    }
+    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+    if had_errors {
+        return Err(TableError::Unreadable("neither UTF-8 nor GBK/GB18030".into()));
+    }
+    Ok((text.into_owned(), "gb18030"))
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
+    let (text, encoding) = decode(bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut headers = None;
+    let mut rows = Vec::new();
+    // The reader's own line count skips blank lines; count newlines up to
+    // the record's first byte instead, incrementally.
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    for record in reader.records() {
+        let record = record.map_err(|e| TableError::Unreadable(e.to_string()))?;
+        let mut start = record.position().map_or(0, |p| p.byte() as usize).max(counted_to);
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count();
+        counted_to = start;
+        let line = line;
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if headers.is_none() {
+            headers = Some((line, cells));
+        } else {
+            rows.push((line, cells));
+        }
+    }
+    let format = if encoding == "utf-8" { "csv/utf-8" } else { "csv/gb18030" };
+    let (header_line, headers) = headers.ok_or(TableError::Empty)?;
+    Ok(Table { headers, header_line, rows, format })
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
+    let mut workbook =
+        calamine::open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes)).map_err(|e| TableError::Unreadable(e.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or(TableError::Empty)?
+        .map_err(|e| TableError::Unreadable(e.to_string()))?;
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let mut headers = None;
+    let mut rows = Vec::new();
+    for (idx, row) in range.rows().enumerate() {
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let line = first_row + idx + 1;
+        if headers.is_none() {
+            headers = Some((line, cells));
+        } else {
+            rows.push((line, cells));
+        }
+    }
+    let (header_line, headers) = headers.ok_or(TableError::Empty)?;
+    Ok(Table { headers, header_line, rows, format: "xlsx" })
+}
+
+/// The text of one cell as a person would read it in Excel.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => float_text(*f),
+        Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().format("%Y-%m-%d").to_string(),
+            Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Whole numbers up to 15 digits as integers; beyond what a double holds
+/// exactly, scientific notation as Excel shows it, so that an ID number
+/// stored as a number is recognised as damaged instead of matching nobody.
+fn float_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else if f.fract() == 0.0 {
+        format!("{f:E}").replace('E', "E+")
+    } else {
+        format!("{f}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_encodings() {
+        let utf8 = "姓名,身份证号\n张三,11010519491231002X\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(utf8);
+        let bom = [b"\xEF\xBB\xBF".as_slice(), utf8.as_bytes()].concat();
+        for (bytes, format) in [(utf8.as_bytes(), "csv/utf-8"), (&gbk[..], "csv/gb18030"), (&bom[..], "csv/utf-8")] {
+            let table = read_table(bytes).unwrap();
+            assert_eq!(table.format, format);
+            assert_eq!(table.headers, ["姓名", "身份证号"]);
+            assert_eq!(table.rows, [(2, vec!["张三".to_string(), "11010519491231002X".to_string()])]);
+        }
+    }
+
+    #[test]
+    fn line_numbers_survive_blank_and_multiline_rows() {
+        let text = "a,b\n\n1,\"x\ny\"\n2,z\n";
+        let table = read_table(text.as_bytes()).unwrap();
+        assert_eq!(table.rows.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [3, 5]);
+    }
+
+    #[test]
+    fn empty_and_garbage() {
+        assert_eq!(read_table(b""), Err(TableError::Empty));
+        assert!(matches!(read_table(b"PK\x03\x04garbage"), Err(TableError::Unreadable(_))));
+    }
+
+    #[test]
+    fn excel_numbers_read_as_excel_shows_them() {
+        assert_eq!(float_text(340102194912310000.0), "3.4010219491231E+17");
+        assert_eq!(float_text(1234.5), "1234.5");
+        assert_eq!(float_text(680.0), "680");
+    }
+}
