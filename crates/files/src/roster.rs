@@ -141,12 +141,19 @@ pub struct RosterHousehold {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Roster {
     pub households: Vec<RosterHousehold>,
+    /// Where each known column is in the file, for problems found later.
+    pub columns: Vec<(Field, ColumnRef)>,
     /// Things worth knowing that do not stop the import (unknown columns).
     pub warnings: Vec<Problem>,
     pub format: &'static str,
 }
 
 impl Roster {
+    /// The column of `field` in the file, if present.
+    pub fn column(&self, field: Field) -> Option<ColumnRef> {
+        self.columns.iter().find(|(f, _)| *f == field).map(|(_, c)| c.clone())
+    }
+
     pub fn person_count(&self) -> usize {
         self.households.iter().map(|h| h.members.len()).sum()
     }
@@ -233,8 +240,11 @@ pub fn parse_table(table: &Table) -> Result<Roster, Vec<Problem>> {
         table.rows.iter().map(|(line, cells)| parse_row(*line, cells, &columns, &mut problems)).collect();
 
     let households = group(rows, &columns, &mut problems);
+
     if problems.is_empty() {
-        Ok(Roster { households, warnings, format: table.format })
+        let mut columns: Vec<(Field, ColumnRef)> = columns.into_iter().collect();
+        columns.sort_by_key(|(_, c)| c.index);
+        Ok(Roster { households, columns, warnings, format: table.format })
     } else {
         problems.sort_by_key(|p| (p.line.unwrap_or(0), p.column.as_ref().map_or(0, |c| c.index + 1)));
         Err(problems)

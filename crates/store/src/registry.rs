@@ -70,9 +70,8 @@ pub enum PersonMatch {
 /// A page of the household list.
 #[derive(Debug, Clone)]
 pub struct HouseholdFilter {
-    /// Only households inside this region (always given: the actor's scope
-    /// at least).
-    pub region: RegionCode,
+    /// Only households inside this region (`None`: everywhere).
+    pub region: Option<RegionCode>,
     pub program: Option<Program>,
     pub person: Option<PersonMatch>,
     pub offset: i64,
@@ -326,9 +325,12 @@ pub async fn households_by_external_ids(tx: &mut Tx, external_ids: &[String]) ->
 }
 
 fn filter_sql(sql: &mut Sql, filter: &HouseholdFilter) {
-    let (from, to) = filter.region.prefix_range();
-    sql.push(" FROM household h WHERE h.region_code >= ").bind(Param::Text(from));
-    sql.push(" AND h.region_code < ").bind(Param::Text(to));
+    sql.push(" FROM household h WHERE 1 = 1");
+    if let Some(region) = &filter.region {
+        let (from, to) = region.prefix_range();
+        sql.push(" AND h.region_code >= ").bind(Param::Text(from));
+        sql.push(" AND h.region_code < ").bind(Param::Text(to));
+    }
     if let Some(program) = filter.program {
         sql.push(" AND h.program = ").bind(Param::Text(program.code().to_string()));
     }
@@ -409,9 +411,9 @@ pub async fn list_households(tx: &mut Tx, filter: &HouseholdFilter) -> Result<(V
 /// exports. Loads one chunk of households at a time.
 pub async fn households_with_members(
     tx: &mut Tx,
-    region: &RegionCode,
+    region: Option<&RegionCode>,
 ) -> Result<Vec<(HouseholdRecord, Vec<PersonRecord>)>> {
-    let (from, to) = region.prefix_range();
+    let (from, to) = region.map_or_else(|| (String::new(), ":".to_string()), RegionCode::prefix_range);
     let sql = format!(
         "SELECT {HOUSEHOLD_COLUMNS} FROM household WHERE region_code >= $1 AND region_code < $2 ORDER BY region_code, id"
     );

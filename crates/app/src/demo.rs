@@ -1,0 +1,371 @@
+//! The demo county: a realistic, deterministic registry to try jiuzhu on.
+//!
+//! By default it is the size of the district in seed 003: 21 townships and
+//! subdistricts, 167 villages and communities with their groups, and about
+//! 14,000 assisted people (6,000 households). `households` scales it up to
+//! a million for benchmarks. The same seed always gives the same county:
+//! randomness comes from a seeded generator passed in, never from the
+//! system.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use jiuzhu_domain::household::{Disability, DisabilityLevel, HouseholdFields, MemberFields, PersonName};
+use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, Region, RegionCode, RegionLevel, Relation};
+use jiuzhu_store::{self as store, Db};
+
+use crate::error::{AppError, Result};
+use crate::Actor;
+
+/// Households in the default demo county (about 14,000 people).
+pub const DEFAULT_HOUSEHOLDS: usize = 6_000;
+/// The demo county's code.
+pub const COUNTY_CODE: &str = "349901";
+
+const TOWNSHIPS: [&str; 21] = [
+    "城关街道", "东城街道", "西城街道", "南湖街道", "北塘街道", "新华街道", "长安街道", "河口镇", "东山镇", "桃源镇", "柳林镇",
+    "石桥镇", "青龙镇", "白马镇", "金山镇", "凤凰镇", "龙泉镇", "双河镇", "三里镇", "永宁镇", "太平镇",
+];
+const VILLAGE_FIRST: [&str; 20] =
+    ["东", "西", "南", "北", "上", "下", "前", "后", "大", "小", "新", "老", "高", "李", "王", "张", "陈", "刘", "黄", "杨"];
+const VILLAGE_SECOND: [&str; 15] = ["庄", "湾", "岗", "桥", "塘", "坝", "店", "集", "圩", "冲", "楼", "营", "寨", "堡", "铺"];
+const GROUP_NUMERALS: [&str; 12] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"];
+const SURNAMES: [&str; 30] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑",
+    "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+];
+const MALE_CHARS: [&str; 24] = [
+    "伟", "强", "军", "勇", "杰", "涛", "明", "超", "华", "建", "国", "平", "刚", "林", "斌", "波", "辉", "鹏", "宇", "浩", "志",
+    "春", "文", "海",
+];
+const FEMALE_CHARS: [&str; 24] = [
+    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "玲", "秀", "英", "兰", "桂", "梅", "红", "燕", "萍", "琴", "慧", "婷", "雪",
+    "玉", "凤", "珍",
+];
+
+/// A small deterministic generator (SplitMix64): same seed, same county.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// The regions of the demo county: province, city, county, 21 townships,
+/// 167 villages and their groups.
+pub fn regions(seed: u64) -> Vec<Region> {
+    let mut rng = Rng::new(seed ^ 0x5EED_0001);
+    let code = |s: &str| RegionCode::parse(s).ok();
+    let mut res = Vec::new();
+    let mut push = |c: Option<RegionCode>, name: String| {
+        if let Some(code) = c {
+            res.push(Region { code, name });
+        }
+    };
+    push(code("34"), "江淮省".into());
+    push(code("3499"), "清河市".into());
+    let county = RegionCode::parse(COUNTY_CODE).ok();
+    push(county.clone(), "清河区".into());
+    let Some(county) = county else { return res };
+    for (t_idx, township) in TOWNSHIPS.iter().enumerate() {
+        let Some(t_code) = county.child(t_idx as u32 + 1) else { continue };
+        push(Some(t_code.clone()), (*township).to_string());
+        // 167 villages: eight in each township, seven in the last.
+        let n_villages = if t_idx == TOWNSHIPS.len() - 1 { 7 } else { 8 };
+        let urban = township.ends_with("街道");
+        let mut used = HashSet::new();
+        for v_idx in 0..n_villages {
+            let name = loop {
+                let candidate = format!("{}{}", *rng.pick(&VILLAGE_FIRST), *rng.pick(&VILLAGE_SECOND));
+                if used.insert(candidate.clone()) {
+                    break candidate;
+                }
+            };
+            let Some(v_code) = t_code.child(v_idx + 1) else { continue };
+            push(Some(v_code.clone()), format!("{name}{}", if urban { "社区" } else { "村" }));
+            let n_groups = 6 + rng.below(6) as u32;
+            for g_idx in 0..n_groups {
+                let group_name = if urban {
+                    format!("第{}网格", GROUP_NUMERALS[g_idx as usize])
+                } else {
+                    format!("{}组", GROUP_NUMERALS[g_idx as usize])
+                };
+                push(v_code.child(g_idx + 1), group_name);
+            }
+        }
+    }
+    res
+}
+
+/// Generates the households of the demo county one at a time.
+pub struct HouseholdGenerator {
+    rng: Rng,
+    groups: Vec<(RegionCode, String)>,
+    remaining: usize,
+    next_number: usize,
+    used_ids: HashSet<u64>,
+    /// The day the data describes; ages are counted to it.
+    today: NaiveDate,
+}
+
+impl HouseholdGenerator {
+    pub fn new(seed: u64, households: usize, regions: &[Region], today: NaiveDate) -> HouseholdGenerator {
+        let tree = jiuzhu_domain::RegionTree::new(regions.iter().cloned());
+        let groups = regions
+            .iter()
+            .filter(|r| r.level() == RegionLevel::Group)
+            .map(|r| (r.code.clone(), tree.full_name(&r.code).trim_start_matches("清河区").to_string()))
+            .collect();
+        HouseholdGenerator {
+            rng: Rng::new(seed),
+            groups,
+            remaining: households,
+            next_number: 1,
+            used_ids: HashSet::with_capacity(households * 3),
+            today,
+        }
+    }
+
+    fn person(&mut self, age: u32, male: bool, surname: &str, relation: Relation) -> MemberFields {
+        let rng = &mut self.rng;
+        let chars = if male { &MALE_CHARS[..] } else { &FEMALE_CHARS[..] };
+        let mut name = surname.to_string();
+        name.push_str(*rng.pick(chars));
+        if rng.chance(70) {
+            name.push_str(*rng.pick(chars));
+        }
+        // Most people were first registered in this county.
+        let region6 = if rng.chance(88) { COUNTY_CODE.to_string() } else { format!("3499{:02}", 2 + rng.below(8)) };
+        let id_number = loop {
+            let days_back = u64::from(age) * 365 + rng.below(365);
+            let birth = self.today.checked_sub_days(Days::new(days_back)).unwrap_or(self.today);
+            let seq = (rng.below(500) * 2 + u64::from(male)) as u16;
+            if let Some(id) = IdNumber::from_parts(&region6, birth, seq) {
+                if self.used_ids.insert(id.to_u64()) {
+                    break id;
+                }
+            }
+        };
+        let disability = (rng.chance(if age >= 60 { 12 } else { 6 })).then(|| Disability {
+            level: DisabilityLevel::new(1 + rng.below(4) as u8).unwrap_or(DisabilityLevel::new(4).expect("4 is a level")),
+            kind: *rng.pick(&[
+                DisabilityKind::Physical,
+                DisabilityKind::Physical,
+                DisabilityKind::Physical,
+                DisabilityKind::Visual,
+                DisabilityKind::Hearing,
+                DisabilityKind::Speech,
+                DisabilityKind::Intellectual,
+                DisabilityKind::Mental,
+                DisabilityKind::Multiple,
+            ]),
+        });
+        MemberFields {
+            id_number,
+            name: PersonName::parse(&name).unwrap_or_else(|| PersonName::parse("某某").expect("a valid name")),
+            relation,
+            co_residing: relation == Relation::Head || rng.chance(94),
+            disability,
+            serious_illness: rng.chance(if age >= 55 { 12 } else { 3 }),
+        }
+    }
+}
+
+impl Iterator for HouseholdGenerator {
+    type Item = (HouseholdFields, Vec<MemberFields>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 || self.groups.is_empty() {
+            return None;
+        }
+        self.remaining -= 1;
+        let number = self.next_number;
+        self.next_number += 1;
+        let (group, place) = self.groups[self.rng.below(self.groups.len() as u64) as usize].clone();
+        let surname = SURNAMES[self.rng.below(SURNAMES.len() as u64) as usize];
+
+        let size = match self.rng.below(100) {
+            0..=34 => 1,
+            35..=59 => 2,
+            60..=77 => 3,
+            78..=91 => 4,
+            _ => 5,
+        };
+        let program = if size == 1 && self.rng.chance(28) {
+            Program::Tekun
+        } else if self.rng.chance(5) {
+            Program::NearDibao
+        } else {
+            Program::Dibao
+        };
+        let head_age = if size == 1 { 55 + self.rng.below(35) as u32 } else { 28 + self.rng.below(55) as u32 };
+        let head_male = self.rng.chance(if size == 1 { 55 } else { 75 });
+        let mut members = vec![self.person(head_age, head_male, surname, Relation::Head)];
+        if size >= 2 {
+            let age = (head_age as i64 + self.rng.below(9) as i64 - 4).max(18) as u32;
+            let spouse_surname = SURNAMES[self.rng.below(SURNAMES.len() as u64) as usize];
+            members.push(self.person(age, !head_male, spouse_surname, Relation::Spouse));
+        }
+        for _ in 2..size {
+            let (relation, age, family) = if head_age > 62 && self.rng.chance(40) {
+                (Relation::Grandchild, self.rng.below(16) as u32, surname)
+            } else if head_age < 45 && self.rng.chance(25) {
+                (Relation::Parent, head_age + 22 + self.rng.below(12) as u32, surname)
+            } else {
+                (Relation::Child, head_age.saturating_sub(22 + self.rng.below(14) as u32), surname)
+            };
+            let male = self.rng.chance(50);
+            members.push(self.person(age, male, family, relation));
+        }
+
+        let per_person_yuan = match program {
+            Program::Tekun => 1_014,
+            Program::Dibao => 300 + self.rng.below(480) as i64,
+            _ => 0,
+        };
+        let monthly_benefit = (per_person_yuan > 0).then(|| Fen(per_person_yuan * 100 * members.len() as i64));
+        let phone = if self.rng.chance(85) {
+            format!("1{}{:09}", *self.rng.pick(&["3", "5", "8", "9"]), self.rng.below(1_000_000_000))
+        } else {
+            String::new()
+        };
+        let household = HouseholdFields {
+            external_id: format!("QH{number:07}"),
+            region_code: group,
+            address: format!("{place}{}号", 1 + self.rng.below(120)),
+            phone,
+            program: Some(program),
+            monthly_benefit,
+        };
+        Some((household, members))
+    }
+}
+
+/// Households per transaction when loading.
+const LOAD_CHUNK: usize = 5_000;
+
+/// Loads the demo county into the database, reporting progress as
+/// `(households loaded, total)`. Refuses a database that already holds
+/// households, so the demo never mixes with real data.
+pub async fn load_demo(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    seed: u64,
+    households: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<usize> {
+    if actor.scope != crate::Scope::All {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = db.begin().await?;
+    let (_, existing) = store::list_households(
+        &mut tx,
+        &store::HouseholdFilter { region: None, program: None, person: None, offset: 0, limit: 1, count_cap: 1 },
+    )
+    .await?;
+    if existing > 0 {
+        return Err(AppError::Conflict(jiuzhu_domain::i18n::Message::new("common.conflict").arg("detail", "demo")));
+    }
+    let regions = regions(seed);
+    store::upsert_regions(&mut tx, &regions).await?;
+    tx.commit().await?;
+
+    let mut generator = HouseholdGenerator::new(seed, households, &regions, now.date_naive());
+    let mut loaded = 0;
+    loop {
+        let chunk: Vec<_> = generator.by_ref().take(LOAD_CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let mut tx = db.begin().await?;
+        let fields: Vec<HouseholdFields> = chunk.iter().map(|(h, _)| h.clone()).collect();
+        let ids: std::collections::HashMap<String, i64> =
+            store::insert_households_bulk(&mut tx, &fields, now).await?.into_iter().collect();
+        let members: Vec<(i64, MemberFields)> = chunk
+            .iter()
+            .flat_map(|(h, ms)| {
+                let id = ids.get(&h.external_id).copied().unwrap_or_default();
+                ms.iter().map(move |m| (id, m.clone()))
+            })
+            .collect();
+        store::insert_persons_bulk(&mut tx, &members, now).await?;
+        let events: Vec<(i64, &str, String)> = ids.values().map(|id| (*id, "imported", "{\"source\":\"demo\"}".to_string())).collect();
+        store::insert_events_bulk(&mut tx, &events, now, &actor.name).await?;
+        tx.commit().await?;
+        loaded += chunk.len();
+        progress(loaded, households);
+    }
+    Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiuzhu_domain::household::check_members;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 10, 31).unwrap()
+    }
+
+    #[test]
+    fn the_county_has_the_shape_of_seed_003() {
+        let regions = regions(7);
+        let count = |level| regions.iter().filter(|r| r.level() == level).count();
+        assert_eq!(count(RegionLevel::County), 1);
+        assert_eq!(count(RegionLevel::Township), 21);
+        assert_eq!(count(RegionLevel::Village), 167);
+        assert!((1000..=1900).contains(&count(RegionLevel::Group)));
+        let codes: HashSet<_> = regions.iter().map(|r| r.code.clone()).collect();
+        assert_eq!(codes.len(), regions.len());
+    }
+
+    #[test]
+    fn households_are_valid_and_deterministic() {
+        let regions = regions(7);
+        let a: Vec<_> = HouseholdGenerator::new(7, DEFAULT_HOUSEHOLDS, &regions, today()).collect();
+        let b: Vec<_> = HouseholdGenerator::new(7, DEFAULT_HOUSEHOLDS, &regions, today()).collect();
+        assert_eq!(a, b);
+        let c: Vec<_> = HouseholdGenerator::new(8, 10, &regions, today()).collect();
+        assert_ne!(a[..10], c[..]);
+
+        let people: usize = a.iter().map(|(_, m)| m.len()).sum();
+        assert!((12_500..=15_500).contains(&people), "{people} people");
+        let mut ids = HashSet::new();
+        for (household, members) in &a {
+            check_members(members.iter().map(|m| (&m.id_number, m.relation))).unwrap();
+            assert!(regions.iter().any(|r| r.code == household.region_code));
+            for m in members {
+                assert!(ids.insert(m.id_number), "duplicate ID");
+                assert_eq!(IdNumber::parse(m.id_number.as_str()).unwrap(), m.id_number);
+            }
+        }
+        let disabled = a.iter().flat_map(|(_, m)| m).filter(|m| m.disability.is_some()).count();
+        assert!(disabled > people / 30 && disabled < people / 5, "{disabled} disabled");
+        assert!(a.iter().any(|(h, _)| h.program == Some(Program::Tekun)));
+    }
+}

@@ -1,0 +1,517 @@
+//! Registry use cases: regions, households and their members.
+//!
+//! Every read filters by the actor's scope; a household outside it answers
+//! `NotFound`, exactly like one that does not exist. Every change writes a
+//! history entry (`household_event`) in the same transaction: what changed,
+//! when, and who.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::household::{check_relation_change, HouseholdFields, HouseholdRuleError, MemberFields};
+use jiuzhu_domain::i18n::Message;
+use jiuzhu_domain::{IdNumber, Program, Region, RegionCode, RegionTree, Relation};
+use jiuzhu_store::{self as store, Db, HouseholdFilter, HouseholdRecord, PersonMatch, PersonRecord, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::error::{AppError, Result};
+use crate::input::{HouseholdForm, MemberForm};
+use crate::{Actor, Scope};
+
+/// Households per page of the list.
+pub const PER_PAGE: u32 = 20;
+/// Counting stops here; the list then says "more than".
+pub const COUNT_CAP: i64 = 10_000;
+
+// ------------------------------------------------------------------ views
+
+/// One line of the household list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HouseholdRow {
+    pub id: i64,
+    pub external_id: String,
+    pub region_code: String,
+    /// Full name of the region below the county (`城关镇东村`).
+    pub region_name: String,
+    pub address: String,
+    /// Programme code, e.g. `dibao`.
+    pub program: Option<String>,
+    pub monthly_benefit_fen: Option<i64>,
+    pub head_name: Option<String>,
+    /// The head's ID number, masked (`3401**********123X`).
+    pub head_id_number_masked: Option<String>,
+    pub member_count: i64,
+}
+
+/// A page of the household list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HouseholdPage {
+    pub rows: Vec<HouseholdRow>,
+    /// Number of matching households, counted up to `COUNT_CAP`.
+    pub total: i64,
+    /// True when there are more than `total`.
+    pub total_capped: bool,
+    pub page: u32,
+    pub per_page: u32,
+    /// The region the list was filtered to, after applying the scope.
+    pub region_code: Option<String>,
+}
+
+impl HouseholdPage {
+    pub fn has_next(&self) -> bool {
+        self.total_capped || i64::from(self.page) * i64::from(self.per_page) < self.total
+    }
+}
+
+/// A household with its fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HouseholdView {
+    pub id: i64,
+    pub version: i64,
+    #[serde(flatten)]
+    pub form: HouseholdForm,
+    pub region_name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A member of a household.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberView {
+    pub id: i64,
+    pub household_id: i64,
+    #[serde(flatten)]
+    pub form: MemberForm,
+    /// `male` or `female`, from the ID number.
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub age: u32,
+}
+
+/// One entry of a household's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// What happened, e.g. `household_updated`.
+    pub action: String,
+    /// What changed: `{"field": [before, after]}`, or the values set.
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+/// A household with its members and history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HouseholdDetail {
+    pub household: HouseholdView,
+    pub members: Vec<MemberView>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A region with the number of households registered in it and below.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RegionNode {
+    pub code: String,
+    pub name: String,
+    /// `county`, `township`, `village`…
+    pub level: String,
+    pub parent_code: Option<String>,
+    pub households: i64,
+}
+
+// ------------------------------------------------------------------ reads
+
+/// The query of the household list, as parsed from the request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HouseholdQuery {
+    pub region: Option<RegionCode>,
+    /// A name, pinyin initials, an ID number or a household number.
+    pub text: String,
+    pub program: Option<Program>,
+    /// 1-based.
+    pub page: u32,
+}
+
+/// Reads what kind of search the text is: an ID number, ASCII letters
+/// (pinyin initials), a household number (contains digits) or a name.
+fn person_match(text: &str) -> Option<PersonMatch> {
+    let text = jiuzhu_domain::text::clean(text);
+    if text.is_empty() {
+        return None;
+    }
+    if let Ok(id) = IdNumber::parse(&text) {
+        return Some(PersonMatch::IdNumber(id));
+    }
+    if text.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Some(PersonMatch::InitialsPrefix(text.to_ascii_lowercase()));
+    }
+    if text.chars().any(|c| c.is_ascii_digit()) {
+        return Some(PersonMatch::ExternalId(text));
+    }
+    Some(PersonMatch::NamePrefix(text))
+}
+
+async fn region_tree(tx: &mut Tx) -> Result<RegionTree> {
+    Ok(RegionTree::new(store::list_regions(tx).await?))
+}
+
+/// The regions the actor may see: those inside the scope and the ones above
+/// it (so the tree has its path), with household counts.
+pub async fn region_overview(db: &Db, actor: &Actor) -> Result<Vec<RegionNode>> {
+    let mut tx = db.begin().await?;
+    let regions = store::list_regions(&mut tx).await?;
+    let counts = store::household_counts(&mut tx).await?;
+    let visible = |r: &Region| match &actor.scope {
+        Scope::All => true,
+        Scope::Region(scope) => scope.contains(&r.code) || r.code.contains(scope),
+    };
+    Ok(regions
+        .iter()
+        .filter(|r| visible(r))
+        .map(|r| RegionNode {
+            code: r.code.to_string(),
+            name: r.name.clone(),
+            level: format!("{:?}", r.level()).to_lowercase(),
+            parent_code: r.code.parent().map(|p| p.to_string()),
+            households: counts
+                .iter()
+                .filter(|(code, _)| r.code.contains(code) && actor.scope.contains(code))
+                .map(|(_, n)| n)
+                .sum(),
+        })
+        .collect())
+}
+
+/// One page of households in the actor's scope.
+pub async fn search_households(db: &Db, actor: &Actor, query: &HouseholdQuery) -> Result<HouseholdPage> {
+    let region = actor.scope.narrow(query.region.as_ref());
+    let page = query.page.max(1);
+    let filter = HouseholdFilter {
+        region: region.clone(),
+        program: query.program,
+        person: person_match(&query.text),
+        offset: i64::from(page - 1) * i64::from(PER_PAGE),
+        limit: i64::from(PER_PAGE),
+        count_cap: COUNT_CAP + 1,
+    };
+    let mut tx = db.begin().await?;
+    let (summaries, count) = store::list_households(&mut tx, &filter).await?;
+    let tree = region_tree(&mut tx).await?;
+    Ok(HouseholdPage {
+        rows: summaries
+            .into_iter()
+            .map(|s| HouseholdRow {
+                id: s.id,
+                region_name: local_name(&tree, &s.region_code),
+                region_code: s.region_code.to_string(),
+                external_id: s.external_id,
+                address: s.address,
+                program: s.program.map(|p| p.code().to_string()),
+                monthly_benefit_fen: s.monthly_benefit.map(|f| f.0),
+                head_name: s.head_name,
+                head_id_number_masked: s.head_id_number.map(|id| id.masked()),
+                member_count: s.member_count,
+            })
+            .collect(),
+        total: count.min(COUNT_CAP),
+        total_capped: count > COUNT_CAP,
+        page,
+        per_page: PER_PAGE,
+        region_code: region.map(|r| r.to_string()),
+    })
+}
+
+/// The region's name below the county: `城关镇东村`.
+fn local_name(tree: &RegionTree, code: &RegionCode) -> String {
+    tree.path(code)
+        .iter()
+        .filter(|r| r.level() > jiuzhu_domain::RegionLevel::County)
+        .map(|r| r.name.as_str())
+        .collect()
+}
+
+/// Loads a household that must lie inside the actor's scope.
+async fn household_in_scope(tx: &mut Tx, actor: &Actor, id: i64) -> Result<HouseholdRecord> {
+    match store::get_household(tx, id).await? {
+        Some(h) if actor.scope.contains(&h.fields.region_code) => Ok(h),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn member_view(p: PersonRecord, today: NaiveDate) -> MemberView {
+    let id = p.fields.id_number;
+    MemberView {
+        id: p.id,
+        household_id: p.household_id,
+        sex: format!("{:?}", id.sex()).to_lowercase(),
+        birth_date: id.birth_date(),
+        age: id.age_on(today),
+        form: MemberForm::from_fields(&p.fields),
+    }
+}
+
+/// A household with members and history; `today` gives the ages.
+pub async fn household_detail(db: &Db, actor: &Actor, id: i64, today: NaiveDate) -> Result<HouseholdDetail> {
+    let mut tx = db.begin().await?;
+    let household = household_in_scope(&mut tx, actor, id).await?;
+    let tree = region_tree(&mut tx).await?;
+    let members = store::members_of(&mut tx, id).await?;
+    let events = store::events_of(&mut tx, id).await?;
+    Ok(HouseholdDetail {
+        household: HouseholdView {
+            id: household.id,
+            version: household.version,
+            region_name: tree.full_name(&household.fields.region_code),
+            form: HouseholdForm::from_fields(&household.fields),
+            created_at: household.created_at,
+            updated_at: household.updated_at,
+        },
+        members: members.into_iter().map(|p| member_view(p, today)).collect(),
+        history: events
+            .into_iter()
+            .map(|e| HistoryEntry {
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                detail: serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null),
+            })
+            .collect(),
+    })
+}
+
+/// The member with this ID number, if registered in the actor's scope.
+pub async fn find_person(db: &Db, actor: &Actor, id_number: &IdNumber, today: NaiveDate) -> Result<MemberView> {
+    let mut tx = db.begin().await?;
+    let found = store::persons_by_id_numbers(&mut tx, &[*id_number]).await?;
+    let person = found.into_iter().next().ok_or(AppError::NotFound)?;
+    household_in_scope(&mut tx, actor, person.household_id).await?;
+    Ok(member_view(person, today))
+}
+
+// ----------------------------------------------------------------- writes
+
+fn rule_error(rule: HouseholdRuleError) -> AppError {
+    AppError::invalid("relation", Message::new(rule.message_key()))
+}
+
+/// Checks that a region exists and lies in the actor's scope.
+async fn check_region(tx: &mut Tx, actor: &Actor, code: &RegionCode) -> Result<()> {
+    let tree = region_tree(tx).await?;
+    if tree.get(code).is_none() || !actor.scope.contains(code) {
+        return Err(AppError::invalid("region_code", Message::new("region.unknown").arg("code", code)));
+    }
+    Ok(())
+}
+
+/// Refuses a member who already belongs to a household other than `except`.
+async fn check_not_registered(tx: &mut Tx, id_number: &IdNumber, except: Option<i64>) -> Result<()> {
+    let found = store::persons_by_id_numbers(tx, &[*id_number]).await?;
+    if let Some(p) = found.into_iter().find(|p| Some(p.id) != except) {
+        let other = store::get_household(tx, p.household_id).await?;
+        let external_id = other.map(|h| h.fields.external_id).unwrap_or_default();
+        return Err(AppError::Conflict(Message::new("household.error.person_elsewhere").arg("external_id", external_id)));
+    }
+    Ok(())
+}
+
+async fn check_external_id_free(tx: &mut Tx, external_id: &str, except: Option<i64>) -> Result<()> {
+    if let Some(h) = store::get_household_by_external_id(tx, external_id).await? {
+        if Some(h.id) != except {
+            return Err(AppError::Conflict(
+                Message::new("household.error.external_id_taken").arg("external_id", external_id),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn household_values(f: &HouseholdFields) -> serde_json::Value {
+    serde_json::to_value(HouseholdForm::from_fields(f)).unwrap_or_default()
+}
+
+fn member_values(m: &MemberFields) -> serde_json::Value {
+    serde_json::to_value(MemberForm::from_fields(m)).unwrap_or_default()
+}
+
+/// `{"field": [before, after]}` for the fields that differ.
+fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Value {
+    let mut res = serde_json::Map::new();
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (key, new) in a {
+            let old = b.get(key).cloned().unwrap_or(serde_json::Value::Null);
+            if &old != new {
+                res.insert(key.clone(), json!([old, new]));
+            }
+        }
+    }
+    serde_json::Value::Object(res)
+}
+
+async fn record(tx: &mut Tx, household_id: i64, now: DateTime<Utc>, actor: &Actor, action: &str, detail: serde_json::Value) -> Result<()> {
+    store::insert_event(tx, household_id, now, &actor.name, action, &detail.to_string()).await?;
+    Ok(())
+}
+
+/// Registers a new household with its head.
+pub async fn create_household(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    household: &HouseholdForm,
+    head: &MemberForm,
+) -> Result<i64> {
+    let fields = household.parse()?;
+    let mut head = head.parse()?;
+    head.relation = Relation::Head;
+    let mut tx = db.begin().await?;
+    check_region(&mut tx, actor, &fields.region_code).await?;
+    check_external_id_free(&mut tx, &fields.external_id, None).await?;
+    check_not_registered(&mut tx, &head.id_number, None).await?;
+    let id = store::insert_household(&mut tx, &fields, now).await?;
+    store::insert_person(&mut tx, id, &head, now).await?;
+    record(&mut tx, id, now, actor, "household_created", json!({ "household": household_values(&fields), "head": member_values(&head) })).await?;
+    tx.commit().await?;
+    tracing::info!(household_id = id, actor = %actor.name, "household created");
+    Ok(id)
+}
+
+/// Changes a household's fields, if nobody changed it since `version`.
+pub async fn update_household(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    version: i64,
+    form: &HouseholdForm,
+) -> Result<()> {
+    let fields = form.parse()?;
+    let mut tx = db.begin().await?;
+    let before = household_in_scope(&mut tx, actor, id).await?;
+    check_region(&mut tx, actor, &fields.region_code).await?;
+    check_external_id_free(&mut tx, &fields.external_id, Some(id)).await?;
+    store::update_household(&mut tx, id, version, &fields, now).await.map_err(|e| match e {
+        store::StoreError::Conflict { constraint } if constraint == "household_version" => {
+            AppError::Conflict(Message::new("common.conflict").arg("detail", "version"))
+        }
+        other => other.into(),
+    })?;
+    let changes = diff(&household_values(&before.fields), &household_values(&fields));
+    record(&mut tx, id, now, actor, "household_updated", changes).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds a member to a household.
+pub async fn add_member(db: &Db, actor: &Actor, now: DateTime<Utc>, household_id: i64, form: &MemberForm) -> Result<i64> {
+    let member = form.parse()?;
+    let mut tx = db.begin().await?;
+    household_in_scope(&mut tx, actor, household_id).await?;
+    let others = store::members_of(&mut tx, household_id).await?;
+    check_relation_change(others.iter().map(|p| p.fields.relation), member.relation).map_err(rule_error)?;
+    check_not_registered(&mut tx, &member.id_number, None).await?;
+    let id = store::insert_person(&mut tx, household_id, &member, now).await?;
+    store::touch_household(&mut tx, household_id, now).await?;
+    record(&mut tx, household_id, now, actor, "member_added", member_values(&member)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Changes a member's fields.
+pub async fn update_member(db: &Db, actor: &Actor, now: DateTime<Utc>, person_id: i64, form: &MemberForm) -> Result<()> {
+    let member = form.parse()?;
+    let mut tx = db.begin().await?;
+    let before = store::get_person(&mut tx, person_id).await?.ok_or(AppError::NotFound)?;
+    household_in_scope(&mut tx, actor, before.household_id).await?;
+    let others = store::members_of(&mut tx, before.household_id).await?;
+    check_relation_change(others.iter().filter(|p| p.id != person_id).map(|p| p.fields.relation), member.relation)
+        .map_err(rule_error)?;
+    if before.fields.relation == Relation::Head && member.relation != Relation::Head {
+        return Err(rule_error(HouseholdRuleError::NoHead));
+    }
+    check_not_registered(&mut tx, &member.id_number, Some(person_id)).await?;
+    store::update_person(&mut tx, person_id, &member, now).await?;
+    store::touch_household(&mut tx, before.household_id, now).await?;
+    let mut changes = diff(&member_values(&before.fields), &member_values(&member));
+    if let Some(map) = changes.as_object_mut() {
+        map.insert("name_of_member".into(), json!(member.name.as_str()));
+    }
+    record(&mut tx, before.household_id, now, actor, "member_updated", changes).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves a member to another household (found by its household number),
+/// with a new relation to that household's head. A head cannot be moved
+/// out: the household would be left without one.
+pub async fn move_member(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    person_id: i64,
+    target_external_id: &str,
+    relation: Relation,
+) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    let person = store::get_person(&mut tx, person_id).await?.ok_or(AppError::NotFound)?;
+    let source = household_in_scope(&mut tx, actor, person.household_id).await?;
+    let target = match store::get_household_by_external_id(&mut tx, target_external_id.trim()).await? {
+        Some(t) if actor.scope.contains(&t.fields.region_code) && t.id != source.id => t,
+        _ => {
+            return Err(AppError::invalid(
+                "target",
+                Message::new("common.not_found"),
+            ))
+        }
+    };
+    if person.fields.relation == Relation::Head {
+        return Err(AppError::invalid("relation", Message::new("household.error.head_cannot_move")));
+    }
+    let target_members = store::members_of(&mut tx, target.id).await?;
+    check_relation_change(target_members.iter().map(|p| p.fields.relation), relation).map_err(rule_error)?;
+    store::move_person(&mut tx, person_id, target.id, relation, now).await?;
+    store::touch_household(&mut tx, source.id, now).await?;
+    store::touch_household(&mut tx, target.id, now).await?;
+    let who = json!({ "name": person.fields.name.as_str(), "id_number": person.fields.id_number.masked() });
+    record(&mut tx, source.id, now, actor, "member_moved_out", json!({ "member": who, "to": target.fields.external_id })).await?;
+    record(&mut tx, target.id, now, actor, "member_moved_in", json!({ "member": who, "from": source.fields.external_id, "relation": relation.code() })).await?;
+    tx.commit().await?;
+    Ok(target.id)
+}
+
+/// Every household in `region` (narrowed to the scope) with its members,
+/// for the roster export.
+pub async fn export_households(
+    db: &Db,
+    actor: &Actor,
+    region: Option<&RegionCode>,
+) -> Result<Vec<(HouseholdFields, Vec<MemberFields>)>> {
+    let region = actor.scope.narrow(region);
+    let mut tx = db.begin().await?;
+    let rows = store::households_with_members(&mut tx, region.as_ref()).await?;
+    Ok(rows.into_iter().map(|(h, members)| (h.fields, members.into_iter().map(|m| m.fields).collect())).collect())
+}
+
+/// Adds or renames regions (the CLI and the demo loader).
+pub async fn upsert_regions(db: &Db, actor: &Actor, regions: &[Region]) -> Result<()> {
+    if actor.scope != Scope::All {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = db.begin().await?;
+    store::upsert_regions(&mut tx, regions).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_is_classified() {
+        assert_eq!(person_match("  "), None);
+        assert!(matches!(person_match("11010519491231002x"), Some(PersonMatch::IdNumber(_))));
+        assert_eq!(person_match("ZS"), Some(PersonMatch::InitialsPrefix("zs".into())));
+        assert_eq!(person_match("SF-0001"), Some(PersonMatch::ExternalId("SF-0001".into())));
+        assert_eq!(person_match("张"), Some(PersonMatch::NamePrefix("张".into())));
+    }
+}
