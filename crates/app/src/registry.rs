@@ -279,6 +279,14 @@ pub async fn household_detail(db: &Db, actor: &Actor, id: i64, today: NaiveDate)
     })
 }
 
+/// A member by its record number, if its household is in the actor's scope.
+pub async fn member(db: &Db, actor: &Actor, person_id: i64, today: NaiveDate) -> Result<MemberView> {
+    let mut tx = db.begin().await?;
+    let person = store::get_person(&mut tx, person_id).await?.ok_or(AppError::NotFound)?;
+    household_in_scope(&mut tx, actor, person.household_id).await?;
+    Ok(member_view(person, today))
+}
+
 /// The member with this ID number, if registered in the actor's scope.
 pub async fn find_person(db: &Db, actor: &Actor, id_number: &IdNumber, today: NaiveDate) -> Result<MemberView> {
     let mut tx = db.begin().await?;

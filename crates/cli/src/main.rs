@@ -1,1 +1,238 @@
-fn main() {}
+//! The one `jiuzhu` binary: configuration, telemetry, the choice of
+//! database from its URL, and the subcommands. This is the only place that
+//! reads the system clock and the environment; everything below gets `now`
+//! and typed settings passed in.
+//!
+//! Settings (each flag also reads an environment variable):
+//! - `--db` / `JIUZHU_DATABASE_URL`: `sqlite:FILE` (default
+//!   `sqlite:jiuzhu.db` in the working directory, created on first start)
+//!   or `postgres://user@host/db`.
+//! - `--addr` / `JIUZHU_ADDR`: where `serve` listens (default
+//!   `127.0.0.1:8080`).
+//! - `RUST_LOG`: log filter (default `info`).
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use jiuzhu_app::import::{import_roster, ImportError};
+use jiuzhu_app::{demo, registry, Actor};
+use jiuzhu_domain::i18n::Lang;
+use jiuzhu_store::Db;
+
+#[derive(Parser)]
+#[command(name = "jiuzhu", version, about = "救助通 jiuzhu: social assistance case management")]
+struct Cli {
+    /// Database URL: sqlite:FILE or postgres://…
+    #[arg(long, global = true, env = "JIUZHU_DATABASE_URL", default_value = "sqlite:jiuzhu.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web interface and the API.
+    Serve {
+        #[arg(long, env = "JIUZHU_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Load the demo county first, if the database has no households.
+        #[arg(long)]
+        demo: bool,
+        /// Households in the demo county.
+        #[arg(long, default_value_t = demo::DEFAULT_HOUSEHOLDS)]
+        households: usize,
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+    },
+    /// Create or update the database schema.
+    Migrate,
+    /// Generate the demo county: load it into the database, or write it as a
+    /// roster file with --out.
+    Demo {
+        #[arg(long, default_value_t = demo::DEFAULT_HOUSEHOLDS)]
+        households: usize,
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+        /// Write a roster CSV (UTF-8) here instead of loading the database.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Import a roster (CSV in UTF-8 or GBK, or xlsx). All or nothing.
+    Import { file: std::path::PathBuf },
+    /// Export the roster of a region to xlsx.
+    Export {
+        file: std::path::PathBuf,
+        /// Region code; the whole registry when absent.
+        #[arg(long)]
+        region: Option<String>,
+    },
+}
+
+/// The system clock, read here and nowhere else.
+#[allow(clippy::disallowed_methods)]
+fn system_now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Migrate => {
+            open(&cli.db).await?;
+            eprintln!("数据库已就绪 / database ready");
+        }
+        Command::Serve { addr, demo, households, seed } => {
+            let db = open(&cli.db).await?;
+            if demo {
+                load_demo(&db, households, seed, true).await?;
+            }
+            serve(db, &addr).await?;
+        }
+        Command::Demo { households, seed, out } => match out {
+            Some(path) => write_demo_csv(&path, households, seed)?,
+            None => {
+                let db = open(&cli.db).await?;
+                load_demo(&db, households, seed, false).await?;
+            }
+        },
+        Command::Import { file } => {
+            let db = open(&cli.db).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            match import_roster(&db, &Actor::system(), system_now(), &bytes).await {
+                Ok(s) => {
+                    for w in &s.warnings {
+                        eprintln!("提示：{}", w.render(Lang::Zh));
+                    }
+                    eprintln!(
+                        "导入完成（{}）：新增 {} 户，更新 {} 户，未变化 {} 户，共 {} 人。",
+                        s.format, s.created, s.updated, s.unchanged, s.persons
+                    );
+                }
+                Err(ImportError::Rejected(problems)) => {
+                    for p in &problems {
+                        eprintln!("{}", p.render(Lang::Zh));
+                    }
+                    bail!("文件未导入：发现 {} 处问题，数据库未作任何改动。", problems.len());
+                }
+                Err(ImportError::App(e)) => return Err(e).context("import failed"),
+            }
+        }
+        Command::Export { file, region } => {
+            let db = open(&cli.db).await?;
+            let region = match region {
+                Some(r) => Some(jiuzhu_domain::RegionCode::parse(&r).map_err(|e| anyhow::anyhow!("区划代码不正确：{e}"))?),
+                None => None,
+            };
+            let data = registry::export_households(&db, &Actor::system(), region.as_ref()).await?;
+            let bytes = jiuzhu_files::export::roster_xlsx(&data).context("cannot write xlsx")?;
+            std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+            eprintln!("已导出 {} 户到 {}", data.len(), file.display());
+        }
+    }
+    Ok(())
+}
+
+async fn open(url: &str) -> Result<Db> {
+    let db = Db::connect(url).await.with_context(|| format!("cannot open database {}", redact(url)))?;
+    db.migrate().await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn load_demo(db: &Db, households: usize, seed: u64, skip_if_loaded: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut last_shown = 0;
+    let res = demo::load_demo(db, &Actor::system(), system_now(), seed, households, &mut |done, total| {
+        if done == total || done - last_shown >= total / 100 {
+            last_shown = done;
+            eprint!("\r载入示范县 / loading demo county: {done}/{total} 户 ({:.0}%)", done as f64 * 100.0 / total.max(1) as f64);
+            let _ = std::io::stderr().flush();
+        }
+    })
+    .await;
+    match res {
+        Ok(n) => {
+            eprintln!("\n示范县已载入：{n} 户，用时 {:.1} 秒", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Err(jiuzhu_app::AppError::Conflict(_)) if skip_if_loaded => {
+            eprintln!("数据库中已有家庭数据，跳过示范数据 / the database already has households; demo not loaded");
+            Ok(())
+        }
+        Err(e) => Err(e).context("cannot load the demo county"),
+    }
+}
+
+fn write_demo_csv(path: &std::path::Path, households: usize, seed: u64) -> Result<()> {
+    let regions = demo::regions(seed);
+    let generator = demo::HouseholdGenerator::new(seed, households, &regions, system_now().date_naive());
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?);
+    writeln!(out, "户编号,区划代码,身份证号,姓名,与户主关系,家庭住址,联系电话,共同生活,残疾等级,残疾类别,重病,救助类别,月保障金额")?;
+    let yes_no = |b: bool| if b { "是" } else { "否" };
+    for (h, members) in generator {
+        for m in members {
+            writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                h.external_id,
+                h.region_code,
+                m.id_number,
+                m.name.as_str(),
+                m.relation.label(Lang::Zh),
+                h.address,
+                h.phone,
+                yes_no(m.co_residing),
+                m.disability.map(|d| d.level.get().to_string()).unwrap_or_default(),
+                m.disability.map(|d| d.kind.label(Lang::Zh)).unwrap_or_default(),
+                yes_no(m.serious_illness),
+                h.program.map(|p| p.label(Lang::Zh)).unwrap_or_default(),
+                h.monthly_benefit.map(|f| f.to_plain_yuan()).unwrap_or_default(),
+            )?;
+        }
+    }
+    out.flush()?;
+    eprintln!("已写出示范花名册 {}（{households} 户）", path.display());
+    Ok(())
+}
+
+async fn serve(db: Db, addr: &str) -> Result<()> {
+    let state = jiuzhu_web::AppState::new(db, Arc::new(system_now));
+    let app = jiuzhu_web::router(state);
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    eprintln!("救助通已启动 / jiuzhu is running: http://{local}/");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(super::redact("postgres://jz:secret@db:5432/jz"), "postgres://jz:***@db:5432/jz");
+        assert_eq!(super::redact("sqlite:jiuzhu.db"), "sqlite:jiuzhu.db");
+    }
+}

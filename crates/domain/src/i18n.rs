@@ -160,7 +160,7 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
     ("import.help", "支持 CSV（UTF-8 或 GBK 编码，自动识别）和 Excel（.xlsx）。任何一行有错，整个文件都不会导入。", "CSV (UTF-8 or GBK, detected) and Excel (.xlsx). If any row has an error, nothing in the file is imported."),
     ("import.file", "选择文件", "File"),
     ("import.submit", "导入", "Import"),
-    ("import.rejected", "文件未导入：发现 {count} 处问题，数据库未作任何改动。", "Not imported: {count} problems found; nothing was changed."),
+    ("import.error.rejected_count", "文件未导入：发现 {count} 处问题，数据库未作任何改动。", "Not imported: {count} problems found; nothing was changed."),
     ("import.done", "导入完成：新增 {created} 户，更新 {updated} 户，未变化 {unchanged} 户。", "Imported: {created} households created, {updated} updated, {unchanged} unchanged."),
     ("import.warnings", "提示", "Warnings"),
     ("import.line", "行号", "Line"),

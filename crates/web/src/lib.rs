@@ -1,1 +1,170 @@
-//! placeholder
+//! HTTP for jiuzhu: server-rendered pages (askama, htmx) in Simplified
+//! Chinese and English, and the same operations as JSON under `/api/`
+//! with an OpenAPI document and a self-hosted explorer.
+//!
+//! [`router`] builds the whole application from an [`AppState`]. Handlers
+//! parse the request, call one use case of `jiuzhu-app`, and render.
+//!
+//! Architecture invariant: this is the only crate that knows HTTP, and it
+//! knows no SQL. The clock is read here, once per request, through
+//! [`AppState::clock`], so tests can stand on any date.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::header::{self, HeaderValue};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use jiuzhu_app::{Actor, Db, Scope};
+use jiuzhu_domain::Lang;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub mod api;
+mod error;
+mod pages;
+pub mod tr;
+
+pub use error::{ApiError, PageError};
+
+/// Reads the current time; the binary passes the system clock, tests a
+/// fixed one.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Clock,
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: Clock) -> AppState {
+        AppState { db, clock }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// Who acts. Until accounts exist (issue #3), every request acts as the
+    /// local operator with the whole registry in scope.
+    pub(crate) fn actor(&self) -> Actor {
+        Actor { name: "本机操作员".to_string(), scope: Scope::All }
+    }
+}
+
+/// Largest upload accepted (a roster of a few hundred thousand rows).
+const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/households") }))
+        .route("/lang/{code}", get(switch_language))
+        .route("/static/app.css", get(|| async { static_file("text/css; charset=utf-8", include_str!("../static/app.css")) }))
+        .route(
+            "/static/htmx-2.0.11.min.js",
+            get(|| async { static_file("text/javascript; charset=utf-8", include_str!("../static/htmx-2.0.11.min.js")) }),
+        )
+        .merge(pages::router())
+        .merge(api::router())
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .with_state(state)
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=86400")], body).into_response()
+}
+
+/// Sets the interface language and goes back where the user was.
+async fn switch_language(
+    axum::extract::Path(code): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let lang = Lang::parse(&code);
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
+        .and_then(|r| r.find('/').map(|i| r[i..].to_string()))
+        .filter(|p| !p.starts_with("/lang/"))
+        .unwrap_or_else(|| "/households".to_string());
+    let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang.code());
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+/// The interface language of a page request: the `lang` cookie, Chinese
+/// by default.
+pub(crate) struct UiLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for UiLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().strip_prefix("lang="))
+            .map(Lang::parse)
+            .next()
+            .unwrap_or_default();
+        Ok(UiLang(lang))
+    }
+}
+
+/// The language of an API request: `Accept-Language`, Chinese by default.
+pub(crate) struct ApiLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(Lang::parse)
+            .unwrap_or_default();
+        Ok(ApiLang(lang))
+    }
+}
+
+/// The query string of the household list, shared by the page and the API.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Region code (6 to 15 digits); empty for the whole scope.
+    #[serde(default)]
+    pub region: String,
+    /// Name, pinyin initials, ID number or household number.
+    #[serde(default)]
+    pub q: String,
+    /// Programme code (`dibao`, `tekun`, …).
+    #[serde(default)]
+    pub program: String,
+    /// Page number, from 1.
+    #[serde(default)]
+    pub page: String,
+}
+
+impl ListParams {
+    /// Lenient: a filter that does not parse is ignored, as a person would
+    /// expect from a search box.
+    pub(crate) fn to_query(&self) -> jiuzhu_app::registry::HouseholdQuery {
+        jiuzhu_app::registry::HouseholdQuery {
+            region: jiuzhu_domain::RegionCode::parse(&self.region).ok(),
+            text: self.q.clone(),
+            program: jiuzhu_domain::Program::parse(&self.program),
+            page: self.page.trim().parse().unwrap_or(1),
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The JSON API under `/api/`: the same use cases as the pages, documented
+//! by the OpenAPI document at `/api/openapi.json` and browsable with the
+//! self-hosted explorer at `/api/docs/`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use jiuzhu_app::import::{import_roster, ImportError};
+use jiuzhu_app::input::{HouseholdForm, MemberForm};
+use jiuzhu_app::registry::{self, HistoryEntry, HouseholdDetail, HouseholdPage, HouseholdRow, HouseholdView, MemberView, RegionNode};
+use jiuzhu_app::AppError;
+use jiuzhu_domain::{IdNumber, Lang, RegionCode, Relation};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, ApiErrorBody, ApiProblem};
+use crate::{ApiLang, AppState, ListParams};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "jiuzhu (救助通) API", description = "Social assistance case management: household registry."),
+    paths(
+        list_regions, list_households, create_household, get_household, update_household, add_member,
+        update_member, move_member, find_person, import, export
+    ),
+    components(schemas(
+        RegionNode, HouseholdPage, HouseholdRow, HouseholdDetail, HouseholdView, MemberView, HistoryEntry,
+        HouseholdForm, MemberForm, NewHousehold, UpdateHousehold, MoveMember, Created, Moved, ImportResult,
+        ApiErrorBody, ApiProblem
+    ))
+)]
+pub struct ApiDoc;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/regions", get(list_regions))
+        .route("/api/households", get(list_households).post(create_household))
+        .route("/api/households/{id}", get(get_household).put(update_household))
+        .route("/api/households/{id}/members", post(add_member))
+        .route("/api/members/{id}", put(update_member))
+        .route("/api/members/{id}/move", post(move_member))
+        .route("/api/persons/{id_number}", get(find_person))
+        .route("/api/import", post(import))
+        .route("/api/export.xlsx", get(export))
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn fail(lang: Lang) -> impl Fn(AppError) -> ApiError {
+    move |error| ApiError { lang, error }
+}
+
+/// The regions in scope, with household counts.
+#[utoipa::path(get, path = "/api/regions", responses((status = 200, body = Vec<RegionNode>)))]
+async fn list_regions(State(state): State<AppState>, ApiLang(lang): ApiLang) -> ApiResult<Json<Vec<RegionNode>>> {
+    Ok(Json(registry::region_overview(&state.db, &state.actor()).await.map_err(fail(lang))?))
+}
+
+/// One page of households, filtered.
+#[utoipa::path(get, path = "/api/households", params(ListParams), responses((status = 200, body = HouseholdPage)))]
+async fn list_households(State(state): State<AppState>, ApiLang(lang): ApiLang, Query(params): Query<ListParams>) -> ApiResult<Json<HouseholdPage>> {
+    Ok(Json(registry::search_households(&state.db, &state.actor(), &params.to_query()).await.map_err(fail(lang))?))
+}
+
+/// A new household and its head.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct NewHousehold {
+    pub household: HouseholdForm,
+    pub head: MemberForm,
+}
+
+/// The record number of what was created.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Registers a household with its head.
+#[utoipa::path(post, path = "/api/households", request_body = NewHousehold,
+    responses((status = 201, body = Created), (status = 422, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn create_household(State(state): State<AppState>, ApiLang(lang): ApiLang, Json(body): Json<NewHousehold>) -> ApiResult<Response> {
+    let id = registry::create_household(&state.db, &state.actor(), state.now(), &body.household, &body.head)
+        .await
+        .map_err(fail(lang))?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// A household with members and history.
+#[utoipa::path(get, path = "/api/households/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = HouseholdDetail), (status = 404, body = ApiErrorBody)))]
+async fn get_household(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id): Path<i64>) -> ApiResult<Json<HouseholdDetail>> {
+    let today = state.now().date_naive();
+    Ok(Json(registry::household_detail(&state.db, &state.actor(), id, today).await.map_err(fail(lang))?))
+}
+
+/// New household fields and the version they were edited from.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct UpdateHousehold {
+    pub version: i64,
+    pub household: HouseholdForm,
+}
+
+/// Changes a household's fields.
+#[utoipa::path(put, path = "/api/households/{id}", params(("id" = i64, Path)), request_body = UpdateHousehold,
+    responses((status = 204), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn update_household(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id): Path<i64>, Json(body): Json<UpdateHousehold>) -> ApiResult<StatusCode> {
+    registry::update_household(&state.db, &state.actor(), state.now(), id, body.version, &body.household)
+        .await
+        .map_err(fail(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Adds a member to a household.
+#[utoipa::path(post, path = "/api/households/{id}/members", params(("id" = i64, Path)), request_body = MemberForm,
+    responses((status = 201, body = Created), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn add_member(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id): Path<i64>, Json(body): Json<MemberForm>) -> ApiResult<Response> {
+    let id = registry::add_member(&state.db, &state.actor(), state.now(), id, &body).await.map_err(fail(lang))?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// Changes a member's fields.
+#[utoipa::path(put, path = "/api/members/{id}", params(("id" = i64, Path)), request_body = MemberForm,
+    responses((status = 204), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn update_member(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id): Path<i64>, Json(body): Json<MemberForm>) -> ApiResult<StatusCode> {
+    registry::update_member(&state.db, &state.actor(), state.now(), id, &body).await.map_err(fail(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where a member moves.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct MoveMember {
+    /// The target household's number (户编号).
+    pub target_external_id: String,
+    /// The relation to the target household's head (code or Chinese name).
+    pub relation: String,
+}
+
+/// The household a member moved to.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct Moved {
+    pub household_id: i64,
+}
+
+/// Moves a member to another household.
+#[utoipa::path(post, path = "/api/members/{id}/move", params(("id" = i64, Path)), request_body = MoveMember,
+    responses((status = 200, body = Moved), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn move_member(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id): Path<i64>, Json(body): Json<MoveMember>) -> ApiResult<Json<Moved>> {
+    let relation = Relation::parse(&body.relation).ok_or_else(|| {
+        fail(lang)(AppError::invalid(
+            "relation",
+            jiuzhu_domain::i18n::Message::new("import.error.bad_relation").arg("value", &body.relation),
+        ))
+    })?;
+    let household_id = registry::move_member(&state.db, &state.actor(), state.now(), id, &body.target_external_id, relation)
+        .await
+        .map_err(fail(lang))?;
+    Ok(Json(Moved { household_id }))
+}
+
+/// The registered member with this ID number (15 or 18 digits).
+#[utoipa::path(get, path = "/api/persons/{id_number}", params(("id_number" = String, Path)),
+    responses((status = 200, body = MemberView), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn find_person(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id_number): Path<String>) -> ApiResult<Json<MemberView>> {
+    let id = IdNumber::parse(&id_number).map_err(|e| fail(lang)(AppError::invalid("id_number", e.to_message())))?;
+    let today = state.now().date_naive();
+    Ok(Json(registry::find_person(&state.db, &state.actor(), &id, today).await.map_err(fail(lang))?))
+}
+
+/// What an import did.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct ImportResult {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub persons: usize,
+    /// `csv/utf-8`, `csv/gb18030` or `xlsx`.
+    pub format: String,
+    pub warnings: Vec<ApiProblem>,
+}
+
+fn problems(lang: Lang, list: &[jiuzhu_files::Problem]) -> Vec<ApiProblem> {
+    list.iter()
+        .map(|p| ApiProblem {
+            field: [p.render_line(lang), p.render_column(lang)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" "),
+            code: p.message.key.to_string(),
+            message: p.message.render(lang),
+        })
+        .collect()
+}
+
+/// Imports a roster: the file (CSV in UTF-8 or GBK, or xlsx) is the body.
+/// All or nothing: with any problem, 422 lists every one and nothing is
+/// written.
+#[utoipa::path(post, path = "/api/import", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = ImportResult), (status = 422, body = ApiErrorBody)))]
+async fn import(State(state): State<AppState>, ApiLang(lang): ApiLang, body: Bytes) -> ApiResult<Response> {
+    match import_roster(&state.db, &state.actor(), state.now(), &body).await {
+        Ok(s) => Ok(Json(ImportResult {
+            created: s.created,
+            updated: s.updated,
+            unchanged: s.unchanged,
+            persons: s.persons,
+            format: s.format.to_string(),
+            warnings: problems(lang, &s.warnings),
+        })
+        .into_response()),
+        Err(ImportError::Rejected(list)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(ApiErrorBody { error: "rejected".into(), problems: problems(lang, &list) }))
+                .into_response())
+        }
+        Err(ImportError::App(e)) => Err(fail(lang)(e)),
+    }
+}
+
+/// The roster of a region as xlsx (ID numbers as text).
+#[utoipa::path(get, path = "/api/export.xlsx", params(ListParams),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn export(State(state): State<AppState>, ApiLang(lang): ApiLang, Query(params): Query<ListParams>) -> ApiResult<Response> {
+    let region = RegionCode::parse(&params.region).ok();
+    let data = registry::export_households(&state.db, &state.actor(), region.as_ref()).await.map_err(fail(lang))?;
+    let bytes = jiuzhu_files::export::roster_xlsx(&data).map_err(|e| fail(lang)(AppError::Internal(e.to_string())))?;
+    Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")], bytes).into_response())
+}

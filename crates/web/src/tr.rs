@@ -1,0 +1,174 @@
+//! Presentation helpers for templates: catalogue lookups and the formats
+//! offices read (`2025年10月31日`, `1,234.50元`), in the user's language.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use jiuzhu_domain::i18n::{self, Lang, Message};
+use jiuzhu_domain::Fen;
+
+/// China Standard Time, in which every time is shown.
+fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"))
+}
+
+/// The translator handed to every template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::t(self.lang, key)
+    }
+
+    pub fn msg(&self, message: &Message) -> String {
+        message.render(self.lang)
+    }
+
+    pub fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "en",
+            Lang::En => "zh",
+        }
+    }
+
+    /// The label of a stored code (`Program` + `dibao` → `低保`); empty for none.
+    pub fn code_label(&self, kind: &str, code: Option<&str>) -> String {
+        match code {
+            Some(c) if !c.is_empty() => {
+                let key = format!("{kind}.{c}");
+                if i18n::has_key(&key) { self.t(&key).to_string() } else { c.to_string() }
+            }
+            _ => String::new(),
+        }
+    }
+
+    pub fn money_opt(&self, fen: &Option<i64>) -> String {
+        fen.map(|f| Fen(f).to_string()).unwrap_or_default()
+    }
+
+    /// Plain 元 text (`1360.00`) shown as `1,360.00元`.
+    pub fn yuan_text(&self, text: &str) -> String {
+        Fen::parse_yuan(text).map(|f| f.to_string()).unwrap_or_default()
+    }
+
+    pub fn page_label(&self, page: &u32) -> String {
+        i18n::tf(self.lang, "common.page", &[("page", &page.to_string())])
+    }
+
+    pub fn total_label(&self, total: &i64, capped: &bool) -> String {
+        let key = if *capped { "common.total_more" } else { "common.total" };
+        i18n::tf(self.lang, key, &[("total", &group_digits(*total))])
+    }
+
+    pub fn sex_key(&self, sex: &str) -> &'static str {
+        if sex == "male" { "member.sex.male" } else { "member.sex.female" }
+    }
+
+    pub fn yes_no(&self, b: &bool) -> &'static str {
+        self.t(if *b { "common.yes" } else { "common.no" })
+    }
+
+    pub fn level_label(&self, level: &str) -> String {
+        if level.is_empty() {
+            String::new()
+        } else {
+            i18n::tf(self.lang, "member.disability_level.value", &[("level", level)])
+        }
+    }
+
+    pub fn date(&self, date: &NaiveDate) -> String {
+        i18n::format_date(self.lang, *date)
+    }
+
+    pub fn datetime(&self, at: &DateTime<Utc>) -> String {
+        i18n::format_datetime(self.lang, at.with_timezone(&beijing()).naive_local())
+    }
+
+    pub fn action_label(&self, action: &str) -> String {
+        let key = format!("history.action.{action}");
+        if i18n::has_key(&key) { self.t(&key).to_string() } else { action.to_string() }
+    }
+
+    /// A history entry's detail, readable: `地址：旧 → 新；…`.
+    pub fn history_detail(&self, detail: &serde_json::Value) -> String {
+        let Some(map) = detail.as_object() else { return String::new() };
+        let sep = if self.lang == Lang::Zh { "；" } else { "; " };
+        let colon = if self.lang == Lang::Zh { "：" } else { ": " };
+        map.iter()
+            .map(|(field, value)| {
+                let label = self.field_label(field);
+                let text = match value.as_array() {
+                    Some(pair) if pair.len() == 2 && !pair[0].is_object() => {
+                        format!("{} → {}", self.value_text(field, &pair[0]), self.value_text(field, &pair[1]))
+                    }
+                    _ => self.value_text(field, value),
+                };
+                format!("{label}{colon}{text}")
+            })
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
+    fn field_label(&self, field: &str) -> String {
+        let field = field.trim_end_matches("_yuan");
+        for key in [format!("household.{field}"), format!("member.{field}")] {
+            if i18n::has_key(&key) {
+                return self.t(&key).to_string();
+            }
+        }
+        field.to_string()
+    }
+
+    fn value_text(&self, field: &str, value: &serde_json::Value) -> String {
+        match value {
+            serde_json::Value::String(s) => match field {
+                "program" => self.code_label("Program", Some(s)),
+                "relation" => self.code_label("Relation", Some(s)),
+                "disability_kind" => self.code_label("DisabilityKind", Some(s)),
+                _ => s.clone(),
+            },
+            serde_json::Value::Bool(b) => self.yes_no(b).to_string(),
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::Object(map) => map
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{} …", map.len())),
+            serde_json::Value::Array(items) => items.len().to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn group_digits(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut res = String::new();
+    for (idx, c) in s.chars().enumerate() {
+        if idx > 0 && (s.len() - idx) % 3 == 0 {
+            res.push(',');
+        }
+        res.push(c);
+    }
+    if n < 0 { format!("-{res}") } else { res }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        let zh = Tr { lang: Lang::Zh };
+        let en = Tr { lang: Lang::En };
+        assert_eq!(zh.total_label(&12345, &false), "共12,345户");
+        assert_eq!(en.total_label(&10000, &true), "More than 10,000 households");
+        assert_eq!(zh.code_label("Program", Some("dibao")), "低保");
+        assert_eq!(zh.code_label("Program", Some("")), "");
+        assert_eq!(zh.money_opt(&Some(123450)), "1,234.50元");
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2025, 10, 31, 1, 5, 0).unwrap();
+        assert_eq!(zh.datetime(&at), "2025年10月31日 09:05");
+        let detail = serde_json::json!({"monthly_benefit_yuan": ["680.00", "1360.00"], "program": ["dibao", "tekun"]});
+        assert_eq!(zh.history_detail(&detail), "月保障金额（元）：680.00 → 1360.00；救助类别：低保 → 特困");
+    }
+}
