@@ -14,8 +14,8 @@ use jiuzhu_domain::household::{Disability, DisabilityLevel, HouseholdFields, Mem
 use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, Region, RegionCode, RegionLevel, Relation};
 use jiuzhu_store::{self as store, Db};
 
-use crate::error::{AppError, Result};
 use crate::Actor;
+use crate::error::{AppError, Result};
 
 /// Households in the default demo county (about 14,000 people).
 pub const DEFAULT_HOUSEHOLDS: usize = 6_000;
@@ -23,24 +23,46 @@ pub const DEFAULT_HOUSEHOLDS: usize = 6_000;
 pub const COUNTY_CODE: &str = "349901";
 
 const TOWNSHIPS: [&str; 21] = [
-    "城关街道", "东城街道", "西城街道", "南湖街道", "北塘街道", "新华街道", "长安街道", "河口镇", "东山镇", "桃源镇", "柳林镇",
-    "石桥镇", "青龙镇", "白马镇", "金山镇", "凤凰镇", "龙泉镇", "双河镇", "三里镇", "永宁镇", "太平镇",
+    "城关街道",
+    "东城街道",
+    "西城街道",
+    "南湖街道",
+    "北塘街道",
+    "新华街道",
+    "长安街道",
+    "河口镇",
+    "东山镇",
+    "桃源镇",
+    "柳林镇",
+    "石桥镇",
+    "青龙镇",
+    "白马镇",
+    "金山镇",
+    "凤凰镇",
+    "龙泉镇",
+    "双河镇",
+    "三里镇",
+    "永宁镇",
+    "太平镇",
 ];
-const VILLAGE_FIRST: [&str; 20] =
-    ["东", "西", "南", "北", "上", "下", "前", "后", "大", "小", "新", "老", "高", "李", "王", "张", "陈", "刘", "黄", "杨"];
-const VILLAGE_SECOND: [&str; 15] = ["庄", "湾", "岗", "桥", "塘", "坝", "店", "集", "圩", "冲", "楼", "营", "寨", "堡", "铺"];
+const VILLAGE_FIRST: [&str; 20] = [
+    "东", "西", "南", "北", "上", "下", "前", "后", "大", "小", "新", "老", "高", "李", "王", "张", "陈", "刘", "黄",
+    "杨",
+];
+const VILLAGE_SECOND: [&str; 15] =
+    ["庄", "湾", "岗", "桥", "塘", "坝", "店", "集", "圩", "冲", "楼", "营", "寨", "堡", "铺"];
 const GROUP_NUMERALS: [&str; 12] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"];
 const SURNAMES: [&str; 30] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑",
-    "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
 ];
 const MALE_CHARS: [&str; 24] = [
-    "伟", "强", "军", "勇", "杰", "涛", "明", "超", "华", "建", "国", "平", "刚", "林", "斌", "波", "辉", "鹏", "宇", "浩", "志",
-    "春", "文", "海",
+    "伟", "强", "军", "勇", "杰", "涛", "明", "超", "华", "建", "国", "平", "刚", "林", "斌", "波", "辉", "鹏", "宇",
+    "浩", "志", "春", "文", "海",
 ];
 const FEMALE_CHARS: [&str; 24] = [
-    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "玲", "秀", "英", "兰", "桂", "梅", "红", "燕", "萍", "琴", "慧", "婷", "雪",
-    "玉", "凤", "珍",
+    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "玲", "秀", "英", "兰", "桂", "梅", "红", "燕", "萍", "琴", "慧",
+    "婷", "雪", "玉", "凤", "珍",
 ];
 
 /// A small deterministic generator (SplitMix64): same seed, same county.
@@ -154,9 +176,9 @@ impl HouseholdGenerator {
         let rng = &mut self.rng;
         let chars = if male { &MALE_CHARS[..] } else { &FEMALE_CHARS[..] };
         let mut name = surname.to_string();
-        name.push_str(*rng.pick(chars));
-        if rng.chance(70) {
-            name.push_str(*rng.pick(chars));
+        for _ in 0..if rng.chance(70) { 2 } else { 1 } {
+            let given: &&str = rng.pick(chars);
+            name.push_str(given);
         }
         // Most people were first registered in this county.
         let region6 = if rng.chance(88) { COUNTY_CODE.to_string() } else { format!("3499{:02}", 2 + rng.below(8)) };
@@ -164,14 +186,15 @@ impl HouseholdGenerator {
             let days_back = u64::from(age) * 365 + rng.below(365);
             let birth = self.today.checked_sub_days(Days::new(days_back)).unwrap_or(self.today);
             let seq = (rng.below(500) * 2 + u64::from(male)) as u16;
-            if let Some(id) = IdNumber::from_parts(&region6, birth, seq) {
-                if self.used_ids.insert(id.to_u64()) {
-                    break id;
-                }
+            if let Some(id) = IdNumber::from_parts(&region6, birth, seq)
+                && self.used_ids.insert(id.to_u64())
+            {
+                break id;
             }
         };
         let disability = (rng.chance(if age >= 60 { 12 } else { 6 })).then(|| Disability {
-            level: DisabilityLevel::new(1 + rng.below(4) as u8).unwrap_or(DisabilityLevel::new(4).expect("4 is a level")),
+            level: DisabilityLevel::new(1 + rng.below(4) as u8)
+                .unwrap_or(DisabilityLevel::new(4).expect("4 is a level")),
             kind: *rng.pick(&[
                 DisabilityKind::Physical,
                 DisabilityKind::Physical,
@@ -314,7 +337,8 @@ pub async fn load_demo(
             })
             .collect();
         store::insert_persons_bulk(&mut tx, &members, now).await?;
-        let events: Vec<(i64, &str, String)> = ids.values().map(|id| (*id, "imported", "{\"source\":\"demo\"}".to_string())).collect();
+        let events: Vec<(i64, &str, String)> =
+            ids.values().map(|id| (*id, "imported", "{\"source\":\"demo\"}".to_string())).collect();
         store::insert_events_bulk(&mut tx, &events, now, &actor.name).await?;
         tx.commit().await?;
         loaded += chunk.len();

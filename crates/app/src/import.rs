@@ -12,16 +12,16 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use jiuzhu_domain::household::{check_members, MemberFields};
+use jiuzhu_domain::household::{MemberFields, check_members};
 use jiuzhu_domain::i18n::Message;
 use jiuzhu_domain::{IdNumber, RegionTree};
-use jiuzhu_files::{parse_roster, Field, Problem, Roster};
+use jiuzhu_files::{Field, Problem, Roster, parse_roster};
 use jiuzhu_store::{self as store, Db};
 use serde_json::json;
 
+use crate::Actor;
 use crate::error::AppError;
 use crate::input::{HouseholdForm, MemberForm};
-use crate::Actor;
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -52,13 +52,23 @@ impl From<store::StoreError> for ImportError {
 }
 
 /// Parses and imports a roster file.
-pub async fn import_roster(db: &Db, actor: &Actor, now: DateTime<Utc>, bytes: &[u8]) -> Result<ImportSummary, ImportError> {
+pub async fn import_roster(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    bytes: &[u8],
+) -> Result<ImportSummary, ImportError> {
     let roster = parse_roster(bytes).map_err(ImportError::Rejected)?;
     import_parsed(db, actor, now, &roster).await
 }
 
 /// Imports a parsed roster.
-pub async fn import_parsed(db: &Db, actor: &Actor, now: DateTime<Utc>, roster: &Roster) -> Result<ImportSummary, ImportError> {
+pub async fn import_parsed(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    roster: &Roster,
+) -> Result<ImportSummary, ImportError> {
     let mut tx = db.begin().await?;
     let tree = RegionTree::new(store::list_regions(&mut tx).await?);
     let external_ids: Vec<String> = roster.households.iter().map(|h| h.fields.external_id.clone()).collect();
@@ -74,7 +84,8 @@ pub async fn import_parsed(db: &Db, actor: &Actor, now: DateTime<Utc>, roster: &
         .into_iter()
         .map(|p| (p.fields.id_number, p))
         .collect();
-    let mut household_numbers: HashMap<i64, String> = existing.values().map(|h| (h.id, h.fields.external_id.clone())).collect();
+    let mut household_numbers: HashMap<i64, String> =
+        existing.values().map(|h| (h.id, h.fields.external_id.clone())).collect();
     for p in registered.values() {
         if let std::collections::hash_map::Entry::Vacant(e) = household_numbers.entry(p.household_id) {
             let number = store::get_household(&mut tx, p.household_id).await?.map(|h| h.fields.external_id);
@@ -88,30 +99,34 @@ pub async fn import_parsed(db: &Db, actor: &Actor, now: DateTime<Utc>, roster: &
     for h in &roster.households {
         let code = &h.fields.region_code;
         if tree.get(code).is_none() || !actor.scope.contains(code) {
-            problems.push(problem(h.line, Field::RegionCode, Message::new("import.error.unknown_region").arg("value", code)));
+            problems.push(problem(
+                h.line,
+                Field::RegionCode,
+                Message::new("import.error.unknown_region").arg("value", code),
+            ));
         }
         let current = existing.get(&h.fields.external_id);
-        if let Some(current) = current {
-            if !actor.scope.contains(&current.fields.region_code) {
-                problems.push(problem(
-                    h.line,
-                    Field::HouseholdId,
-                    Message::new("household.error.external_id_taken").arg("external_id", &h.fields.external_id),
-                ));
-            }
+        // A household number taken outside the actor's scope is refused
+        // without saying more.
+        if current.is_some_and(|c| !actor.scope.contains(&c.fields.region_code)) {
+            problems.push(problem(
+                h.line,
+                Field::HouseholdId,
+                Message::new("household.error.external_id_taken").arg("external_id", &h.fields.external_id),
+            ));
         }
         for m in &h.members {
-            if let Some(p) = registered.get(&m.fields.id_number) {
-                if current.is_none_or(|c| c.id != p.household_id) {
-                    let elsewhere = household_numbers.get(&p.household_id).cloned().unwrap_or_default();
-                    problems.push(problem(
-                        m.line,
-                        Field::IdNumber,
-                        Message::new("import.error.person_elsewhere")
-                            .arg("id_number", m.fields.id_number)
-                            .arg("external_id", elsewhere),
-                    ));
-                }
+            if let Some(p) = registered.get(&m.fields.id_number)
+                && current.is_none_or(|c| c.id != p.household_id)
+            {
+                let elsewhere = household_numbers.get(&p.household_id).cloned().unwrap_or_default();
+                problems.push(problem(
+                    m.line,
+                    Field::IdNumber,
+                    Message::new("import.error.person_elsewhere")
+                        .arg("id_number", m.fields.id_number)
+                        .arg("external_id", elsewhere),
+                ));
             }
         }
         // The household as it will be: registered members not in the file,

@@ -4,7 +4,7 @@
 //! Web forms and the JSON API share these shapes, so both give the same
 //! messages for the same mistakes.
 
-use jiuzhu_domain::household::{parse_phone, Disability, DisabilityLevel, HouseholdFields, MemberFields, PersonName};
+use jiuzhu_domain::household::{Disability, DisabilityLevel, HouseholdFields, MemberFields, PersonName, parse_phone};
 use jiuzhu_domain::i18n::Message;
 use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, RegionCode, Relation};
 use serde::{Deserialize, Serialize};
@@ -71,7 +71,9 @@ impl HouseholdForm {
             errors.add("external_id", Message::new("import.error.required"));
         }
         let region_code = RegionCode::parse(&self.region_code)
-            .map_err(|_| errors.add("region_code", Message::new("import.error.bad_region").arg("value", &self.region_code)))
+            .map_err(|_| {
+                errors.add("region_code", Message::new("import.error.bad_region").arg("value", &self.region_code))
+            })
             .ok();
         let phone = if self.phone.trim().is_empty() {
             String::new()
@@ -194,10 +196,18 @@ mod tests {
             ..Default::default()
         };
         let fields = form.parse().unwrap();
-        assert_eq!((fields.external_id.as_str(), fields.program, fields.monthly_benefit), ("H1", Some(Program::Dibao), Some(Fen(136000))));
+        assert_eq!(
+            (fields.external_id.as_str(), fields.program, fields.monthly_benefit),
+            ("H1", Some(Program::Dibao), Some(Fen(136000)))
+        );
         assert_eq!(HouseholdForm::from_fields(&fields).parse().unwrap(), fields);
 
-        let bad = HouseholdForm { region_code: "123".into(), phone: "abc".into(), monthly_benefit_yuan: "-1".into(), ..Default::default() };
+        let bad = HouseholdForm {
+            region_code: "123".into(),
+            phone: "abc".into(),
+            monthly_benefit_yuan: "-1".into(),
+            ..Default::default()
+        };
         let AppError::Invalid(errors) = bad.parse().unwrap_err() else { panic!("expected Invalid") };
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["external_id", "region_code", "phone", "monthly_benefit_yuan"]);
@@ -216,7 +226,12 @@ mod tests {
         };
         let fields = form.parse().unwrap();
         assert_eq!(MemberForm::from_fields(&fields).parse().unwrap(), fields);
-        let bad = MemberForm { id_number: "3.4E+17".into(), relation: "x".into(), disability_level: "2".into(), ..Default::default() };
+        let bad = MemberForm {
+            id_number: "3.4E+17".into(),
+            relation: "x".into(),
+            disability_level: "2".into(),
+            ..Default::default()
+        };
         let AppError::Invalid(errors) = bad.parse().unwrap_err() else { panic!("expected Invalid") };
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["id_number", "name", "relation", "disability_kind"]);

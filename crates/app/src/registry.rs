@@ -6,7 +6,7 @@
 //! when, and who.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jiuzhu_domain::household::{check_relation_change, HouseholdFields, HouseholdRuleError, MemberFields};
+use jiuzhu_domain::household::{HouseholdFields, HouseholdRuleError, MemberFields, check_relation_change};
 use jiuzhu_domain::i18n::Message;
 use jiuzhu_domain::{IdNumber, Program, Region, RegionCode, RegionTree, Relation};
 use jiuzhu_store::{self as store, Db, HouseholdFilter, HouseholdRecord, PersonMatch, PersonRecord, Tx};
@@ -223,11 +223,7 @@ pub async fn search_households(db: &Db, actor: &Actor, query: &HouseholdQuery) -
 
 /// The region's name below the county: `城关镇东村`.
 fn local_name(tree: &RegionTree, code: &RegionCode) -> String {
-    tree.path(code)
-        .iter()
-        .filter(|r| r.level() > jiuzhu_domain::RegionLevel::County)
-        .map(|r| r.name.as_str())
-        .collect()
+    tree.path(code).iter().filter(|r| r.level() > jiuzhu_domain::RegionLevel::County).map(|r| r.name.as_str()).collect()
 }
 
 /// Loads a household that must lie inside the actor's scope.
@@ -317,18 +313,20 @@ async fn check_not_registered(tx: &mut Tx, id_number: &IdNumber, except: Option<
     if let Some(p) = found.into_iter().find(|p| Some(p.id) != except) {
         let other = store::get_household(tx, p.household_id).await?;
         let external_id = other.map(|h| h.fields.external_id).unwrap_or_default();
-        return Err(AppError::Conflict(Message::new("household.error.person_elsewhere").arg("external_id", external_id)));
+        return Err(AppError::Conflict(
+            Message::new("household.error.person_elsewhere").arg("external_id", external_id),
+        ));
     }
     Ok(())
 }
 
 async fn check_external_id_free(tx: &mut Tx, external_id: &str, except: Option<i64>) -> Result<()> {
-    if let Some(h) = store::get_household_by_external_id(tx, external_id).await? {
-        if Some(h.id) != except {
-            return Err(AppError::Conflict(
-                Message::new("household.error.external_id_taken").arg("external_id", external_id),
-            ));
-        }
+    if let Some(h) = store::get_household_by_external_id(tx, external_id).await?
+        && Some(h.id) != except
+    {
+        return Err(AppError::Conflict(
+            Message::new("household.error.external_id_taken").arg("external_id", external_id),
+        ));
     }
     Ok(())
 }
@@ -355,7 +353,14 @@ fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Va
     serde_json::Value::Object(res)
 }
 
-async fn record(tx: &mut Tx, household_id: i64, now: DateTime<Utc>, actor: &Actor, action: &str, detail: serde_json::Value) -> Result<()> {
+async fn record(
+    tx: &mut Tx,
+    household_id: i64,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
     store::insert_event(tx, household_id, now, &actor.name, action, &detail.to_string()).await?;
     Ok(())
 }
@@ -377,7 +382,15 @@ pub async fn create_household(
     check_not_registered(&mut tx, &head.id_number, None).await?;
     let id = store::insert_household(&mut tx, &fields, now).await?;
     store::insert_person(&mut tx, id, &head, now).await?;
-    record(&mut tx, id, now, actor, "household_created", json!({ "household": household_values(&fields), "head": member_values(&head) })).await?;
+    record(
+        &mut tx,
+        id,
+        now,
+        actor,
+        "household_created",
+        json!({ "household": household_values(&fields), "head": member_values(&head) }),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(household_id = id, actor = %actor.name, "household created");
     Ok(id)
@@ -410,7 +423,13 @@ pub async fn update_household(
 }
 
 /// Adds a member to a household.
-pub async fn add_member(db: &Db, actor: &Actor, now: DateTime<Utc>, household_id: i64, form: &MemberForm) -> Result<i64> {
+pub async fn add_member(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    household_id: i64,
+    form: &MemberForm,
+) -> Result<i64> {
     let member = form.parse()?;
     let mut tx = db.begin().await?;
     household_in_scope(&mut tx, actor, household_id).await?;
@@ -425,7 +444,13 @@ pub async fn add_member(db: &Db, actor: &Actor, now: DateTime<Utc>, household_id
 }
 
 /// Changes a member's fields.
-pub async fn update_member(db: &Db, actor: &Actor, now: DateTime<Utc>, person_id: i64, form: &MemberForm) -> Result<()> {
+pub async fn update_member(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    person_id: i64,
+    form: &MemberForm,
+) -> Result<()> {
     let member = form.parse()?;
     let mut tx = db.begin().await?;
     let before = store::get_person(&mut tx, person_id).await?.ok_or(AppError::NotFound)?;
@@ -464,12 +489,7 @@ pub async fn move_member(
     let source = household_in_scope(&mut tx, actor, person.household_id).await?;
     let target = match store::get_household_by_external_id(&mut tx, target_external_id.trim()).await? {
         Some(t) if actor.scope.contains(&t.fields.region_code) && t.id != source.id => t,
-        _ => {
-            return Err(AppError::invalid(
-                "target",
-                Message::new("common.not_found"),
-            ))
-        }
+        _ => return Err(AppError::invalid("target", Message::new("common.not_found"))),
     };
     if person.fields.relation == Relation::Head {
         return Err(AppError::invalid("relation", Message::new("household.error.head_cannot_move")));
@@ -480,8 +500,24 @@ pub async fn move_member(
     store::touch_household(&mut tx, source.id, now).await?;
     store::touch_household(&mut tx, target.id, now).await?;
     let who = json!({ "name": person.fields.name.as_str(), "id_number": person.fields.id_number.masked() });
-    record(&mut tx, source.id, now, actor, "member_moved_out", json!({ "member": who, "to": target.fields.external_id })).await?;
-    record(&mut tx, target.id, now, actor, "member_moved_in", json!({ "member": who, "from": source.fields.external_id, "relation": relation.code() })).await?;
+    record(
+        &mut tx,
+        source.id,
+        now,
+        actor,
+        "member_moved_out",
+        json!({ "member": who, "to": target.fields.external_id }),
+    )
+    .await?;
+    record(
+        &mut tx,
+        target.id,
+        now,
+        actor,
+        "member_moved_in",
+        json!({ "member": who, "from": source.fields.external_id, "relation": relation.code() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(target.id)
 }

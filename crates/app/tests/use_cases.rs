@@ -2,7 +2,7 @@
 //! PostgreSQL.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use jiuzhu_app::import::{import_roster, ImportError};
+use jiuzhu_app::import::{ImportError, import_roster};
 use jiuzhu_app::input::{HouseholdForm, MemberForm};
 use jiuzhu_app::registry::{self, HouseholdQuery};
 use jiuzhu_app::{Actor, AppError, Db, Scope};
@@ -66,7 +66,9 @@ async fn with_regions(db: &Db) {
     registry::upsert_regions(db, &Actor::system(), &regions).await.unwrap();
 }
 
-async fn everything(db: &Db) -> Vec<(jiuzhu_domain::household::HouseholdFields, Vec<jiuzhu_domain::household::MemberFields>)> {
+async fn everything(
+    db: &Db,
+) -> Vec<(jiuzhu_domain::household::HouseholdFields, Vec<jiuzhu_domain::household::MemberFields>)> {
     registry::export_households(db, &Actor::system(), None).await.unwrap()
 }
 
@@ -112,9 +114,13 @@ async fn importing_twice_creates_nothing(db: Db) {
     let changed = String::from_utf8(fixture("roster_utf8.csv")).unwrap().replace("城关镇东村12号", "城关镇东村14号");
     let third = import_roster(&db, &Actor::system(), now(), changed.as_bytes()).await.unwrap();
     assert_eq!((third.created, third.updated, third.unchanged), (0, 1, 2));
-    let page = registry::search_households(&db, &Actor::system(), &HouseholdQuery { text: "SF-0001".into(), ..Default::default() })
-        .await
-        .unwrap();
+    let page = registry::search_households(
+        &db,
+        &Actor::system(),
+        &HouseholdQuery { text: "SF-0001".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
     let detail = registry::household_detail(&db, &Actor::system(), page.rows[0].id, today()).await.unwrap();
     assert_eq!(detail.household.form.address, "城关镇东村14号");
     assert_eq!(detail.history.len(), 2);
@@ -132,7 +138,8 @@ async fn person_in_another_household_is_refused(db: Db) {
     assert!(problems[0].message.args.contains(&("external_id", "SF-0001".to_string())));
 
     let unknown = "户编号,区划代码,身份证号,姓名,与户主关系\nNEW-2,340102009001,11010519491231002X,李四,户主\n";
-    let ImportError::Rejected(problems) = import_roster(&db, &Actor::system(), now(), unknown.as_bytes()).await.unwrap_err()
+    let ImportError::Rejected(problems) =
+        import_roster(&db, &Actor::system(), now(), unknown.as_bytes()).await.unwrap_err()
     else {
         panic!("expected a rejection")
     };
@@ -152,15 +159,27 @@ fn household_form(external_id: &str, region: &str) -> HouseholdForm {
 }
 
 fn member_form(id_number: &str, name: &str, relation: &str) -> MemberForm {
-    MemberForm { id_number: id_number.into(), name: name.into(), relation: relation.into(), co_residing: true, ..Default::default() }
+    MemberForm {
+        id_number: id_number.into(),
+        name: name.into(),
+        relation: relation.into(),
+        co_residing: true,
+        ..Default::default()
+    }
 }
 
 async fn edits_are_kept_as_history(db: Db) {
     with_regions(&db).await;
     let clerk = Actor { name: "王经办".into(), scope: Scope::Region(code("340102001")) };
-    let id = registry::create_household(&db, &clerk, now(), &household_form("H-1", "340102001001"), &member_form("11010519491231002X", "张三", "户主"))
-        .await
-        .unwrap();
+    let id = registry::create_household(
+        &db,
+        &clerk,
+        now(),
+        &household_form("H-1", "340102001001"),
+        &member_form("11010519491231002X", "张三", "户主"),
+    )
+    .await
+    .unwrap();
     let detail = registry::household_detail(&db, &clerk, id, today()).await.unwrap();
     let mut form = detail.household.form.clone();
     form.monthly_benefit_yuan = "1,360.00".into();
@@ -188,22 +207,37 @@ async fn edits_are_kept_as_history(db: Db) {
 async fn members_move_and_heads_stay_single(db: Db) {
     with_regions(&db).await;
     let actor = Actor::system();
-    let a = registry::create_household(&db, &actor, now(), &household_form("A", "340102001001"), &member_form("11010519491231002X", "张三", "户主"))
-        .await
-        .unwrap();
-    let b = registry::create_household(&db, &actor, now(), &household_form("B", "340102002001"), &member_form("110105500101001", "李四", "户主"))
-        .await
-        .unwrap();
-    let child = registry::add_member(&db, &actor, now(), a, &member_form("110105800101003", "张小", "子女")).await.unwrap();
+    let a = registry::create_household(
+        &db,
+        &actor,
+        now(),
+        &household_form("A", "340102001001"),
+        &member_form("11010519491231002X", "张三", "户主"),
+    )
+    .await
+    .unwrap();
+    let b = registry::create_household(
+        &db,
+        &actor,
+        now(),
+        &household_form("B", "340102002001"),
+        &member_form("110105500101001", "李四", "户主"),
+    )
+    .await
+    .unwrap();
+    let child =
+        registry::add_member(&db, &actor, now(), a, &member_form("110105800101003", "张小", "子女")).await.unwrap();
 
     // A second head is refused; the head cannot leave.
-    let err = registry::add_member(&db, &actor, now(), a, &member_form("110105800101011", "张二", "户主")).await.unwrap_err();
+    let err =
+        registry::add_member(&db, &actor, now(), a, &member_form("110105800101011", "张二", "户主")).await.unwrap_err();
     assert!(matches!(err, AppError::Invalid(_)));
     let head_id = registry::household_detail(&db, &actor, a, today()).await.unwrap().members[0].id;
     let err = registry::move_member(&db, &actor, now(), head_id, "B", Relation::Other).await.unwrap_err();
     assert!(matches!(err, AppError::Invalid(_)));
     // The same person cannot be added to a second household.
-    let err = registry::add_member(&db, &actor, now(), b, &member_form("110105800101003", "张小", "子女")).await.unwrap_err();
+    let err =
+        registry::add_member(&db, &actor, now(), b, &member_form("110105800101003", "张小", "子女")).await.unwrap_err();
     assert!(matches!(err, AppError::Conflict(_)));
 
     assert_eq!(registry::move_member(&db, &actor, now(), child, "B", Relation::Grandchild).await.unwrap(), b);
@@ -223,9 +257,13 @@ async fn scope_hides_other_townships(db: Db) {
     let page = registry::search_households(&db, &hekou, &HouseholdQuery::default()).await.unwrap();
     assert_eq!(page.rows.iter().map(|r| r.external_id.as_str()).collect::<Vec<_>>(), ["SF-0003"]);
     // Asking for the whole county still gives only the township.
-    let page = registry::search_households(&db, &hekou, &HouseholdQuery { region: Some(code("340102")), ..Default::default() })
-        .await
-        .unwrap();
+    let page = registry::search_households(
+        &db,
+        &hekou,
+        &HouseholdQuery { region: Some(code("340102")), ..Default::default() },
+    )
+    .await
+    .unwrap();
     assert_eq!(page.total, 1);
     let all = registry::search_households(&db, &Actor::system(), &HouseholdQuery::default()).await.unwrap();
     let outside = all.rows.iter().find(|r| r.external_id == "SF-0001").unwrap().id;
@@ -234,9 +272,15 @@ async fn scope_hides_other_townships(db: Db) {
     assert!(overview.iter().all(|r| r.code.starts_with("340102002") || r.code == "340102000000"));
     assert_eq!(overview.iter().find(|r| r.code == "340102000000").unwrap().households, 1);
     // A household cannot be created outside the scope.
-    let err = registry::create_household(&db, &hekou, now(), &household_form("X", "340102001001"), &member_form("110105500101001", "李四", "户主"))
-        .await
-        .unwrap_err();
+    let err = registry::create_household(
+        &db,
+        &hekou,
+        now(),
+        &household_form("X", "340102001001"),
+        &member_form("110105500101001", "李四", "户主"),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::Invalid(_)));
 }
 
@@ -268,9 +312,11 @@ async fn search_by_name_initials_and_id(db: Db) {
 
 async fn demo_county_loads(db: Db) {
     let mut reports = Vec::new();
-    let n = jiuzhu_app::demo::load_demo(&db, &Actor::system(), now(), 42, 300, &mut |done, total| reports.push((done, total)))
-        .await
-        .unwrap();
+    let n = jiuzhu_app::demo::load_demo(&db, &Actor::system(), now(), 42, 300, &mut |done, total| {
+        reports.push((done, total))
+    })
+    .await
+    .unwrap();
     assert_eq!((n, reports.last().copied()), (300, Some((300, 300))));
     let overview = registry::region_overview(&db, &Actor::system()).await.unwrap();
     assert_eq!(overview.iter().find(|r| r.level == "county").unwrap().households, 300);

@@ -14,11 +14,11 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
-use jiuzhu_app::import::{import_roster, ImportError};
-use jiuzhu_app::{demo, registry, Actor};
+use jiuzhu_app::import::{ImportError, import_roster};
+use jiuzhu_app::{Actor, demo, registry};
 use jiuzhu_domain::i18n::Lang;
 use jiuzhu_store::Db;
 
@@ -128,7 +128,9 @@ async fn main() -> Result<()> {
         Command::Export { file, region } => {
             let db = open(&cli.db).await?;
             let region = match region {
-                Some(r) => Some(jiuzhu_domain::RegionCode::parse(&r).map_err(|e| anyhow::anyhow!("区划代码不正确：{e}"))?),
+                Some(r) => {
+                    Some(jiuzhu_domain::RegionCode::parse(&r).map_err(|e| anyhow::anyhow!("区划代码不正确：{e}"))?)
+                }
                 None => None,
             };
             let data = registry::export_households(&db, &Actor::system(), region.as_ref()).await?;
@@ -164,7 +166,10 @@ async fn load_demo(db: &Db, households: usize, seed: u64, skip_if_loaded: bool) 
     let res = demo::load_demo(db, &Actor::system(), system_now(), seed, households, &mut |done, total| {
         if done == total || done - last_shown >= total / 100 {
             last_shown = done;
-            eprint!("\r载入示范县 / loading demo county: {done}/{total} 户 ({:.0}%)", done as f64 * 100.0 / total.max(1) as f64);
+            eprint!(
+                "\r载入示范县 / loading demo county: {done}/{total} 户 ({:.0}%)",
+                done as f64 * 100.0 / total.max(1) as f64
+            );
             let _ = std::io::stderr().flush();
         }
     })
@@ -185,8 +190,13 @@ async fn load_demo(db: &Db, households: usize, seed: u64, skip_if_loaded: bool) 
 fn write_demo_csv(path: &std::path::Path, households: usize, seed: u64) -> Result<()> {
     let regions = demo::regions(seed);
     let generator = demo::HouseholdGenerator::new(seed, households, &regions, system_now().date_naive());
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?);
-    writeln!(out, "户编号,区划代码,身份证号,姓名,与户主关系,家庭住址,联系电话,共同生活,残疾等级,残疾类别,重病,救助类别,月保障金额")?;
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+    );
+    writeln!(
+        out,
+        "户编号,区划代码,身份证号,姓名,与户主关系,家庭住址,联系电话,共同生活,残疾等级,残疾类别,重病,救助类别,月保障金额"
+    )?;
     let yes_no = |b: bool| if b { "是" } else { "否" };
     for (h, members) in generator {
         for m in members {

@@ -7,10 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::IdNumber;
 use crate::i18n::{self, Lang};
 use crate::money::Fen;
 use crate::region::RegionCode;
-use crate::IdNumber;
 
 /// Declares a closed set of values that have a stable code (stored and used
 /// in the API), a label in the message catalogue, and extra spellings that
@@ -140,8 +140,7 @@ impl PersonName {
     pub fn parse(raw: &str) -> Option<Self> {
         let s = crate::text::clean(raw);
         let n = s.chars().count();
-        (n > 0 && n <= 50 && !s.chars().any(|c| c.is_ascii_digit() || c.is_control()))
-            .then_some(PersonName(s))
+        (n > 0 && n <= 50 && !s.chars().any(|c| c.is_ascii_digit() || c.is_control())).then_some(PersonName(s))
     }
 
     pub fn as_str(&self) -> &str {
@@ -152,8 +151,7 @@ impl PersonName {
 /// A phone number: digits with optional `-`/`+`, 5 to 20 characters.
 pub fn parse_phone(raw: &str) -> Option<String> {
     let s: String = crate::text::clean(raw).chars().filter(|c| *c != ' ').collect();
-    let ok = (5..=20).contains(&s.len())
-        && s.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+');
+    let ok = (5..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+');
     ok.then_some(s)
 }
 
@@ -324,10 +322,7 @@ mod tests {
         let c = IdNumber::from_parts("110105", chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(), 11).unwrap();
         assert_eq!(check_members([(&a, Relation::Head), (&c, Relation::Spouse)]), Ok(()));
         assert_eq!(check_members([(&c, Relation::Spouse)]), Err(HouseholdRuleError::NoHead));
-        assert_eq!(
-            check_members([(&a, Relation::Head), (&c, Relation::Head)]),
-            Err(HouseholdRuleError::SeveralHeads)
-        );
+        assert_eq!(check_members([(&a, Relation::Head), (&c, Relation::Head)]), Err(HouseholdRuleError::SeveralHeads));
         assert_eq!(
             check_members([(&a, Relation::Head), (&b, Relation::Child)]),
             Err(HouseholdRuleError::DuplicateMember)

@@ -73,11 +73,7 @@ pub enum Sex {
 
 /// The GB 11643 check character for the first 17 digits.
 pub fn check_char(first17: &[u8; 17]) -> char {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     CHECK_CHARS[(sum % 11) as usize] as char
 }
 
@@ -85,11 +81,7 @@ impl IdNumber {
     /// Parses and normalises an ID number as typed or exported by an office.
     pub fn parse(raw: &str) -> Result<Self, IdNumberError> {
         let half = to_half_width(raw);
-        let compact: String = half
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let compact: String = half.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
         if compact.is_empty() {
             return Err(IdNumberError::Empty);
         }
@@ -150,11 +142,7 @@ impl IdNumber {
         if !(1000..=9999).contains(&year) {
             return None;
         }
-        let body = format!(
-            "{region6}{year:04}{:02}{:02}{sequence:03}",
-            birth.month(),
-            birth.day()
-        );
+        let body = format!("{region6}{year:04}{:02}{:02}{sequence:03}", birth.month(), birth.day());
         let first17: [u8; 17] = body.as_bytes().try_into().ok()?;
         let mut res = [0u8; 18];
         res[..17].copy_from_slice(&first17);
@@ -173,11 +161,7 @@ impl IdNumber {
     }
 
     pub fn sex(&self) -> Sex {
-        if (self.0[16] - b'0') % 2 == 1 {
-            Sex::Male
-        } else {
-            Sex::Female
-        }
+        if (self.0[16] - b'0') % 2 == 1 { Sex::Male } else { Sex::Female }
     }
 
     /// The six-digit administrative code of the place of first registration.
@@ -203,9 +187,7 @@ impl IdNumber {
 
     /// Packs the number into a `u64` (check `X` as 10) for fast joins.
     pub fn to_u64(&self) -> u64 {
-        let body: u64 = self.0[..17]
-            .iter()
-            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+        let body: u64 = self.0[..17].iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
         let check = if self.0[17] == b'X' { 10 } else { u64::from(self.0[17] - b'0') };
         body * 11 + check
     }
@@ -213,9 +195,7 @@ impl IdNumber {
 
 fn birth_date_of(first17: &[u8; 17]) -> Option<NaiveDate> {
     let digits = |range: std::ops::Range<usize>| -> u32 {
-        first17[range]
-            .iter()
-            .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+        first17[range].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
     };
     let year = digits(6..10) as i32;
     if !(1880..=2099).contains(&year) {
@@ -277,14 +257,8 @@ mod tests {
 
     #[test]
     fn excel_damage_is_named() {
-        assert!(matches!(
-            IdNumber::parse("3.40102194E+17"),
-            Err(IdNumberError::ScientificNotation { .. })
-        ));
-        assert!(matches!(
-            IdNumber::parse("340102194912310000"),
-            Err(IdNumberError::ExcelTruncated { .. })
-        ));
+        assert!(matches!(IdNumber::parse("3.40102194E+17"), Err(IdNumberError::ScientificNotation { .. })));
+        assert!(matches!(IdNumber::parse("340102194912310000"), Err(IdNumberError::ExcelTruncated { .. })));
     }
 
     #[test]
@@ -301,10 +275,7 @@ mod tests {
         check("1101051949123100", Err(IdNumberError::BadLength { len: 16 }));
         check("11010519491231002A", Err(IdNumberError::BadCharacter));
         check("110105194913310029", Err(IdNumberError::BadBirthDate));
-        check(
-            "110105194912310021",
-            Err(IdNumberError::BadCheckDigit { expected: 'X', found: '1' }),
-        );
+        check("110105194912310021", Err(IdNumberError::BadCheckDigit { expected: 'X', found: '1' }));
     }
 
     #[test]

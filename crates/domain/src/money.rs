@@ -32,10 +32,7 @@ impl Fen {
     /// full-width digits, a leading minus.
     pub fn parse_yuan(raw: &str) -> Result<Fen, MoneyError> {
         let half = crate::text::clean(raw);
-        let s: String = half
-            .chars()
-            .filter(|c| !matches!(c, ',' | ' ' | '¥' | '￥' | '元'))
-            .collect();
+        let s: String = half.chars().filter(|c| !matches!(c, ',' | ' ' | '¥' | '￥' | '元')).collect();
         if s.is_empty() {
             return Err(MoneyError::Empty);
         }
@@ -59,17 +56,10 @@ impl Fen {
                 return Err(MoneyError::TooManyDecimals);
             }
         }
-        let yuan: i64 = if int_part.is_empty() {
-            0
-        } else {
-            int_part.parse().map_err(|_| MoneyError::TooLarge)?
-        };
+        let yuan: i64 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| MoneyError::TooLarge)? };
         let frac = format!("{:0<2}", &frac_part[..frac_part.len().min(2)]);
         let fen: i64 = frac.parse().map_err(|_| MoneyError::NotANumber)?;
-        let total = yuan
-            .checked_mul(100)
-            .and_then(|v| v.checked_add(fen))
-            .ok_or(MoneyError::TooLarge)?;
+        let total = yuan.checked_mul(100).and_then(|v| v.checked_add(fen)).ok_or(MoneyError::TooLarge)?;
         Ok(Fen(if negative { -total } else { total }))
     }
 
@@ -86,20 +76,25 @@ impl Fen {
     }
 }
 
+/// Digits grouped by thousands as Chinese offices write them: `1,234,567`.
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut res = String::with_capacity(digits.len() + digits.len() / 3);
+    for (idx, c) in digits.chars().enumerate() {
+        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
+            res.push(',');
+        }
+        res.push(c);
+    }
+    res
+}
+
 impl fmt::Display for Fen {
     /// `1,234.50元`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        let yuan = (abs / 100).to_string();
-        let mut grouped = String::with_capacity(yuan.len() + yuan.len() / 3);
-        for (idx, c) in yuan.chars().enumerate() {
-            if idx > 0 && (yuan.len() - idx) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        write!(f, "{sign}{grouped}.{:02}元", abs % 100)
+        write!(f, "{sign}{}.{:02}元", group_thousands(abs / 100), abs % 100)
     }
 }
 

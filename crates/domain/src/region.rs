@@ -244,9 +244,7 @@ pub struct RegionTree {
 
 impl RegionTree {
     pub fn new(regions: impl IntoIterator<Item = Region>) -> Self {
-        RegionTree {
-            by_code: regions.into_iter().map(|r| (r.code.clone(), r)).collect(),
-        }
+        RegionTree { by_code: regions.into_iter().map(|r| (r.code.clone(), r)).collect() }
     }
 
     pub fn get(&self, code: &RegionCode) -> Option<&Region> {
@@ -263,10 +261,7 @@ impl RegionTree {
 
     /// Regions without a parent in the tree.
     pub fn roots(&self) -> Vec<&Region> {
-        self.by_code
-            .values()
-            .filter(|r| r.code.parent().is_none_or(|p| !self.by_code.contains_key(&p)))
-            .collect()
+        self.by_code.values().filter(|r| r.code.parent().is_none_or(|p| !self.by_code.contains_key(&p))).collect()
     }
 
     /// Direct children, in code order.
@@ -297,11 +292,7 @@ impl RegionTree {
     /// The names from the county (or the highest level present) down to
     /// `code`, joined without separators as Chinese addresses are written.
     pub fn full_name(&self, code: &RegionCode) -> String {
-        self.path(code)
-            .iter()
-            .filter(|r| r.level() >= RegionLevel::County)
-            .map(|r| r.name.as_str())
-            .collect()
+        self.path(code).iter().filter(|r| r.level() >= RegionLevel::County).map(|r| r.name.as_str()).collect()
     }
 }
 

@@ -16,5 +16,5 @@ pub mod export;
 pub mod roster;
 pub mod table;
 
-pub use roster::{parse_roster, ColumnRef, Field, Problem, Roster, RosterHousehold};
-pub use table::{read_table, Table, TableError};
+pub use roster::{ColumnRef, Field, Problem, Roster, RosterHousehold, parse_roster};
+pub use table::{Table, TableError, read_table};

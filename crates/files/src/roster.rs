@@ -9,13 +9,13 @@
 use std::collections::HashMap;
 
 use jiuzhu_domain::household::{
-    check_members, parse_phone, parse_yes_no, Disability, DisabilityLevel, HouseholdFields, MemberFields, PersonName,
+    Disability, DisabilityLevel, HouseholdFields, MemberFields, PersonName, check_members, parse_phone, parse_yes_no,
 };
 use jiuzhu_domain::i18n::{Lang, Message};
 use jiuzhu_domain::text::{clean, header_key};
 use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, RegionCode, Relation};
 
-use crate::table::{read_table, Table, TableError};
+use crate::table::{Table, TableError, read_table};
 
 /// The columns of a roster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,9 +100,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn render_line(&self, lang: Lang) -> String {
-        self.line
-            .map(|l| Message::new("import.at").arg("line", l).render(lang))
-            .unwrap_or_default()
+        self.line.map(|l| Message::new("import.at").arg("line", l).render(lang)).unwrap_or_default()
     }
 
     pub fn render_column(&self, lang: Lang) -> String {
@@ -252,7 +250,12 @@ pub fn parse_table(table: &Table) -> Result<Roster, Vec<Problem>> {
 }
 
 /// Reads one row; records problems and returns `None` when any cell fails.
-fn parse_row(line: usize, cells: &[String], columns: &HashMap<Field, ColumnRef>, problems: &mut Vec<Problem>) -> ParsedLine {
+fn parse_row(
+    line: usize,
+    cells: &[String],
+    columns: &HashMap<Field, ColumnRef>,
+    problems: &mut Vec<Problem>,
+) -> ParsedLine {
     let before = problems.len();
     let mut report = |field: Field, message: Message| {
         problems.push(Problem { line: Some(line), column: columns.get(&field).cloned(), message });
@@ -284,7 +287,8 @@ fn parse_row(line: usize, cells: &[String], columns: &HashMap<Field, ColumnRef>,
         Some(raw) => match IdNumber::parse(raw) {
             Ok(id) => Some(id),
             Err(e) => {
-                let message = if clean(raw).is_empty() { Message::new("import.error.required") } else { e.to_message() };
+                let message =
+                    if clean(raw).is_empty() { Message::new("import.error.required") } else { e.to_message() };
                 report(Field::IdNumber, message);
                 None
             }
@@ -385,7 +389,11 @@ fn parse_row(line: usize, cells: &[String], columns: &HashMap<Field, ColumnRef>,
 }
 
 /// Groups valid rows into households and checks what involves several rows.
-fn group(lines: Vec<ParsedLine>, columns: &HashMap<Field, ColumnRef>, problems: &mut Vec<Problem>) -> Vec<RosterHousehold> {
+fn group(
+    lines: Vec<ParsedLine>,
+    columns: &HashMap<Field, ColumnRef>,
+    problems: &mut Vec<Problem>,
+) -> Vec<RosterHousehold> {
     let mut order: Vec<String> = Vec::new();
     let mut by_id: HashMap<String, RosterHousehold> = HashMap::new();
     let mut seen: HashMap<IdNumber, (String, usize)> = HashMap::new();
@@ -435,7 +443,10 @@ fn group(lines: Vec<ParsedLine>, columns: &HashMap<Field, ColumnRef>, problems: 
                 let h = &mut household.fields;
                 let conflicts = [
                     (Field::RegionCode, h.region_code != row.household.region_code),
-                    (Field::Program, row.household.program.is_some() && h.program.is_some() && h.program != row.household.program),
+                    (
+                        Field::Program,
+                        row.household.program.is_some() && h.program.is_some() && h.program != row.household.program,
+                    ),
                     (
                         Field::MonthlyBenefit,
                         row.household.monthly_benefit.is_some()
@@ -446,16 +457,20 @@ fn group(lines: Vec<ParsedLine>, columns: &HashMap<Field, ColumnRef>, problems: 
                 for (field, conflict) in conflicts {
                     if conflict {
                         let name = columns.get(&field).map(|c| c.header.trim().to_string()).unwrap_or_default();
-                        report(problems, row.line, field, Message::new("import.error.household_conflict").arg("column", name));
+                        report(
+                            problems,
+                            row.line,
+                            field,
+                            Message::new("import.error.household_conflict").arg("column", name),
+                        );
                     }
                 }
                 if h.address.is_empty() {
                     h.address = row.household.address;
                 }
-                if h.phone.is_empty() || row.member.relation == Relation::Head && !row.household.phone.is_empty() {
-                    if !row.household.phone.is_empty() {
-                        h.phone = row.household.phone;
-                    }
+                // The head's phone wins; otherwise the first one given.
+                if !row.household.phone.is_empty() && (h.phone.is_empty() || row.member.relation == Relation::Head) {
+                    h.phone = row.household.phone;
                 }
                 h.program = h.program.or(row.household.program);
                 h.monthly_benefit = h.monthly_benefit.or(row.household.monthly_benefit);
@@ -471,12 +486,7 @@ fn group(lines: Vec<ParsedLine>, columns: &HashMap<Field, ColumnRef>, problems: 
             continue;
         }
         if let Err(rule) = check_members(household.members.iter().map(|m| (&m.fields.id_number, m.fields.relation))) {
-            report(
-                problems,
-                household.line,
-                Field::Relation,
-                Message::new(rule.message_key()),
-            );
+            report(problems, household.line, Field::Relation, Message::new(rule.message_key()));
         }
         res.push(household);
     }

@@ -33,11 +33,7 @@ pub enum TableError {
 
 /// Reads a CSV (UTF-8 or GB18030/GBK) or xlsx file.
 pub fn read_table(bytes: &[u8]) -> Result<Table, TableError> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
-    } else {
-        read_csv(bytes)
-    }
+    if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes) } else { read_csv(bytes) }
 }
 
 /// Decodes CSV bytes to text and names the encoding found.
@@ -59,10 +55,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), TableError> {
 
 fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
     let (text, encoding) = decode(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut headers = None;
     let mut rows = Vec::new();
     // The reader's own line count skips blank lines; count newlines up to
@@ -94,12 +87,10 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
-    let mut workbook =
-        calamine::open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes)).map_err(|e| TableError::Unreadable(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or(TableError::Empty)?
+    let mut workbook = calamine::open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes))
         .map_err(|e| TableError::Unreadable(e.to_string()))?;
+    let range =
+        workbook.worksheet_range_at(0).ok_or(TableError::Empty)?.map_err(|e| TableError::Unreadable(e.to_string()))?;
     let first_row = range.start().map_or(0, |(r, _)| r as usize);
     let mut headers = None;
     let mut rows = Vec::new();

@@ -5,7 +5,7 @@ use jiuzhu_domain::household::{HouseholdFields, MemberFields, PersonName};
 use jiuzhu_domain::i18n::Lang;
 use jiuzhu_domain::{Fen, IdNumber, Program, RegionCode, Relation};
 use jiuzhu_files::export::roster_xlsx;
-use jiuzhu_files::{parse_roster, Roster};
+use jiuzhu_files::{Roster, parse_roster};
 use proptest::prelude::*;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -13,11 +13,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn households(roster: &Roster) -> Vec<(HouseholdFields, Vec<MemberFields>)> {
-    roster
-        .households
-        .iter()
-        .map(|h| (h.fields.clone(), h.members.iter().map(|m| m.fields.clone()).collect()))
-        .collect()
+    roster.households.iter().map(|h| (h.fields.clone(), h.members.iter().map(|m| m.fields.clone()).collect())).collect()
 }
 
 #[test]
@@ -95,7 +91,8 @@ fn household_shape_and_cell_problems() {
 
 #[test]
 fn unknown_columns_warn_and_headers_match_loosely() {
-    let text = "Household_ID,REGION CODE,公民身份号码,姓　名,关系,备注\nA1,340102001001,11010519491231002x,张三,户主,x\n";
+    let text =
+        "Household_ID,REGION CODE,公民身份号码,姓　名,关系,备注\nA1,340102001001,11010519491231002x,张三,户主,x\n";
     let roster = parse_roster(text.as_bytes()).unwrap();
     assert_eq!(roster.households.len(), 1);
     assert_eq!(roster.warnings.len(), 1);

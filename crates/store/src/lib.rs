@@ -98,10 +98,10 @@ impl From<sqlx::Error> for StoreError {
         if let sqlx::Error::RowNotFound = err {
             return StoreError::NotFound;
         }
-        if let sqlx::Error::Database(db_err) = &err {
-            if let Some(constraint) = dialect::constraint_name(db_err.as_ref()) {
-                return StoreError::Conflict { constraint };
-            }
+        if let sqlx::Error::Database(db_err) = &err
+            && let Some(constraint) = dialect::constraint_name(db_err.as_ref())
+        {
+            return StoreError::Conflict { constraint };
         }
         StoreError::Database(err)
     }
@@ -167,10 +167,12 @@ impl Db {
     /// Applies the migrations not yet applied, each in its own transaction.
     pub async fn migrate(&self) -> Result<()> {
         on_db!(self, |pool| {
-            sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
-                .execute(pool)
-                .await?
-                .rows_affected()
+            sqlx::raw_sql(
+                "CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+            )
+            .execute(pool)
+            .await?
+            .rows_affected()
         });
         for migration in MIGRATIONS {
             let applied: Option<(i64,)> = on_db!(self, |pool| {

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use jiuzhu_domain::household::{Disability, DisabilityLevel, HouseholdFields, MemberFields, PersonName};
 use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, Region, RegionCode, Relation};
 
-use crate::sql::{bind_params, Param, Sql};
-use crate::{on_tx, Result, StoreError, Tx};
+use crate::sql::{Param, Sql, bind_params};
+use crate::{Result, StoreError, Tx, on_tx};
 
 /// How many rows one multi-row `INSERT` or `IN (…)` carries; well under the
 /// parameter limits of both backends.
@@ -84,7 +84,8 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(format!("stored value is not valid: {what}").into()))
 }
 
-type HouseholdTuple = (i64, String, String, String, String, Option<String>, Option<i64>, DateTime<Utc>, DateTime<Utc>, i64);
+type HouseholdTuple =
+    (i64, String, String, String, String, Option<String>, Option<i64>, DateTime<Utc>, DateTime<Utc>, i64);
 const HOUSEHOLD_COLUMNS: &str =
     "id, external_id, region_code, address, phone, program, monthly_benefit_fen, created_at, updated_at, version";
 
@@ -118,7 +119,10 @@ fn person_from(t: PersonTuple) -> Result<PersonRecord> {
     let (id, household_id, id_number, name, relation, co_residing, level, kind, serious_illness) = t;
     let disability = match (level, kind) {
         (Some(level), Some(kind)) => Some(Disability {
-            level: u8::try_from(level).ok().and_then(DisabilityLevel::new).ok_or_else(|| corrupt("disability_level"))?,
+            level: u8::try_from(level)
+                .ok()
+                .and_then(DisabilityLevel::new)
+                .ok_or_else(|| corrupt("disability_level"))?,
             kind: DisabilityKind::parse(&kind).ok_or_else(|| corrupt("disability_kind"))?,
         }),
         _ => None,
@@ -175,7 +179,10 @@ pub async fn upsert_regions(tx: &mut Tx, regions: &[Region]) -> Result<()> {
         }
         sql.push(" ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level");
         on_tx!(tx, |conn| {
-            bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), sql.params).execute(&mut *conn).await?.rows_affected()
+            bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), sql.params)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
         });
     }
     Ok(())
@@ -193,13 +200,9 @@ pub async fn list_regions(tx: &mut Tx) -> Result<Vec<Region>> {
 /// Number of households per region code in which households are registered.
 pub async fn household_counts(tx: &mut Tx) -> Result<Vec<(RegionCode, i64)>> {
     let rows: Vec<(String, i64)> = on_tx!(tx, |conn| {
-        sqlx::query_as("SELECT region_code, COUNT(*) FROM household GROUP BY region_code")
-            .fetch_all(&mut *conn)
-            .await?
+        sqlx::query_as("SELECT region_code, COUNT(*) FROM household GROUP BY region_code").fetch_all(&mut *conn).await?
     });
-    rows.into_iter()
-        .map(|(code, n)| Ok((RegionCode::parse(&code).map_err(|_| corrupt("region"))?, n)))
-        .collect()
+    rows.into_iter().map(|(code, n)| Ok((RegionCode::parse(&code).map_err(|_| corrupt("region"))?, n))).collect()
 }
 
 // ------------------------------------------------------------- households
@@ -257,11 +260,14 @@ pub async fn update_household(
 ) -> Result<i64> {
     let params = household_params(fields);
     let row: Option<(i64,)> = on_tx!(tx, |conn| {
-        bind_params!(sqlx::query_as(
-            "UPDATE household SET external_id = $1, region_code = $2, address = $3, phone = $4, program = $5,
+        bind_params!(
+            sqlx::query_as(
+                "UPDATE household SET external_id = $1, region_code = $2, address = $3, phone = $4, program = $5,
                     monthly_benefit_fen = $6, updated_at = $7, version = version + 1
              WHERE id = $8 AND version = $9 RETURNING version",
-        ), params)
+            ),
+            params
+        )
         .bind(now)
         .bind(id)
         .bind(expected_version)
@@ -292,9 +298,8 @@ pub async fn touch_household(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result
 
 pub async fn get_household(tx: &mut Tx, id: i64) -> Result<Option<HouseholdRecord>> {
     let sql = format!("SELECT {HOUSEHOLD_COLUMNS} FROM household WHERE id = $1");
-    let row: Option<HouseholdTuple> = on_tx!(tx, |conn| {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?
-    });
+    let row: Option<HouseholdTuple> =
+        on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?);
     row.map(household_from).transpose()
 }
 
@@ -477,7 +482,10 @@ pub async fn insert_persons_bulk(tx: &mut Tx, members: &[(i64, MemberFields)], n
             sql.push(", ").bind(Param::Time(now)).push(")");
         }
         on_tx!(tx, |conn| {
-            bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), sql.params).execute(&mut *conn).await?.rows_affected()
+            bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), sql.params)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
         });
     }
     Ok(())
@@ -486,11 +494,14 @@ pub async fn insert_persons_bulk(tx: &mut Tx, members: &[(i64, MemberFields)], n
 pub async fn update_person(tx: &mut Tx, id: i64, member: &MemberFields, now: DateTime<Utc>) -> Result<()> {
     let params = member_params(member);
     let res = on_tx!(tx, |conn| {
-        bind_params!(sqlx::query(
-            "UPDATE person SET id_number = $1, name = $2, name_initials = $3, relation = $4, co_residing = $5,
+        bind_params!(
+            sqlx::query(
+                "UPDATE person SET id_number = $1, name = $2, name_initials = $3, relation = $4, co_residing = $5,
                     disability_level = $6, disability_kind = $7, serious_illness = $8, updated_at = $9
              WHERE id = $10",
-        ), params)
+            ),
+            params
+        )
         .bind(now)
         .bind(id)
         .execute(&mut *conn)
@@ -504,7 +515,13 @@ pub async fn update_person(tx: &mut Tx, id: i64, member: &MemberFields, now: Dat
 }
 
 /// Moves a member to another household with a new relation to its head.
-pub async fn move_person(tx: &mut Tx, id: i64, household_id: i64, relation: Relation, now: DateTime<Utc>) -> Result<()> {
+pub async fn move_person(
+    tx: &mut Tx,
+    id: i64,
+    household_id: i64,
+    relation: Relation,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let res = on_tx!(tx, |conn| {
         sqlx::query("UPDATE person SET household_id = $1, relation = $2, updated_at = $3 WHERE id = $4")
             .bind(household_id)
@@ -523,17 +540,15 @@ pub async fn move_person(tx: &mut Tx, id: i64, household_id: i64, relation: Rela
 
 pub async fn get_person(tx: &mut Tx, id: i64) -> Result<Option<PersonRecord>> {
     let sql = format!("SELECT {PERSON_COLUMNS} FROM person WHERE id = $1");
-    let row: Option<PersonTuple> = on_tx!(tx, |conn| {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?
-    });
+    let row: Option<PersonTuple> =
+        on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?);
     row.map(person_from).transpose()
 }
 
 pub async fn members_of(tx: &mut Tx, household_id: i64) -> Result<Vec<PersonRecord>> {
     let sql = format!("SELECT {PERSON_COLUMNS} FROM person WHERE household_id = $1 ORDER BY id");
-    let rows: Vec<PersonTuple> = on_tx!(tx, |conn| {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(household_id).fetch_all(&mut *conn).await?
-    });
+    let rows: Vec<PersonTuple> =
+        on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(household_id).fetch_all(&mut *conn).await?);
     rows.into_iter().map(person_from).collect()
 }
 
@@ -601,7 +616,10 @@ pub async fn insert_events_bulk(
             sql.bind(Param::Text(detail.clone())).push(")");
         }
         on_tx!(tx, |conn| {
-            bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), sql.params).execute(&mut *conn).await?.rows_affected()
+            bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), sql.params)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
         });
     }
     Ok(())
@@ -618,6 +636,13 @@ pub async fn events_of(tx: &mut Tx, household_id: i64) -> Result<Vec<HouseholdEv
     });
     Ok(rows
         .into_iter()
-        .map(|(id, household_id, at, actor, action, detail)| HouseholdEvent { id, household_id, at, actor, action, detail })
+        .map(|(id, household_id, at, actor, action, detail)| HouseholdEvent {
+            id,
+            household_id,
+            at,
+            actor,
+            action,
+            detail,
+        })
         .collect())
 }

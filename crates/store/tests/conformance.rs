@@ -44,7 +44,9 @@ fn code(s: &str) -> RegionCode {
 }
 
 fn person(seq: u16, name: &str, relation: Relation) -> MemberFields {
-    let birth = chrono::NaiveDate::from_ymd_opt(1960 + i32::from(seq % 40), 1 + u32::from(seq % 12), 1 + u32::from(seq % 28)).unwrap();
+    let birth =
+        chrono::NaiveDate::from_ymd_opt(1960 + i32::from(seq % 40), 1 + u32::from(seq % 12), 1 + u32::from(seq % 28))
+            .unwrap();
     MemberFields {
         id_number: IdNumber::from_parts("340102", birth, seq).unwrap(),
         name: PersonName::parse(name).unwrap(),
@@ -147,11 +149,14 @@ async fn household_round_trip_and_search(db: &Db) {
     let (rows, count) = list_households(&mut tx, &filter("340102002", Some(by_id))).await.unwrap();
     assert_eq!((rows.len(), count), (0, 0), "outside the region filter");
 
-    let (rows, _) = list_households(&mut tx, &filter("340102", Some(PersonMatch::NamePrefix("王".into())))).await.unwrap();
+    let (rows, _) =
+        list_households(&mut tx, &filter("340102", Some(PersonMatch::NamePrefix("王".into())))).await.unwrap();
     assert_eq!(ids(&rows), ["H002"]);
-    let (rows, _) = list_households(&mut tx, &filter("340102", Some(PersonMatch::InitialsPrefix("ls".into())))).await.unwrap();
+    let (rows, _) =
+        list_households(&mut tx, &filter("340102", Some(PersonMatch::InitialsPrefix("ls".into())))).await.unwrap();
     assert_eq!(ids(&rows), ["H001"]);
-    let (rows, _) = list_households(&mut tx, &filter("340102", Some(PersonMatch::ExternalId("H002".into())))).await.unwrap();
+    let (rows, _) =
+        list_households(&mut tx, &filter("340102", Some(PersonMatch::ExternalId("H002".into())))).await.unwrap();
     assert_eq!(ids(&rows), ["H002"]);
 
     let mut capped = filter("340102", None);
@@ -165,7 +170,8 @@ async fn household_round_trip_and_search(db: &Db) {
     by_program.program = Some(Program::Tekun);
     assert_eq!(list_households(&mut tx, &by_program).await.unwrap().1, 0);
 
-    let found = persons_by_id_numbers(&mut tx, &[wife.id_number, person(9, "无名", Relation::Head).id_number]).await.unwrap();
+    let found =
+        persons_by_id_numbers(&mut tx, &[wife.id_number, person(9, "无名", Relation::Head).id_number]).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].household_id, h1);
 
@@ -185,7 +191,10 @@ async fn constraints_are_named(db: &Db) {
 
     let mut tx = db.begin().await.unwrap();
     let err = insert_household(&mut tx, &household("H001", "340102001001"), t0()).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { ref constraint } if constraint == "household_external_id_key"), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Conflict { ref constraint } if constraint == "household_external_id_key"),
+        "{err:?}"
+    );
     drop(tx);
 
     let mut tx = db.begin().await.unwrap();

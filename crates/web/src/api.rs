@@ -4,14 +4,16 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use jiuzhu_app::import::{import_roster, ImportError};
-use jiuzhu_app::input::{HouseholdForm, MemberForm};
-use jiuzhu_app::registry::{self, HistoryEntry, HouseholdDetail, HouseholdPage, HouseholdRow, HouseholdView, MemberView, RegionNode};
 use jiuzhu_app::AppError;
+use jiuzhu_app::import::{ImportError, import_roster};
+use jiuzhu_app::input::{HouseholdForm, MemberForm};
+use jiuzhu_app::registry::{
+    self, HistoryEntry, HouseholdDetail, HouseholdPage, HouseholdRow, HouseholdView, MemberView, RegionNode,
+};
 use jiuzhu_domain::{IdNumber, Lang, RegionCode, Relation};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -24,13 +26,36 @@ use crate::{ApiLang, AppState, ListParams};
 #[openapi(
     info(title = "jiuzhu (救助通) API", description = "Social assistance case management: household registry."),
     paths(
-        list_regions, list_households, create_household, get_household, update_household, add_member,
-        update_member, move_member, find_person, import, export
+        list_regions,
+        list_households,
+        create_household,
+        get_household,
+        update_household,
+        add_member,
+        update_member,
+        move_member,
+        find_person,
+        import,
+        export
     ),
     components(schemas(
-        RegionNode, HouseholdPage, HouseholdRow, HouseholdDetail, HouseholdView, MemberView, HistoryEntry,
-        HouseholdForm, MemberForm, NewHousehold, UpdateHousehold, MoveMember, Created, Moved, ImportResult,
-        ApiErrorBody, ApiProblem
+        RegionNode,
+        HouseholdPage,
+        HouseholdRow,
+        HouseholdDetail,
+        HouseholdView,
+        MemberView,
+        HistoryEntry,
+        HouseholdForm,
+        MemberForm,
+        NewHousehold,
+        UpdateHousehold,
+        MoveMember,
+        Created,
+        Moved,
+        ImportResult,
+        ApiErrorBody,
+        ApiProblem
     ))
 )]
 pub struct ApiDoc;
@@ -63,7 +88,11 @@ async fn list_regions(State(state): State<AppState>, ApiLang(lang): ApiLang) -> 
 
 /// One page of households, filtered.
 #[utoipa::path(get, path = "/api/households", params(ListParams), responses((status = 200, body = HouseholdPage)))]
-async fn list_households(State(state): State<AppState>, ApiLang(lang): ApiLang, Query(params): Query<ListParams>) -> ApiResult<Json<HouseholdPage>> {
+async fn list_households(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Json<HouseholdPage>> {
     Ok(Json(registry::search_households(&state.db, &state.actor(), &params.to_query()).await.map_err(fail(lang))?))
 }
 
@@ -83,7 +112,11 @@ pub struct Created {
 /// Registers a household with its head.
 #[utoipa::path(post, path = "/api/households", request_body = NewHousehold,
     responses((status = 201, body = Created), (status = 422, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-async fn create_household(State(state): State<AppState>, ApiLang(lang): ApiLang, Json(body): Json<NewHousehold>) -> ApiResult<Response> {
+async fn create_household(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    Json(body): Json<NewHousehold>,
+) -> ApiResult<Response> {
     let id = registry::create_household(&state.db, &state.actor(), state.now(), &body.household, &body.head)
         .await
         .map_err(fail(lang))?;
@@ -93,7 +126,11 @@ async fn create_household(State(state): State<AppState>, ApiLang(lang): ApiLang,
 /// A household with members and history.
 #[utoipa::path(get, path = "/api/households/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = HouseholdDetail), (status = 404, body = ApiErrorBody)))]
-async fn get_household(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id): Path<i64>) -> ApiResult<Json<HouseholdDetail>> {
+async fn get_household(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<HouseholdDetail>> {
     let today = state.now().date_naive();
     Ok(Json(registry::household_detail(&state.db, &state.actor(), id, today).await.map_err(fail(lang))?))
 }
@@ -108,7 +145,12 @@ pub struct UpdateHousehold {
 /// Changes a household's fields.
 #[utoipa::path(put, path = "/api/households/{id}", params(("id" = i64, Path)), request_body = UpdateHousehold,
     responses((status = 204), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-async fn update_household(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id): Path<i64>, Json(body): Json<UpdateHousehold>) -> ApiResult<StatusCode> {
+async fn update_household(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    Path(id): Path<i64>,
+    Json(body): Json<UpdateHousehold>,
+) -> ApiResult<StatusCode> {
     registry::update_household(&state.db, &state.actor(), state.now(), id, body.version, &body.household)
         .await
         .map_err(fail(lang))?;
@@ -118,7 +160,12 @@ async fn update_household(State(state): State<AppState>, ApiLang(lang): ApiLang,
 /// Adds a member to a household.
 #[utoipa::path(post, path = "/api/households/{id}/members", params(("id" = i64, Path)), request_body = MemberForm,
     responses((status = 201, body = Created), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-async fn add_member(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id): Path<i64>, Json(body): Json<MemberForm>) -> ApiResult<Response> {
+async fn add_member(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    Path(id): Path<i64>,
+    Json(body): Json<MemberForm>,
+) -> ApiResult<Response> {
     let id = registry::add_member(&state.db, &state.actor(), state.now(), id, &body).await.map_err(fail(lang))?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
@@ -126,7 +173,12 @@ async fn add_member(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(
 /// Changes a member's fields.
 #[utoipa::path(put, path = "/api/members/{id}", params(("id" = i64, Path)), request_body = MemberForm,
     responses((status = 204), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-async fn update_member(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id): Path<i64>, Json(body): Json<MemberForm>) -> ApiResult<StatusCode> {
+async fn update_member(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    Path(id): Path<i64>,
+    Json(body): Json<MemberForm>,
+) -> ApiResult<StatusCode> {
     registry::update_member(&state.db, &state.actor(), state.now(), id, &body).await.map_err(fail(lang))?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -149,23 +201,33 @@ pub struct Moved {
 /// Moves a member to another household.
 #[utoipa::path(post, path = "/api/members/{id}/move", params(("id" = i64, Path)), request_body = MoveMember,
     responses((status = 200, body = Moved), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-async fn move_member(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id): Path<i64>, Json(body): Json<MoveMember>) -> ApiResult<Json<Moved>> {
+async fn move_member(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    Path(id): Path<i64>,
+    Json(body): Json<MoveMember>,
+) -> ApiResult<Json<Moved>> {
     let relation = Relation::parse(&body.relation).ok_or_else(|| {
         fail(lang)(AppError::invalid(
             "relation",
             jiuzhu_domain::i18n::Message::new("import.error.bad_relation").arg("value", &body.relation),
         ))
     })?;
-    let household_id = registry::move_member(&state.db, &state.actor(), state.now(), id, &body.target_external_id, relation)
-        .await
-        .map_err(fail(lang))?;
+    let household_id =
+        registry::move_member(&state.db, &state.actor(), state.now(), id, &body.target_external_id, relation)
+            .await
+            .map_err(fail(lang))?;
     Ok(Json(Moved { household_id }))
 }
 
 /// The registered member with this ID number (15 or 18 digits).
 #[utoipa::path(get, path = "/api/persons/{id_number}", params(("id_number" = String, Path)),
     responses((status = 200, body = MemberView), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-async fn find_person(State(state): State<AppState>, ApiLang(lang): ApiLang, Path(id_number): Path<String>) -> ApiResult<Json<MemberView>> {
+async fn find_person(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    Path(id_number): Path<String>,
+) -> ApiResult<Json<MemberView>> {
     let id = IdNumber::parse(&id_number).map_err(|e| fail(lang)(AppError::invalid("id_number", e.to_message())))?;
     let today = state.now().date_naive();
     Ok(Json(registry::find_person(&state.db, &state.actor(), &id, today).await.map_err(fail(lang))?))
@@ -186,7 +248,11 @@ pub struct ImportResult {
 fn problems(lang: Lang, list: &[jiuzhu_files::Problem]) -> Vec<ApiProblem> {
     list.iter()
         .map(|p| ApiProblem {
-            field: [p.render_line(lang), p.render_column(lang)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" "),
+            field: [p.render_line(lang), p.render_column(lang)]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
             code: p.message.key.to_string(),
             message: p.message.render(lang),
         })
@@ -209,10 +275,11 @@ async fn import(State(state): State<AppState>, ApiLang(lang): ApiLang, body: Byt
             warnings: problems(lang, &s.warnings),
         })
         .into_response()),
-        Err(ImportError::Rejected(list)) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(ApiErrorBody { error: "rejected".into(), problems: problems(lang, &list) }))
-                .into_response())
-        }
+        Err(ImportError::Rejected(list)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(ApiErrorBody { error: "rejected".into(), problems: problems(lang, &list) }),
+        )
+            .into_response()),
         Err(ImportError::App(e)) => Err(fail(lang)(e)),
     }
 }
@@ -220,9 +287,14 @@ async fn import(State(state): State<AppState>, ApiLang(lang): ApiLang, body: Byt
 /// The roster of a region as xlsx (ID numbers as text).
 #[utoipa::path(get, path = "/api/export.xlsx", params(ListParams),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
-async fn export(State(state): State<AppState>, ApiLang(lang): ApiLang, Query(params): Query<ListParams>) -> ApiResult<Response> {
+async fn export(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Response> {
     let region = RegionCode::parse(&params.region).ok();
     let data = registry::export_households(&state.db, &state.actor(), region.as_ref()).await.map_err(fail(lang))?;
     let bytes = jiuzhu_files::export::roster_xlsx(&data).map_err(|e| fail(lang)(AppError::Internal(e.to_string())))?;
-    Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")], bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")], bytes)
+        .into_response())
 }

@@ -17,7 +17,9 @@ use crate::tr::Tr;
 
 fn status_and_messages(err: &AppError) -> (StatusCode, &'static str, Vec<(String, Message)>) {
     match err {
-        AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", vec![(String::new(), Message::new("common.not_found"))]),
+        AppError::NotFound => {
+            (StatusCode::NOT_FOUND, "not_found", vec![(String::new(), Message::new("common.not_found"))])
+        }
         AppError::Invalid(errors) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
@@ -86,7 +88,10 @@ struct ErrorPage {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, _, messages) = status_and_messages(&self.error);
-        let page = ErrorPage { tr: Tr { lang: self.lang }, messages: messages.iter().map(|(_, m)| m.render(self.lang)).collect() };
+        let page = ErrorPage {
+            tr: Tr { lang: self.lang },
+            messages: messages.iter().map(|(_, m)| m.render(self.lang)).collect(),
+        };
         match askama::Template::render(&page) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => {

@@ -11,12 +11,12 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::header::{self, HeaderValue};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use chrono::{DateTime, Utc};
 use jiuzhu_app::{Actor, Db, Scope};
 use jiuzhu_domain::Lang;
@@ -64,15 +64,23 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/households") }))
         .route("/lang/{code}", get(switch_language))
-        .route("/static/app.css", get(|| async { static_file("text/css; charset=utf-8", include_str!("../static/app.css")) }))
+        .route(
+            "/static/app.css",
+            get(|| async { static_file("text/css; charset=utf-8", include_str!("../static/app.css")) }),
+        )
         .route(
             "/static/htmx-2.0.11.min.js",
-            get(|| async { static_file("text/javascript; charset=utf-8", include_str!("../static/htmx-2.0.11.min.js")) }),
+            get(|| async {
+                static_file("text/javascript; charset=utf-8", include_str!("../static/htmx-2.0.11.min.js"))
+            }),
         )
         .merge(pages::router())
         .merge(api::router())
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .with_state(state)

@@ -3,15 +3,15 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use jiuzhu_app::import::{import_roster, ImportError};
+use jiuzhu_app::AppError;
+use jiuzhu_app::import::{ImportError, import_roster};
 use jiuzhu_app::input::{HouseholdForm, MemberForm};
 use jiuzhu_app::registry::{self, HouseholdDetail, HouseholdPage, RegionNode};
-use jiuzhu_app::AppError;
-use jiuzhu_domain::i18n::{tf, Lang};
+use jiuzhu_domain::i18n::{Lang, tf};
 use jiuzhu_domain::{DisabilityKind, Program, RegionCode, Relation};
 use serde::Deserialize;
 
@@ -46,7 +46,11 @@ fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
     move |error| PageError { lang, error }
 }
 
-fn options<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str, label: impl Fn(T) -> &'static str) -> Vec<(String, String)> {
+fn options<T: Copy>(
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> &'static str,
+) -> Vec<(String, String)> {
     all.iter().map(|v| (code(*v).to_string(), label(*v).to_string())).collect()
 }
 
@@ -61,7 +65,13 @@ fn tree_html(nodes: &[RegionNode], selected: Option<&str>) -> String {
         let children: Vec<&RegionNode> = nodes
             .iter()
             .filter(|n| n.level != "group")
-            .filter(|n| if roots { !nodes.iter().any(|p| Some(p.code.as_str()) == n.parent_code.as_deref()) } else { n.parent_code.as_deref() == parent })
+            .filter(|n| {
+                if roots {
+                    !nodes.iter().any(|p| Some(p.code.as_str()) == n.parent_code.as_deref())
+                } else {
+                    n.parent_code.as_deref() == parent
+                }
+            })
             .collect();
         if children.is_empty() {
             return;
@@ -78,9 +88,11 @@ fn tree_html(nodes: &[RegionNode], selected: Option<&str>) -> String {
                 name = escape(&n.name),
                 count = n.households
             );
-            let has_children = nodes.iter().any(|c| c.parent_code.as_deref() == Some(n.code.as_str()) && c.level != "group");
+            let has_children =
+                nodes.iter().any(|c| c.parent_code.as_deref() == Some(n.code.as_str()) && c.level != "group");
             if has_children {
-                let open = if on_path || matches!(n.level.as_str(), "province" | "city" | "county") { " open" } else { "" };
+                let open =
+                    if on_path || matches!(n.level.as_str(), "province" | "city" | "county") { " open" } else { "" };
                 out.push_str(&format!("<li><details{open}><summary>{link}</summary>"));
                 walk(out, nodes, Some(&n.code), selected, false);
                 out.push_str("</details></li>");
@@ -138,7 +150,12 @@ fn serde_urlencoded_string(p: &ListParams) -> String {
     format!("region={}&q={}&program={}&page={}", enc(&p.region), enc(&p.q), enc(&p.program), enc(&p.page))
 }
 
-async fn household_list(State(state): State<AppState>, UiLang(lang): UiLang, headers: HeaderMap, Query(params): Query<ListParams>) -> PageResult {
+async fn household_list(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    headers: HeaderMap,
+    Query(params): Query<ListParams>,
+) -> PageResult {
     let actor = state.actor();
     let page = registry::search_households(&state.db, &actor, &params.to_query()).await.map_err(fail(lang))?;
     let tr = Tr { lang };
@@ -185,9 +202,18 @@ fn kind_options(lang: Lang) -> Vec<(String, String)> {
 }
 
 async fn household_page(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let d = registry::household_detail(&state.db, &state.actor(), id, state.now().date_naive()).await.map_err(fail(lang))?;
+    let d = registry::household_detail(&state.db, &state.actor(), id, state.now().date_naive())
+        .await
+        .map_err(fail(lang))?;
     let member = MemberForm { relation: "child".into(), co_residing: true, ..Default::default() };
-    render(&HouseholdPageT { tr: Tr { lang }, d, errors: vec![], member, relations: relation_options(lang), kinds: kind_options(lang) })
+    render(&HouseholdPageT {
+        tr: Tr { lang },
+        d,
+        errors: vec![],
+        member,
+        relations: relation_options(lang),
+        kinds: kind_options(lang),
+    })
 }
 
 fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
@@ -198,14 +224,28 @@ fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
     }
 }
 
-async fn add_member(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(form): Form<MemberForm>) -> PageResult {
+async fn add_member(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(id): Path<i64>,
+    Form(form): Form<MemberForm>,
+) -> PageResult {
     let actor = state.actor();
     match registry::add_member(&state.db, &actor, state.now(), id, &form).await {
         Ok(_) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            let d = registry::household_detail(&state.db, &actor, id, state.now().date_naive()).await.map_err(fail(lang))?;
-            let page = HouseholdPageT { tr: Tr { lang }, d, errors, member: form, relations: relation_options(lang), kinds: kind_options(lang) };
+            let d = registry::household_detail(&state.db, &actor, id, state.now().date_naive())
+                .await
+                .map_err(fail(lang))?;
+            let page = HouseholdPageT {
+                tr: Tr { lang },
+                d,
+                errors,
+                member: form,
+                relations: relation_options(lang),
+                kinds: kind_options(lang),
+            };
             render(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
     }
@@ -285,7 +325,18 @@ async fn household_form_page(
 async fn new_household(State(state): State<AppState>, UiLang(lang): UiLang) -> PageResult {
     let member = MemberForm { relation: "head".into(), co_residing: true, ..Default::default() };
     let household = HouseholdForm { program: "dibao".into(), ..Default::default() };
-    household_form_page(&state, lang, "household.new", "/households".into(), "/households".into(), 0, household, Some(member), vec![]).await
+    household_form_page(
+        &state,
+        lang,
+        "household.new",
+        "/households".into(),
+        "/households".into(),
+        0,
+        household,
+        Some(member),
+        vec![],
+    )
+    .await
 }
 
 /// The new-household form: household fields and the head's, the head's
@@ -308,7 +359,11 @@ struct NewHouseholdForm {
     serious_illness: Option<String>,
 }
 
-async fn create_household(State(state): State<AppState>, UiLang(lang): UiLang, Form(form): Form<NewHouseholdForm>) -> PageResult {
+async fn create_household(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Form(form): Form<NewHouseholdForm>,
+) -> PageResult {
     let head = MemberForm {
         id_number: form.id_number,
         name: form.name,
@@ -322,17 +377,40 @@ async fn create_household(State(state): State<AppState>, UiLang(lang): UiLang, F
         Ok(id) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            household_form_page(&state, lang, "household.new", "/households".into(), "/households".into(), 0, form.household, Some(head), errors)
-                .await
-                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            household_form_page(
+                &state,
+                lang,
+                "household.new",
+                "/households".into(),
+                "/households".into(),
+                0,
+                form.household,
+                Some(head),
+                errors,
+            )
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
     }
 }
 
 async fn edit_household(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let d = registry::household_detail(&state.db, &state.actor(), id, state.now().date_naive()).await.map_err(fail(lang))?;
+    let d = registry::household_detail(&state.db, &state.actor(), id, state.now().date_naive())
+        .await
+        .map_err(fail(lang))?;
     let back = format!("/households/{id}");
-    household_form_page(&state, lang, "household.edit", format!("{back}/edit"), back, d.household.version, d.household.form, None, vec![]).await
+    household_form_page(
+        &state,
+        lang,
+        "household.edit",
+        format!("{back}/edit"),
+        back,
+        d.household.version,
+        d.household.form,
+        None,
+        vec![],
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -343,16 +421,31 @@ struct EditHouseholdForm {
     version: String,
 }
 
-async fn update_household(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(form): Form<EditHouseholdForm>) -> PageResult {
+async fn update_household(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(id): Path<i64>,
+    Form(form): Form<EditHouseholdForm>,
+) -> PageResult {
     let version = form.version.parse().unwrap_or(0);
     match registry::update_household(&state.db, &state.actor(), state.now(), id, version, &form.household).await {
         Ok(()) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
             let back = format!("/households/{id}");
-            household_form_page(&state, lang, "household.edit", format!("{back}/edit"), back, version, form.household, None, errors)
-                .await
-                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            household_form_page(
+                &state,
+                lang,
+                "household.edit",
+                format!("{back}/edit"),
+                back,
+                version,
+                form.household,
+                None,
+                errors,
+            )
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
     }
 }
@@ -371,7 +464,13 @@ struct MemberFormPage {
     kinds: Vec<(String, String)>,
 }
 
-async fn member_page(state: &AppState, lang: Lang, person_id: i64, form: Option<MemberForm>, errors: Vec<String>) -> PageResult {
+async fn member_page(
+    state: &AppState,
+    lang: Lang,
+    person_id: i64,
+    form: Option<MemberForm>,
+    errors: Vec<String>,
+) -> PageResult {
     let actor = state.actor();
     let today = state.now().date_naive();
     // Found through its household, so scope applies as for the household.
@@ -388,7 +487,12 @@ async fn member_page(state: &AppState, lang: Lang, person_id: i64, form: Option<
     render(&page)
 }
 
-async fn find_member(state: &AppState, actor: &jiuzhu_app::Actor, person_id: i64, today: chrono::NaiveDate) -> Result<(i64, MemberForm), AppError> {
+async fn find_member(
+    state: &AppState,
+    actor: &jiuzhu_app::Actor,
+    person_id: i64,
+    today: chrono::NaiveDate,
+) -> Result<(i64, MemberForm), AppError> {
     let member = registry::member(&state.db, actor, person_id, today).await?;
     Ok((member.household_id, member.form))
 }
@@ -397,16 +501,24 @@ async fn edit_member(State(state): State<AppState>, UiLang(lang): UiLang, Path(i
     member_page(&state, lang, id, None, vec![]).await
 }
 
-async fn update_member(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(form): Form<MemberForm>) -> PageResult {
+async fn update_member(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(id): Path<i64>,
+    Form(form): Form<MemberForm>,
+) -> PageResult {
     let actor = state.actor();
     match registry::update_member(&state.db, &actor, state.now(), id, &form).await {
         Ok(()) => {
-            let (household_id, _) = find_member(&state, &actor, id, state.now().date_naive()).await.map_err(fail(lang))?;
+            let (household_id, _) =
+                find_member(&state, &actor, id, state.now().date_naive()).await.map_err(fail(lang))?;
             Ok(Redirect::to(&format!("/households/{household_id}")).into_response())
         }
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            member_page(&state, lang, id, Some(form), errors).await.map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            member_page(&state, lang, id, Some(form), errors)
+                .await
+                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
     }
 }
@@ -417,13 +529,20 @@ struct MoveForm {
     relation: String,
 }
 
-async fn move_member(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>, Form(form): Form<MoveForm>) -> PageResult {
+async fn move_member(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    Path(id): Path<i64>,
+    Form(form): Form<MoveForm>,
+) -> PageResult {
     let relation = Relation::parse(&form.relation).unwrap_or(Relation::Other);
     match registry::move_member(&state.db, &state.actor(), state.now(), id, &form.target, relation).await {
         Ok(target) => Ok(Redirect::to(&format!("/households/{target}")).into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            member_page(&state, lang, id, None, errors).await.map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            member_page(&state, lang, id, None, errors)
+                .await
+                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
     }
 }
@@ -500,7 +619,11 @@ async fn import_upload(State(state): State<AppState>, UiLang(lang): UiLang, mut 
             summary: tf(
                 lang,
                 "import.done",
-                &[("created", &s.created.to_string()), ("updated", &s.updated.to_string()), ("unchanged", &s.unchanged.to_string())],
+                &[
+                    ("created", &s.created.to_string()),
+                    ("updated", &s.updated.to_string()),
+                    ("unchanged", &s.unchanged.to_string()),
+                ],
             ),
             warnings: s.warnings.iter().map(|w| w.render(lang)).collect(),
             ..Default::default()
@@ -511,7 +634,13 @@ async fn import_upload(State(state): State<AppState>, UiLang(lang): UiLang, mut 
                 rejected: tf(lang, "import.error.rejected_count", &[("count", &problems.len().to_string())]),
                 problems: problems
                     .iter()
-                    .map(|p| (p.line.map(|l| l.to_string()).unwrap_or_default(), p.render_column(lang), p.message.render(lang)))
+                    .map(|p| {
+                        (
+                            p.line.map(|l| l.to_string()).unwrap_or_default(),
+                            p.render_column(lang),
+                            p.message.render(lang),
+                        )
+                    })
                     .collect(),
                 ..Default::default()
             };
@@ -541,7 +670,13 @@ mod tests {
     use super::*;
 
     fn node(code: &str, name: &str, level: &str, parent: Option<&str>, n: i64) -> RegionNode {
-        RegionNode { code: code.into(), name: name.into(), level: level.into(), parent_code: parent.map(Into::into), households: n }
+        RegionNode {
+            code: code.into(),
+            name: name.into(),
+            level: level.into(),
+            parent_code: parent.map(Into::into),
+            households: n,
+        }
     }
 
     #[test]

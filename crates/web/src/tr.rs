@@ -2,8 +2,8 @@
 //! offices read (`2025年10月31日`, `1,234.50元`), in the user's language.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use jiuzhu_domain::i18n::{self, Lang, Message};
 use jiuzhu_domain::Fen;
+use jiuzhu_domain::i18n::{self, Lang, Message};
 
 /// China Standard Time, in which every time is shown.
 fn beijing() -> FixedOffset {
@@ -58,7 +58,7 @@ impl Tr {
 
     pub fn total_label(&self, total: &i64, capped: &bool) -> String {
         let key = if *capped { "common.total_more" } else { "common.total" };
-        i18n::tf(self.lang, key, &[("total", &group_digits(*total))])
+        i18n::tf(self.lang, key, &[("total", &jiuzhu_domain::money::group_thousands(total.unsigned_abs()))])
     }
 
     pub fn sex_key(&self, sex: &str) -> &'static str {
@@ -139,18 +139,6 @@ impl Tr {
             other => other.to_string(),
         }
     }
-}
-
-fn group_digits(n: i64) -> String {
-    let s = n.unsigned_abs().to_string();
-    let mut res = String::new();
-    for (idx, c) in s.chars().enumerate() {
-        if idx > 0 && (s.len() - idx) % 3 == 0 {
-            res.push(',');
-        }
-        res.push(c);
-    }
-    if n < 0 { format!("-{res}") } else { res }
 }
 
 #[cfg(test)]

@@ -1,0 +1,346 @@
+//! HTTP tests through the router, in process: pages, the JSON API, the
+//! OpenAPI document, and the message catalogue's coverage of templates.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{TimeZone, Utc};
+use jiuzhu_app::{Actor, registry};
+use jiuzhu_domain::{Region, RegionCode};
+use jiuzhu_store::Db;
+use tower::ServiceExt;
+
+struct TestApp {
+    db: Db,
+    router: Router,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.text()))
+    }
+}
+
+impl TestApp {
+    async fn new(db: Db) -> TestApp {
+        let regions = [
+            ("340102", "示范区"),
+            ("340102001", "城关镇"),
+            ("340102001001", "东村"),
+            ("340102001002", "南村"),
+            ("340102002", "河口镇"),
+            ("340102002001", "西村"),
+        ]
+        .map(|(c, n)| Region { code: RegionCode::parse(c).unwrap(), name: n.to_string() });
+        registry::upsert_regions(&db, &Actor::system(), &regions).await.unwrap();
+        let clock = Arc::new(|| Utc.with_ymd_and_hms(2025, 10, 31, 1, 30, 0).unwrap());
+        let router = jiuzhu_web::router(jiuzhu_web::AppState::new(db.clone(), clock));
+        TestApp { db, router }
+    }
+
+    async fn sqlite() -> TestApp {
+        TestApp::new(jiuzhu_testkit::sqlite().await).await
+    }
+
+    async fn send(&self, request: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(request).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap().to_vec();
+        Reply { status, headers, body }
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    async fn get_with(&self, uri: &str, name: &str, value: &str) -> Reply {
+        self.send(Request::get(uri).header(name, value).body(Body::empty()).unwrap()).await
+    }
+
+    async fn post_json(&self, uri: &str, body: serde_json::Value) -> Reply {
+        let req = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn post_form(&self, uri: &str, body: &str) -> Reply {
+        let req = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn upload(&self, uri: &str, file_name: &str, bytes: &[u8]) -> Reply {
+        let boundary = "jiuzhu-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post(uri)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn import_fixture(&self, name: &str) -> Reply {
+        let req = Request::post("/api/import").body(Body::from(fixture(name))).unwrap();
+        self.send(req).await
+    }
+
+    async fn household_id(&self, external_id: &str) -> i64 {
+        let page = self.get(&format!("/api/households?q={external_id}")).await.json();
+        page["rows"][0]["id"].as_i64().unwrap()
+    }
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/../files/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[tokio::test]
+async fn household_list_in_chinese_by_default_and_english_on_request() {
+    let app = TestApp::sqlite().await;
+    app.import_fixture("roster_utf8.csv").await;
+    let page = app.get("/households").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    assert!(html.contains("家庭花名册") && html.contains("张建国") && html.contains("1,360.00元"));
+    assert!(html.contains("3401**********0137"), "ID numbers are masked in lists");
+    assert!(html.contains("共3户"));
+
+    let english = app.get_with("/households", "cookie", "lang=en").await.text();
+    assert!(
+        english.contains("<html lang=\"en\">") && english.contains("Household roster") && english.contains("Dibao")
+    );
+
+    let switch = app.get_with("/lang/en", "referer", "http://localhost/households?region=340102").await;
+    assert_eq!(switch.status, StatusCode::SEE_OTHER);
+    assert_eq!(switch.headers[header::LOCATION], "/households?region=340102");
+    assert!(switch.headers[header::SET_COOKIE].to_str().unwrap().starts_with("lang=en"));
+}
+
+#[tokio::test]
+async fn filters_narrow_the_list_and_htmx_gets_only_the_results() {
+    let app = TestApp::sqlite().await;
+    app.import_fixture("roster_gbk.csv").await;
+    let html = app.get("/households?region=340102002").await.text();
+    assert!(html.contains("赵大勇") && !html.contains("张建国"));
+    assert!(html.contains("共1户"));
+    let html = app.get("/households?q=wgl").await.text();
+    assert!(html.contains("王桂兰") && !html.contains("赵大勇"));
+    let html = app.get("/households?program=tekun").await.text();
+    assert!(html.contains("王桂兰") && !html.contains("赵大勇"));
+    let partial = app.get_with("/households?region=340102001", "HX-Request", "true").await.text();
+    assert!(!partial.contains("<html") && partial.contains("household-table") && partial.contains("张建国"));
+}
+
+#[tokio::test]
+async fn household_page_shows_members_and_history_and_missing_is_404() {
+    let app = TestApp::sqlite().await;
+    app.import_fixture("roster.xlsx").await;
+    let id = app.household_id("SF-0001").await;
+    let html = app.get(&format!("/households/{id}")).await.text();
+    assert!(html.contains("李秀英") && html.contains("340102196005210247"), "full ID on the detail page");
+    assert!(html.contains("1960年05月21日") && html.contains("肢体") && html.contains("2级"));
+    assert!(html.contains("花名册导入") && html.contains("2025年10月31日 09:30"));
+    let missing = app.get("/households/999999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.text().contains("未找到该记录"));
+}
+
+#[tokio::test]
+async fn forms_create_edit_and_report_errors_in_chinese() {
+    let app = TestApp::sqlite().await;
+    let form = "external_id=N-1&region_code=340102001001&address=%E4%B8%9C%E6%9D%91&phone=&program=dibao&monthly_benefit_yuan=680\
+                &name=%E5%BC%A0%E4%B8%89&id_number=11010519491231002x&co_residing=true";
+    let created = app.post_form("/households", form).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+    let location = created.headers[header::LOCATION].to_str().unwrap().to_string();
+    let html = app.get(&location).await.text();
+    assert!(html.contains("张三") && html.contains("11010519491231002X"));
+
+    let bad = app.post_form(&format!("{location}/members"), "name=&id_number=3.40102194E%2B17&relation=child").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = bad.text();
+    assert!(text.contains("科学计数法") && text.contains("姓名不正确"), "{text}");
+
+    let edit = app
+        .post_form(&format!("{location}/edit"), "version=1&external_id=N-1&region_code=340102001001&program=tekun")
+        .await;
+    assert_eq!(edit.status, StatusCode::SEE_OTHER);
+    let stale = app
+        .post_form(&format!("{location}/edit"), "version=1&external_id=N-1&region_code=340102001001&program=dibao")
+        .await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY, "a stale edit is shown again, not saved");
+    assert!(stale.text().contains("数据已被他人修改"));
+    let html = app.get(&location).await.text();
+    assert!(html.contains("救助类别：低保 → 特困"), "history shows the change");
+}
+
+#[tokio::test]
+async fn a_bad_roster_upload_lists_every_problem_and_changes_nothing() {
+    let app = TestApp::sqlite().await;
+    app.import_fixture("roster_utf8.csv").await;
+    let before = registry::export_households(&app.db, &Actor::system(), None).await.unwrap();
+    let reply = app.upload("/import", "roster_bad.csv", &fixture("roster_bad.csv")).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = reply.text();
+    assert!(html.contains("发现 5 处问题，数据库未作任何改动"), "{html}");
+    for expected in [
+        "缺少必填列“姓名（name）”",
+        "校验位错误",
+        "科学计数法",
+        "末三位变成了000",
+        "同时出现在户 SF-0001 和户 SF-0003 中",
+    ] {
+        assert!(html.contains(expected), "missing {expected}");
+    }
+    assert!(html.contains("C列（身份证号）"));
+    assert_eq!(registry::export_households(&app.db, &Actor::system(), None).await.unwrap(), before);
+
+    let ok = app.upload("/import", "roster.xlsx", &fixture("roster.xlsx")).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert!(ok.text().contains("新增 0 户，更新 0 户，未变化 3 户"));
+}
+
+#[tokio::test]
+async fn api_import_is_idempotent_and_reports_problems_as_json() {
+    let app = TestApp::sqlite().await;
+    let first = app.import_fixture("roster_gbk.csv").await.json();
+    assert_eq!((first["created"].as_i64(), first["format"].as_str()), (Some(3), Some("csv/gb18030")));
+    let second = app.import_fixture("roster_utf8.csv").await.json();
+    assert_eq!((second["created"].as_i64(), second["unchanged"].as_i64()), (Some(0), Some(3)));
+    let bad = app.import_fixture("roster_bad.csv").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = bad.json();
+    assert_eq!(body["error"], "rejected");
+    let codes: Vec<&str> = body["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        codes,
+        [
+            "import.error.missing_column",
+            "id.error.check_digit",
+            "id.error.scientific",
+            "id.error.truncated",
+            "import.error.duplicate_person"
+        ]
+    );
+    assert_eq!(body["problems"][1]["field"], "第3行 C列（身份证号）");
+}
+
+#[tokio::test]
+async fn api_registry_round_trip() {
+    let app = TestApp::sqlite().await;
+    let invalid = app
+        .post_json(
+            "/api/households",
+            serde_json::json!({"household": {"external_id": "A-1", "region_code": "x"}, "head": {"id_number": "123"}}),
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = invalid.json()["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["region_code"]);
+
+    let body = serde_json::json!({
+        "household": {"external_id": "A-1", "region_code": "340102001001", "program": "dibao", "monthly_benefit_yuan": "680"},
+        "head": {"id_number": "11010519491231002X", "name": "张三", "relation": "head", "co_residing": true}
+    });
+    let created = app.post_json("/api/households", body.clone()).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let id = created.json()["id"].as_i64().unwrap();
+    let conflict = app.post_json("/api/households", body).await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT);
+
+    let member =
+        serde_json::json!({"id_number": "110105500101001", "name": "李芳", "relation": "spouse", "co_residing": true});
+    assert_eq!(app.post_json(&format!("/api/households/{id}/members"), member).await.status, StatusCode::CREATED);
+    let person = app.get_with("/api/persons/110105500101001", "accept-language", "en").await.json();
+    assert_eq!(
+        (person["name"].as_str(), person["sex"].as_str(), person["age"].as_i64()),
+        (Some("李芳"), Some("male"), Some(75))
+    );
+    let bad_id = app.get_with("/api/persons/3.4E+17", "accept-language", "en").await;
+    assert_eq!(bad_id.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_id.json()["problems"][0]["message"].as_str().unwrap().contains("scientific notation"));
+
+    let detail = app.get(&format!("/api/households/{id}")).await.json();
+    insta::assert_json_snapshot!("household_detail", detail);
+}
+
+#[tokio::test]
+async fn export_opens_back_as_the_same_roster() {
+    let app = TestApp::sqlite().await;
+    app.import_fixture("roster_utf8.csv").await;
+    let reply = app.get("/export.xlsx?region=340102001").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.headers[header::CONTENT_TYPE].to_str().unwrap().contains("spreadsheetml"));
+    let roster = jiuzhu_files::parse_roster(&reply.body).unwrap();
+    assert_eq!(
+        roster.households.iter().map(|h| h.fields.external_id.as_str()).collect::<Vec<_>>(),
+        ["SF-0001", "SF-0002"]
+    );
+}
+
+#[tokio::test]
+async fn openapi_document_and_explorer_are_served() {
+    let app = TestApp::sqlite().await;
+    let doc = app.get("/api/openapi.json").await.json();
+    insta::assert_json_snapshot!("openapi", doc);
+    let explorer = app.get("/api/docs/").await;
+    assert_eq!(explorer.status, StatusCode::OK);
+    assert!(explorer.text().contains("swagger"));
+    let headers = app.get("/households").await.headers;
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
+async fn the_same_pages_work_on_postgresql() {
+    let app = TestApp::new(jiuzhu_testkit::postgres().await).await;
+    assert_eq!(app.import_fixture("roster.xlsx").await.json()["created"].as_i64(), Some(3));
+    let html = app.get("/households?region=340102001&q=%E6%9D%8E").await.text();
+    assert!(html.contains("张建国") && !html.contains("赵大勇"));
+    let id = app.household_id("SF-0003").await;
+    assert!(app.get(&format!("/households/{id}")).await.text().contains("赵小梅"));
+}
+
+/// Every catalogue key a template uses exists, in both languages.
+#[test]
+fn templates_use_only_known_messages() {
+    let dir = format!("{}/templates", env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for part in text.split("tr.t(\"").skip(1) {
+            let key = part.split('"').next().unwrap();
+            assert!(jiuzhu_domain::i18n::has_key(key), "unknown message key {key}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} keys found");
+}
