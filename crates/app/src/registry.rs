@@ -156,16 +156,30 @@ async fn region_tree(tx: &mut Tx) -> Result<RegionTree> {
 }
 
 /// The regions the actor may see: those inside the scope and the ones above
-/// it (so the tree has its path), with household counts.
+/// it (so the tree has its path). `households` is 0: counting is for
+/// [`region_overview`], which reads every household.
+pub async fn region_tree_nodes(db: &Db, actor: &Actor) -> Result<Vec<RegionNode>> {
+    let mut tx = db.begin().await?;
+    let regions = store::list_regions(&mut tx).await?;
+    Ok(visible_nodes(&regions, actor, |_| 0))
+}
+
+/// The visible regions with the number of households in each and below.
 pub async fn region_overview(db: &Db, actor: &Actor) -> Result<Vec<RegionNode>> {
     let mut tx = db.begin().await?;
     let regions = store::list_regions(&mut tx).await?;
     let counts = store::household_counts(&mut tx).await?;
+    Ok(visible_nodes(&regions, actor, |r| {
+        counts.iter().filter(|(code, _)| r.code.contains(code) && actor.scope.contains(code)).map(|(_, n)| n).sum()
+    }))
+}
+
+fn visible_nodes(regions: &[Region], actor: &Actor, households: impl Fn(&Region) -> i64) -> Vec<RegionNode> {
     let visible = |r: &Region| match &actor.scope {
         Scope::All => true,
         Scope::Region(scope) => scope.contains(&r.code) || r.code.contains(scope),
     };
-    Ok(regions
+    regions
         .iter()
         .filter(|r| visible(r))
         .map(|r| RegionNode {
@@ -173,13 +187,9 @@ pub async fn region_overview(db: &Db, actor: &Actor) -> Result<Vec<RegionNode>> 
             name: r.name.clone(),
             level: format!("{:?}", r.level()).to_lowercase(),
             parent_code: r.code.parent().map(|p| p.to_string()),
-            households: counts
-                .iter()
-                .filter(|(code, _)| r.code.contains(code) && actor.scope.contains(code))
-                .map(|(_, n)| n)
-                .sum(),
+            households: households(r),
         })
-        .collect())
+        .collect()
 }
 
 /// One page of households in the actor's scope.

@@ -271,6 +271,9 @@ async fn scope_hides_other_townships(db: Db) {
     let overview = registry::region_overview(&db, &hekou).await.unwrap();
     assert!(overview.iter().all(|r| r.code.starts_with("340102002") || r.code == "340102000000"));
     assert_eq!(overview.iter().find(|r| r.code == "340102000000").unwrap().households, 1);
+    let tree = registry::region_tree_nodes(&db, &hekou).await.unwrap();
+    let codes = |nodes: &[registry::RegionNode]| nodes.iter().map(|n| n.code.clone()).collect::<Vec<_>>();
+    assert_eq!(codes(&tree), codes(&overview), "the sidebar tree shows the same regions");
     // A household cannot be created outside the scope.
     let err = registry::create_household(
         &db,

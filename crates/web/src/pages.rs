@@ -59,7 +59,8 @@ fn escape(s: &str) -> String {
 }
 
 /// The sidebar tree: county → townships → villages, opened along the
-/// selected region, each with its number of households.
+/// selected region. Counts are on the regions page, not here: counting
+/// reads every household and the list must stay fast.
 fn tree_html(nodes: &[RegionNode], selected: Option<&str>) -> String {
     fn walk(out: &mut String, nodes: &[RegionNode], parent: Option<&str>, selected: Option<&str>, roots: bool) {
         let children: Vec<&RegionNode> = nodes
@@ -82,11 +83,10 @@ fn tree_html(nodes: &[RegionNode], selected: Option<&str>) -> String {
             let on_path = selected.is_some_and(|s| s.starts_with(&prefix));
             let current = selected == Some(n.code.as_str());
             let link = format!(
-                "<a href=\"/households?region={code}\"{cls} data-region=\"{code}\">{name}</a> <span class=\"muted\">{count}</span>",
+                "<a href=\"/households?region={code}\"{cls} data-region=\"{code}\">{name}</a>",
                 code = n.code,
                 cls = if current { " class=\"current\"" } else { "" },
                 name = escape(&n.name),
-                count = n.households
             );
             let has_children =
                 nodes.iter().any(|c| c.parent_code.as_deref() == Some(n.code.as_str()) && c.level != "group");
@@ -159,7 +159,7 @@ async fn household_list(
     let actor = state.actor();
     let page = registry::search_households(&state.db, &actor, &params.to_query()).await.map_err(fail(lang))?;
     let tr = Tr { lang };
-    let nodes = registry::region_overview(&state.db, &actor).await.map_err(fail(lang))?;
+    let nodes = registry::region_tree_nodes(&state.db, &actor).await.map_err(fail(lang))?;
     let region_name = page
         .region_code
         .as_deref()
@@ -272,7 +272,7 @@ struct HouseholdFormPage {
 }
 
 async fn region_options(state: &AppState, lang: Lang) -> Result<Vec<(String, String)>, PageError> {
-    let nodes = registry::region_overview(&state.db, &state.actor()).await.map_err(fail(lang))?;
+    let nodes = registry::region_tree_nodes(&state.db, &state.actor()).await.map_err(fail(lang))?;
     let name_of = |code: &str| nodes.iter().find(|n| n.code == code).map(|n| n.name.clone()).unwrap_or_default();
     Ok(nodes
         .iter()
