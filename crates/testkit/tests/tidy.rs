@@ -1,0 +1,67 @@
+//! Tidy checks on the source tree itself: every module says why it exists,
+//! and crates depend on each other only in the documented direction
+//! (ARCHITECTURE.md). A new edge between workspace crates is an
+//! architecture change: update the table below and ARCHITECTURE.md together.
+
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_module_starts_with_a_doc_comment() {
+    let mut files = Vec::new();
+    for krate in std::fs::read_dir(workspace().join("crates")).unwrap() {
+        let src = krate.unwrap().path().join("src");
+        if src.exists() {
+            rust_files(&src, &mut files);
+        }
+    }
+    assert!(files.len() > 20, "found only {} files", files.len());
+    let missing: Vec<_> = files
+        .iter()
+        .filter(|f| !std::fs::read_to_string(f).unwrap().trim_start().starts_with("//!"))
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(missing.is_empty(), "modules without a `//!` doc: {missing:?}");
+}
+
+/// The allowed dependencies between workspace crates (normal dependencies).
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("domain", &[]),
+    ("files", &["jiuzhu-domain"]),
+    ("store", &["jiuzhu-domain"]),
+    ("app", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-files"]),
+    ("web", &["jiuzhu-domain", "jiuzhu-app", "jiuzhu-files"]),
+    ("cli", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-app", "jiuzhu-files", "jiuzhu-web"]),
+    ("testkit", &["jiuzhu-store"]),
+];
+
+#[test]
+fn crates_depend_only_in_the_documented_direction() {
+    for (krate, allowed) in ALLOWED {
+        let manifest = std::fs::read_to_string(workspace().join("crates").join(krate).join("Cargo.toml")).unwrap();
+        let deps = manifest.split("[dependencies]").nth(1).unwrap_or("").split("\n[").next().unwrap_or("");
+        let used: Vec<&str> =
+            deps.lines().filter_map(|l| l.split(['.', ' ', '=']).next()).filter(|n| n.starts_with("jiuzhu-")).collect();
+        for dep in &used {
+            assert!(allowed.contains(dep), "crates/{krate} depends on {dep}, which ARCHITECTURE.md does not allow");
+        }
+    }
+    let domain = std::fs::read_to_string(workspace().join("crates/domain/Cargo.toml")).unwrap();
+    for forbidden in ["tokio", "sqlx", "axum", "anyhow", "rand"] {
+        assert!(!domain.contains(&format!("\n{forbidden}")), "the domain must not depend on {forbidden}");
+    }
+}
