@@ -6,26 +6,9 @@ use jiuzhu_app::import::{ImportError, import_roster};
 use jiuzhu_app::input::{HouseholdForm, MemberForm};
 use jiuzhu_app::registry::{self, HouseholdQuery};
 use jiuzhu_app::{Actor, AppError, Db, Scope};
-use jiuzhu_domain::{Region, RegionCode, Relation};
+use jiuzhu_domain::{RegionCode, Relation};
 
-macro_rules! on_both {
-    ($($case:ident),+ $(,)?) => {
-        $(
-            mod $case {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$case(jiuzhu_testkit::sqlite().await).await;
-                }
-                #[tokio::test]
-                async fn postgres() {
-                    super::$case(jiuzhu_testkit::postgres().await).await;
-                }
-            }
-        )+
-    };
-}
-
-on_both!(
+jiuzhu_testkit::on_both_databases!(
     bad_roster_changes_nothing,
     three_formats_import_identically,
     importing_twice_creates_nothing,
@@ -54,16 +37,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 async fn with_regions(db: &Db) {
-    let regions = [
-        ("340102", "示范区"),
-        ("340102001", "城关镇"),
-        ("340102001001", "东村"),
-        ("340102001002", "南村"),
-        ("340102002", "河口镇"),
-        ("340102002001", "西村"),
-    ]
-    .map(|(c, n)| Region { code: code(c), name: n.to_string() });
-    registry::upsert_regions(db, &Actor::system(), &regions).await.unwrap();
+    registry::upsert_regions(db, &Actor::system(), &jiuzhu_testkit::sample_regions()).await.unwrap();
 }
 
 async fn everything(

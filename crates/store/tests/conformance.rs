@@ -7,24 +7,7 @@ use jiuzhu_domain::household::{Disability, DisabilityLevel, HouseholdFields, Mem
 use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, Region, RegionCode, Relation};
 use jiuzhu_store::*;
 
-macro_rules! conformance {
-    ($($case:ident),+ $(,)?) => {
-        $(
-            mod $case {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$case(&jiuzhu_testkit::sqlite().await).await;
-                }
-                #[tokio::test]
-                async fn postgres() {
-                    super::$case(&jiuzhu_testkit::postgres().await).await;
-                }
-            }
-        )+
-    };
-}
-
-conformance!(
+jiuzhu_testkit::on_both_databases!(
     migrations_are_idempotent,
     regions_upsert_and_list,
     household_round_trip_and_search,
@@ -70,39 +53,31 @@ fn household(external_id: &str, region: &str) -> HouseholdFields {
 
 async fn seed_regions(db: &Db) {
     let mut tx = db.begin().await.unwrap();
-    upsert_regions(
-        &mut tx,
-        &[
-            Region { code: code("340102"), name: "示范区".into() },
-            Region { code: code("340102001"), name: "城关镇".into() },
-            Region { code: code("340102001001"), name: "东村".into() },
-            Region { code: code("340102002"), name: "河口镇".into() },
-            Region { code: code("340102002001"), name: "西村".into() },
-        ],
-    )
-    .await
-    .unwrap();
+    upsert_regions(&mut tx, &jiuzhu_testkit::sample_regions()).await.unwrap();
     tx.commit().await.unwrap();
 }
 
-async fn migrations_are_idempotent(db: &Db) {
+async fn migrations_are_idempotent(db: Db) {
+    let db = &db;
     db.migrate().await.unwrap();
     db.migrate().await.unwrap();
     let mut tx = db.begin().await.unwrap();
     assert!(list_regions(&mut tx).await.unwrap().is_empty());
 }
 
-async fn regions_upsert_and_list(db: &Db) {
+async fn regions_upsert_and_list(db: Db) {
+    let db = &db;
     seed_regions(db).await;
     let mut tx = db.begin().await.unwrap();
     upsert_regions(&mut tx, &[Region { code: code("340102002"), name: "河口街道".into() }]).await.unwrap();
     let regions = list_regions(&mut tx).await.unwrap();
-    assert_eq!(regions.len(), 5);
+    assert_eq!(regions.len(), 6);
     assert_eq!(regions[0].code, code("340102"));
     assert_eq!(regions.iter().find(|r| r.code == code("340102002")).unwrap().name, "河口街道");
 }
 
-async fn household_round_trip_and_search(db: &Db) {
+async fn household_round_trip_and_search(db: Db) {
+    let db = &db;
     seed_regions(db).await;
     let mut tx = db.begin().await.unwrap();
     let h1 = insert_household(&mut tx, &household("H001", "340102001001"), t0()).await.unwrap();
@@ -182,7 +157,8 @@ async fn household_round_trip_and_search(db: &Db) {
     assert_eq!(counts.len(), 2);
 }
 
-async fn constraints_are_named(db: &Db) {
+async fn constraints_are_named(db: Db) {
+    let db = &db;
     seed_regions(db).await;
     let mut tx = db.begin().await.unwrap();
     let h1 = insert_household(&mut tx, &household("H001", "340102001001"), t0()).await.unwrap();
@@ -202,7 +178,8 @@ async fn constraints_are_named(db: &Db) {
     assert!(matches!(err, StoreError::Conflict { ref constraint } if constraint == "person_id_number_key"), "{err:?}");
 }
 
-async fn stale_edits_are_refused(db: &Db) {
+async fn stale_edits_are_refused(db: Db) {
+    let db = &db;
     seed_regions(db).await;
     let mut tx = db.begin().await.unwrap();
     let h1 = insert_household(&mut tx, &household("H001", "340102001001"), t0()).await.unwrap();
@@ -215,7 +192,8 @@ async fn stale_edits_are_refused(db: &Db) {
     assert_eq!(get_household(&mut tx, h1).await.unwrap().unwrap().fields.address, "新地址");
 }
 
-async fn members_move_between_households(db: &Db) {
+async fn members_move_between_households(db: Db) {
+    let db = &db;
     seed_regions(db).await;
     let mut tx = db.begin().await.unwrap();
     let h1 = insert_household(&mut tx, &household("H001", "340102001001"), t0()).await.unwrap();
@@ -234,7 +212,8 @@ async fn members_move_between_households(db: &Db) {
     assert!(matches!(move_person(&mut tx, 999, h2, Relation::Other, t0()).await, Err(StoreError::NotFound)));
 }
 
-async fn bulk_insert_and_export_order(db: &Db) {
+async fn bulk_insert_and_export_order(db: Db) {
+    let db = &db;
     seed_regions(db).await;
     let households: Vec<HouseholdFields> = (0..1200)
         .map(|i| household(&format!("B{i:05}"), if i % 2 == 0 { "340102001001" } else { "340102002001" }))
@@ -267,7 +246,8 @@ async fn bulk_insert_and_export_order(db: &Db) {
     assert_eq!(count, 1200);
 }
 
-async fn rollback_leaves_nothing(db: &Db) {
+async fn rollback_leaves_nothing(db: Db) {
+    let db = &db;
     seed_regions(db).await;
     {
         let mut tx = db.begin().await.unwrap();

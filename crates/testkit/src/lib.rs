@@ -9,7 +9,44 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use jiuzhu_domain::{Region, RegionCode};
 use jiuzhu_store::Db;
+
+/// Declares, for each named `async fn case(db: Db)`, a module with one test
+/// per backend, so the output shows `case::sqlite` and `case::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$case($crate::sqlite().await).await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$case($crate::postgres().await).await;
+                }
+            }
+        )+
+    };
+}
+
+/// A small county for tests: two townships with three villages, matching
+/// the roster fixtures of `jiuzhu-files`.
+pub fn sample_regions() -> Vec<Region> {
+    [
+        ("340102", "示范区"),
+        ("340102001", "城关镇"),
+        ("340102001001", "东村"),
+        ("340102001002", "南村"),
+        ("340102002", "河口镇"),
+        ("340102002001", "西村"),
+    ]
+    .into_iter()
+    .filter_map(|(code, name)| Some(Region { code: RegionCode::parse(code).ok()?, name: name.to_string() }))
+    .collect()
+}
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 

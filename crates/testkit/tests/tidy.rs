@@ -46,7 +46,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("app", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-files"]),
     ("web", &["jiuzhu-domain", "jiuzhu-app", "jiuzhu-files"]),
     ("cli", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-app", "jiuzhu-files", "jiuzhu-web"]),
-    ("testkit", &["jiuzhu-store"]),
+    ("testkit", &["jiuzhu-domain", "jiuzhu-store"]),
 ];
 
 #[test]

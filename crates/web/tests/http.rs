@@ -8,7 +8,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{TimeZone, Utc};
 use jiuzhu_app::{Actor, registry};
-use jiuzhu_domain::{Region, RegionCode};
 use jiuzhu_store::Db;
 use tower::ServiceExt;
 
@@ -35,16 +34,7 @@ impl Reply {
 
 impl TestApp {
     async fn new(db: Db) -> TestApp {
-        let regions = [
-            ("340102", "示范区"),
-            ("340102001", "城关镇"),
-            ("340102001001", "东村"),
-            ("340102001002", "南村"),
-            ("340102002", "河口镇"),
-            ("340102002001", "西村"),
-        ]
-        .map(|(c, n)| Region { code: RegionCode::parse(c).unwrap(), name: n.to_string() });
-        registry::upsert_regions(&db, &Actor::system(), &regions).await.unwrap();
+        registry::upsert_regions(&db, &Actor::system(), &jiuzhu_testkit::sample_regions()).await.unwrap();
         let clock = Arc::new(|| Utc.with_ymd_and_hms(2025, 10, 31, 1, 30, 0).unwrap());
         let router = jiuzhu_web::router(jiuzhu_web::AppState::new(db.clone(), clock));
         TestApp { db, router }
