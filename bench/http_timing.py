@@ -49,6 +49,7 @@ def get(path):
 
 
 kinds = {
+    "list, whole county (page 1)": ["/households?region=349901"] * args.samples,
     "list, village filter (page 1)": [f"/households?region={rng.choice(villages)}" for _ in range(args.samples)],
     "list, township filter (page 1)": [f"/households?region={rng.choice(townships)}" for _ in range(args.samples)],
     "list, township filter (page 5)": [f"/households?region={rng.choice(townships)}&page=5" for _ in range(args.samples)],
