@@ -264,6 +264,23 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
         "Wrong check digit: expected {expected}, found {found}",
     ),
     ("money.error", "金额格式不正确", "Not a valid amount"),
+    ("password.error.too_short", "密码至少需要{min}个字符", "The password needs at least {min} characters"),
+    (
+        "password.error.too_simple",
+        "密码须包含大写字母、小写字母、数字、符号中的至少{classes}类",
+        "The password needs at least {classes} of: upper-case, lower-case, digits, symbols",
+    ),
+    ("password.error.contains_login", "密码不能包含登录名", "The password must not contain the login name"),
+    ("Role.village_assistant", "村/社区协理员", "Village assistant"),
+    ("Role.grid_worker", "网格员", "Grid worker"),
+    ("Role.township_clerk", "乡镇经办人", "Township clerk"),
+    ("Role.township_leader", "乡镇分管领导", "Township leader"),
+    ("Role.county_clerk", "县级民政经办人", "County clerk"),
+    ("Role.county_approver", "县级民政审批人", "County approver"),
+    ("Role.city_staff", "市级民政", "City staff"),
+    ("Role.verification_officer", "核对中心", "Verification officer"),
+    ("Role.auditor", "监督/审计", "Auditor"),
+    ("Role.administrator", "系统管理员", "Administrator"),
     ("api.explorer", "接口浏览器", "API explorer"),
 ];
 

@@ -19,6 +19,8 @@
 //! assert_eq!(Fen::parse_yuan("￥1,234.5").unwrap().to_string(), "1,234.50元");
 //! ```
 
+pub mod access;
+pub mod audit;
 pub mod household;
 pub mod i18n;
 pub mod id_number;
@@ -26,6 +28,7 @@ pub mod money;
 pub mod region;
 pub mod text;
 
+pub use access::{Permission, Role};
 pub use household::{DisabilityKind, DisabilityLevel, Program, Relation};
 pub use i18n::Lang;
 pub use id_number::{IdNumber, IdNumberError, Sex};
