@@ -106,9 +106,8 @@ pub fn verify_chain<'a>(
     records: impl IntoIterator<Item = (&'a AuditRecord, &'a str, &'a str)>,
 ) -> Result<usize, ChainBreak> {
     let mut expected_prev = GENESIS.to_string();
-    let mut expected_seq = 1;
     let mut n = 0;
-    for (record, prev_hash, hash) in records {
+    for (expected_seq, (record, prev_hash, hash)) in (1..).zip(records) {
         if prev_hash != expected_prev || record.seq != expected_seq {
             return Err(ChainBreak::Broken { seq: record.seq });
         }
@@ -116,7 +115,6 @@ pub fn verify_chain<'a>(
             return Err(ChainBreak::Altered { seq: record.seq });
         }
         expected_prev = hash.to_string();
-        expected_seq += 1;
         n += 1;
     }
     Ok(n)
