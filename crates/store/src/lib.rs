@@ -21,10 +21,14 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
+pub mod accounts;
+pub mod audit;
 mod dialect;
 pub mod registry;
 mod sql;
 
+pub use accounts::*;
+pub use audit::*;
 pub use registry::*;
 
 /// Expands `$body` once per backend with `$conn` bound to the pool.
@@ -117,12 +121,20 @@ struct Migration {
 }
 
 /// Forward-only migrations; an applied migration is never edited.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "registry",
-    sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
-    postgres: include_str!("../migrations/postgres/0001_registry.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "registry",
+        sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
+        postgres: include_str!("../migrations/postgres/0001_registry.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "accounts_audit",
+        sqlite: include_str!("../migrations/sqlite/0002_accounts_audit.sql"),
+        postgres: include_str!("../migrations/postgres/0002_accounts_audit.sql"),
+    },
+];
 
 impl Db {
     /// Opens a database from its URL: `sqlite:path` (created when missing),

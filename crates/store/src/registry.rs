@@ -80,7 +80,7 @@ pub struct HouseholdFilter {
     pub count_cap: i64,
 }
 
-fn corrupt(what: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(format!("stored value is not valid: {what}").into()))
 }
 

@@ -1,0 +1,226 @@
+//! The audit log: appending a hash-chained record in the caller's
+//! transaction, reading the chain back for verification, and searching it.
+//!
+//! Appending first bumps the single row of `audit_head` (which locks it on
+//! PostgreSQL and takes the write lock on SQLite, so appends never fork the
+//! chain), computes the new record's hash over its content and the previous
+//! hash, inserts the record and stores the new head hash. The table itself
+//! refuses UPDATE and DELETE (triggers in the migrations).
+
+use chrono::{DateTime, Utc};
+use jiuzhu_domain::RegionCode;
+use jiuzhu_domain::audit::{AuditRecord, Outcome, audit_time};
+
+use crate::sql::{Param, Sql, bind_params};
+use crate::{Result, Tx, on_tx};
+
+/// A record to append: everything but its number, which the chain assigns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditDraft {
+    pub at: DateTime<Utc>,
+    pub user_id: Option<i64>,
+    pub login: String,
+    pub ip: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub region_code: String,
+    pub outcome: Outcome,
+    pub before: String,
+    pub after: String,
+}
+
+/// Appends a record to the chain, in `tx`.
+pub async fn append_audit(tx: &mut Tx, draft: AuditDraft) -> Result<AuditRecord> {
+    let (seq, prev_hash): (i64, String) = on_tx!(tx, |conn| {
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *conn)
+            .await?
+    });
+    let record = AuditRecord {
+        seq,
+        at: audit_time(draft.at),
+        user_id: draft.user_id,
+        login: draft.login,
+        ip: draft.ip,
+        action: draft.action,
+        target_kind: draft.target_kind,
+        target_id: draft.target_id,
+        region_code: draft.region_code,
+        outcome: draft.outcome,
+        before: draft.before,
+        after: draft.after,
+    };
+    let hash = record.hash(&prev_hash);
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO audit_event (seq, at, user_id, login, ip, action, target_kind, target_id, region_code, outcome,
+                                      before_value, after_value, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(record.seq)
+        .bind(record.at)
+        .bind(record.user_id)
+        .bind(&record.login)
+        .bind(&record.ip)
+        .bind(&record.action)
+        .bind(&record.target_kind)
+        .bind(&record.target_id)
+        .bind(&record.region_code)
+        .bind(record.outcome.code())
+        .bind(&record.before)
+        .bind(&record.after)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+    });
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&hash)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    Ok(record)
+}
+
+type AuditTuple = (
+    i64,
+    DateTime<Utc>,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+const AUDIT_COLUMNS: &str = "seq, at, user_id, login, ip, action, target_kind, target_id, region_code, outcome, \
+                             before_value, after_value, prev_hash, hash";
+
+/// A stored record with its link and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAudit {
+    pub record: AuditRecord,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+fn audit_from(t: AuditTuple) -> StoredAudit {
+    let (
+        seq,
+        at,
+        user_id,
+        login,
+        ip,
+        action,
+        target_kind,
+        target_id,
+        region_code,
+        outcome,
+        before,
+        after,
+        prev_hash,
+        hash,
+    ) = t;
+    StoredAudit {
+        record: AuditRecord {
+            seq,
+            at,
+            user_id,
+            login,
+            ip,
+            action,
+            target_kind,
+            target_id,
+            region_code,
+            // An unknown outcome cannot verify: the hash covers the text.
+            outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Denied),
+            before,
+            after,
+        },
+        prev_hash,
+        hash,
+    }
+}
+
+/// Records `from_seq..` in order, at most `limit` of them (for verifying
+/// the chain in batches).
+pub async fn audit_chain(tx: &mut Tx, from_seq: i64, limit: i64) -> Result<Vec<StoredAudit>> {
+    let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_event WHERE seq >= $1 ORDER BY seq LIMIT $2");
+    let rows: Vec<AuditTuple> = on_tx!(tx, |conn| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(from_seq).bind(limit).fetch_all(&mut *conn).await?
+    });
+    Ok(rows.into_iter().map(audit_from).collect())
+}
+
+/// The number and hash of the last record.
+pub async fn audit_head(tx: &mut Tx) -> Result<(i64, String)> {
+    Ok(on_tx!(tx, |conn| sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *conn).await?))
+}
+
+/// What an auditor searches for; every given criterion must hold.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub login: Option<String>,
+    pub action: Option<String>,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    /// Records about this region and below (`None`: all).
+    pub region: Option<RegionCode>,
+    pub outcome: Option<Outcome>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Matching records, newest first.
+pub async fn search_audit(tx: &mut Tx, filter: &AuditFilter) -> Result<Vec<StoredAudit>> {
+    let mut sql = Sql::new(&format!("SELECT {AUDIT_COLUMNS} FROM audit_event WHERE 1 = 1"));
+    for (column, value) in [
+        ("login", &filter.login),
+        ("action", &filter.action),
+        ("target_kind", &filter.target_kind),
+        ("target_id", &filter.target_id),
+    ] {
+        if let Some(v) = value {
+            sql.push(&format!(" AND {column} = ")).bind(Param::Text(v.clone()));
+        }
+    }
+    if let Some(region) = &filter.region {
+        let (from, to) = region.prefix_range();
+        sql.push(" AND region_code >= ").bind(Param::Text(from));
+        sql.push(" AND region_code < ").bind(Param::Text(to));
+    }
+    if let Some(outcome) = filter.outcome {
+        sql.push(" AND outcome = ").bind(Param::Text(outcome.code().to_string()));
+    }
+    if let Some(from) = filter.from {
+        sql.push(" AND at >= ").bind(Param::Time(from));
+    }
+    if let Some(to) = filter.to {
+        sql.push(" AND at < ").bind(Param::Time(to));
+    }
+    sql.push(" ORDER BY seq DESC LIMIT ").bind(Param::Int(filter.limit));
+    sql.push(" OFFSET ").bind(Param::Int(filter.offset));
+    let rows: Vec<AuditTuple> = on_tx!(tx, |conn| {
+        bind_params!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text)), sql.params).fetch_all(&mut *conn).await?
+    });
+    Ok(rows.into_iter().map(audit_from).collect())
+}
+
+/// Runs a statement directly, bypassing every rule of the store. Only for
+/// tests that play an attacker with database access.
+#[doc(hidden)]
+pub async fn execute_raw(tx: &mut Tx, statement: &str) -> Result<u64> {
+    let statement = statement.to_string();
+    Ok(on_tx!(tx, |conn| sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut *conn).await?.rows_affected()))
+}
