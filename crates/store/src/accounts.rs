@@ -259,7 +259,8 @@ pub async fn insert_session(tx: &mut Tx, session: &SessionRecord) -> Result<()> 
 }
 
 pub async fn get_session(tx: &mut Tx, token_hash: &str) -> Result<Option<SessionRecord>> {
-    let row: Option<(String, i64, String, String, DateTime<Utc>, DateTime<Utc>)> = on_tx!(tx, |conn| {
+    type SessionTuple = (String, i64, String, String, DateTime<Utc>, DateTime<Utc>);
+    let row: Option<SessionTuple> = on_tx!(tx, |conn| {
         sqlx::query_as(
             "SELECT token_hash, user_id, csrf_token, ip, created_at, last_seen_at FROM user_session WHERE token_hash = $1",
         )
