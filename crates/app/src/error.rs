@@ -14,6 +14,12 @@ pub enum AppError {
     /// The thing does not exist, or is outside the actor's scope.
     #[error("not found")]
     NotFound,
+    /// The actor's roles do not allow the action.
+    #[error("forbidden")]
+    Forbidden,
+    /// Not signed in, or the session ended.
+    #[error("unauthenticated")]
+    Unauthenticated,
     /// The input is not acceptable; one message per field or problem.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),

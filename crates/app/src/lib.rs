@@ -11,6 +11,8 @@
 //! input into the forms of [`input`], call one function, and render what
 //! it returns.
 
+pub mod access;
+pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod import;
@@ -20,7 +22,7 @@ pub mod registry;
 pub use error::AppError;
 pub use jiuzhu_store::Db;
 
-use jiuzhu_domain::RegionCode;
+use jiuzhu_domain::{Permission, RegionCode, Role};
 
 /// How far an actor can see and act.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,18 +53,48 @@ impl Scope {
     }
 }
 
-/// Who is acting. Until accounts exist every actor is a named operator
-/// with a scope; the name is what history records.
+/// Who is acting: a signed-in user (or the command line), with the roles
+/// that give permissions and the region that bounds what they reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
+    /// `None` for the command line and other system work.
+    pub user_id: Option<i64>,
+    pub login: String,
+    /// The name history and the audit log show.
     pub name: String,
+    pub roles: Vec<Role>,
     pub scope: Scope,
+    /// Where the request came from (`cli` for the command line).
+    pub ip: String,
 }
 
 impl Actor {
-    /// The command line and the demo loader: everything, named `system`.
+    /// The command line and the demo loader: every permission, everywhere.
     pub fn system() -> Actor {
-        Actor { name: "system".to_string(), scope: Scope::All }
+        Actor {
+            user_id: None,
+            login: "system".to_string(),
+            name: "system".to_string(),
+            roles: Role::ALL.to_vec(),
+            scope: Scope::All,
+            ip: "cli".to_string(),
+        }
+    }
+
+    /// A user with these roles in `scope`, for tests and tools.
+    pub fn user(user_id: i64, login: &str, roles: &[Role], scope: Scope) -> Actor {
+        Actor {
+            user_id: Some(user_id),
+            login: login.to_string(),
+            name: login.to_string(),
+            roles: roles.to_vec(),
+            scope,
+            ip: "127.0.0.1".to_string(),
+        }
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        jiuzhu_domain::access::any_grants(&self.roles, permission)
     }
 }
 

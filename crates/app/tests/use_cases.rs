@@ -144,7 +144,10 @@ fn member_form(id_number: &str, name: &str, relation: &str) -> MemberForm {
 
 async fn edits_are_kept_as_history(db: Db) {
     with_regions(&db).await;
-    let clerk = Actor { name: "王经办".into(), scope: Scope::Region(code("340102001")) };
+    let clerk = Actor {
+        name: "王经办".into(),
+        ..Actor::user(1, "wang", &[jiuzhu_domain::Role::TownshipClerk], Scope::Region(code("340102001")))
+    };
     let id = registry::create_household(
         &db,
         &clerk,
@@ -227,7 +230,7 @@ async fn members_move_and_heads_stay_single(db: Db) {
 async fn scope_hides_other_townships(db: Db) {
     with_regions(&db).await;
     import_roster(&db, &Actor::system(), now(), &fixture("roster_utf8.csv")).await.unwrap();
-    let hekou = Actor { name: "河口".into(), scope: Scope::Region(code("340102002")) };
+    let hekou = Actor::user(2, "hekou", &[jiuzhu_domain::Role::TownshipClerk], Scope::Region(code("340102002")));
     let page = registry::search_households(&db, &hekou, &HouseholdQuery::default()).await.unwrap();
     assert_eq!(page.rows.iter().map(|r| r.external_id.as_str()).collect::<Vec<_>>(), ["SF-0003"]);
     // Asking for the whole county still gives only the township.

@@ -281,6 +281,17 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
     ("Role.verification_officer", "核对中心", "Verification officer"),
     ("Role.auditor", "监督/审计", "Auditor"),
     ("Role.administrator", "系统管理员", "Administrator"),
+    (
+        "user.error.login",
+        "登录名只能包含字母、数字、下划线、短横线和点，最长40个字符",
+        "Login names use letters, digits, _ - and . (at most 40)",
+    ),
+    ("user.error.roles", "请至少选择一个有效的角色", "Choose at least one valid role"),
+    ("user.error.login_taken", "登录名已存在：{login}", "Login name already exists: {login}"),
+    ("user.error.current_password", "当前密码不正确", "The current password is wrong"),
+    ("user.error.same_password", "新密码不能与当前密码相同", "The new password must differ from the current one"),
+    ("common.forbidden", "您没有此项操作的权限。", "You are not allowed to do this."),
+    ("common.unauthenticated", "请先登录。", "Please sign in."),
     ("api.explorer", "接口浏览器", "API explorer"),
 ];
 

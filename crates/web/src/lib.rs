@@ -18,7 +18,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use jiuzhu_app::{Actor, Db, Scope};
+use jiuzhu_app::{Actor, Db};
 use jiuzhu_domain::Lang;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -52,7 +52,12 @@ impl AppState {
     /// Who acts. Until accounts exist (issue #3), every request acts as the
     /// local operator with the whole registry in scope.
     pub(crate) fn actor(&self) -> Actor {
-        Actor { name: "本机操作员".to_string(), scope: Scope::All }
+        Actor {
+            login: "local".to_string(),
+            name: "本机操作员".to_string(),
+            ip: "127.0.0.1".to_string(),
+            ..Actor::system()
+        }
     }
 }
 
