@@ -1,10 +1,11 @@
-// Browser test: a clerk opens the household list, filters it by township
-// and by name, and opens a household. Runs the real `jiuzhu` binary on a
-// fresh SQLite file with a small demo county, in Debian's headless Chromium
-// driven by playwright-core (no browser download).
+// Browser test: a township clerk signs in, sees only her township's
+// households, filters them by village and by name, opens a household,
+// cannot open another township's household by URL, and signs out. Runs the
+// real `jiuzhu` binary on a fresh SQLite file with a small demo county, in
+// Debian's headless Chromium driven by playwright-core (no browser download).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -16,12 +17,16 @@ const bin = process.env.JIUZHU_BIN ?? join(here, '..', 'target', 'debug', 'jiuzh
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 let server, browser, baseUrl, workdir;
 
+const TOWNSHIP = '349901008000';
+const PASSWORD = 'Qinghe-e2e-2025';
+
 before(async () => {
   workdir = mkdtempSync(join(tmpdir(), 'jiuzhu-e2e-'));
-  server = spawn(bin, ['serve', '--demo', '--households', '400', '--addr', '127.0.0.1:0'], {
-    cwd: workdir,
-    env: { ...process.env, JIUZHU_DATABASE_URL: `sqlite:${join(workdir, 'e2e.db')}`, RUST_LOG: 'warn' },
-  });
+  const env = { ...process.env, JIUZHU_DATABASE_URL: `sqlite:${join(workdir, 'e2e.db')}`, RUST_LOG: 'warn' };
+  execFileSync(bin, ['demo', '--households', '400'], { cwd: workdir, env, stdio: 'ignore' });
+  execFileSync(bin, ['user', 'add', 'hekou', '--name', '河口镇经办人', '--role', 'township_clerk',
+    '--region', TOWNSHIP, '--password', PASSWORD], { cwd: workdir, env, stdio: 'ignore' });
+  server = spawn(bin, ['serve', '--addr', '127.0.0.1:0'], { cwd: workdir, env });
   baseUrl = await new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 60000);
@@ -45,22 +50,34 @@ after(async () => {
   if (workdir) rmSync(workdir, { recursive: true, force: true });
 });
 
-test('a clerk filters the household list and opens a household', async () => {
+test('a township clerk signs in, sees only her township, and signs out', async () => {
   const page = await browser.newPage({ locale: 'zh-CN' });
   await page.goto(`${baseUrl}/households`);
+  await page.waitForURL(/\/login/);
+  await page.fill('#login', 'hekou');
+  await page.fill('#password', 'wrong password');
+  await page.click('#login-form button[type=submit]');
+  assert.ok((await page.locator('#form-errors').innerText()).includes('登录名或密码错误'));
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForURL(/\/households/);
   assert.equal(await page.locator('h1').innerText(), '家庭花名册');
-  assert.equal(await page.locator('#household-table tbody tr').count(), 20);
+  assert.equal((await page.locator('#current-user').innerText()).trim(), '河口镇经办人');
 
-  // Filter by a township from the region tree.
-  const township = page.locator('aside.tree a[data-region="349901008000"]');
-  const townshipName = (await township.innerText()).trim();
-  await township.click();
-  await page.waitForURL(/region=349901008000/);
+  // Only the township's households are listed.
+  const townshipName = (await page.locator(`aside.tree a[data-region="${TOWNSHIP}"]`).innerText()).trim();
   const regions = await page.locator('#household-table tbody tr td:nth-child(4)').allInnerTexts();
   assert.ok(regions.length > 0, 'the township has households');
   for (const r of regions) assert.ok(r.startsWith(townshipName), `${r} is in ${townshipName}`);
+  assert.equal(await page.locator('aside.tree a[data-region="349901001000"]').count(), 0, 'other townships are not in the tree');
 
-  // Search by the head's name inside the township (htmx swaps the results).
+  // Filter by a village of the township.
+  const village = page.locator('aside.tree a[data-region^="349901008"][data-region$="001"]').first();
+  const villageCode = await village.getAttribute('data-region');
+  await village.click();
+  await page.waitForURL(new RegExp(`region=${villageCode}`));
+
+  // Search by the head's name (htmx swaps the results).
   const name = (await page.locator('#household-table tbody tr td:nth-child(2)').first().innerText()).trim();
   await page.fill('#q', name);
   await page.click('form.filters button[type=submit]');
@@ -77,11 +94,30 @@ test('a clerk filters the household list and opens a household', async () => {
   assert.equal((await page.locator('#external-id').innerText()).trim(), number);
   const members = await page.locator('#members tbody tr td:first-child').allInnerTexts();
   assert.ok(members.includes(name), `${name} is a member`);
+  const ids = await page.locator('#members tbody tr td:nth-child(3)').allInnerTexts();
+  assert.ok(ids.every((id) => id.includes('**********')), 'ID numbers are masked');
   mkdirSync(join(here, 'out'), { recursive: true });
   await page.screenshot({ path: join(here, 'out', 'household.png'), fullPage: true });
 
+  // Another township's household answers as if it did not exist.
+  let outside = null;
+  for (let id = 1; id <= 60 && outside === null; id++) {
+    const status = await page.evaluate(async (u) => (await fetch(u)).status, `${baseUrl}/api/households/${id}`);
+    if (status === 404) outside = id;
+  }
+  assert.ok(outside !== null, 'found a household outside the township');
+  const res = await page.goto(`${baseUrl}/households/${outside}`);
+  assert.equal(res.status(), 404);
+  assert.ok((await page.content()).includes('未找到该记录'));
+
   // The interface switches to English.
+  await page.goto(`${baseUrl}/households`);
   await page.click('#switch-lang');
-  await page.waitForSelector('text=Members');
-  assert.equal((await page.locator('#external-id').innerText()).trim(), number);
+  await page.waitForSelector('text=Household roster');
+
+  // Sign out: the session is gone.
+  await page.click('#logout');
+  await page.waitForURL(/\/login/);
+  await page.goto(`${baseUrl}/households`);
+  await page.waitForURL(/\/login/);
 });

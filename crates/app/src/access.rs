@@ -120,3 +120,27 @@ pub async fn require(
 pub fn in_scope(actor: &Actor, region: &RegionCode) -> bool {
     actor.scope.contains(region)
 }
+
+/// Records a denied attempt in `tx` (which must not hold other changes yet),
+/// commits it, and returns `error`. For scope checks made inside a use
+/// case's transaction, before it writes anything.
+pub async fn deny_in(
+    mut tx: Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    action: &str,
+    target: &Target,
+    error: AppError,
+) -> AppError {
+    let res: Result<()> = async {
+        store::append_audit(&mut tx, draft(actor, now, action, target, Outcome::Denied)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = res {
+        tracing::error!(error = %e, action, "could not record a denied attempt");
+    }
+    tracing::warn!(login = %actor.login, action, target = %target.id, "access denied");
+    error
+}

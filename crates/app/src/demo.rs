@@ -316,6 +316,9 @@ pub async fn load_demo(
     }
     let regions = regions(seed);
     store::upsert_regions(&mut tx, &regions).await?;
+    let detail = serde_json::json!({ "seed": seed, "households": households, "regions": regions.len() });
+    crate::access::audit(&mut tx, actor, now, "demo_loaded", &crate::access::Target::none(), None, Some(&detail))
+        .await?;
     tx.commit().await?;
 
     let mut generator = HouseholdGenerator::new(seed, households, &regions, now.date_naive());

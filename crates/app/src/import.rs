@@ -20,8 +20,10 @@ use jiuzhu_store::{self as store, Db};
 use serde_json::json;
 
 use crate::Actor;
+use crate::access::{Target, audit, require};
 use crate::error::AppError;
 use crate::input::{HouseholdForm, MemberForm};
+use jiuzhu_domain::Permission;
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -58,6 +60,7 @@ pub async fn import_roster(
     now: DateTime<Utc>,
     bytes: &[u8],
 ) -> Result<ImportSummary, ImportError> {
+    require(db, actor, now, Permission::RegistryImport, "roster_imported", &Target::none()).await?;
     let roster = parse_roster(bytes).map_err(ImportError::Rejected)?;
     import_parsed(db, actor, now, &roster).await
 }
@@ -69,6 +72,7 @@ pub async fn import_parsed(
     now: DateTime<Utc>,
     roster: &Roster,
 ) -> Result<ImportSummary, ImportError> {
+    require(db, actor, now, Permission::RegistryImport, "roster_imported", &Target::none()).await?;
     let mut tx = db.begin().await?;
     let tree = RegionTree::new(store::list_regions(&mut tx).await?);
     let external_ids: Vec<String> = roster.households.iter().map(|h| h.fields.external_id.clone()).collect();
@@ -206,6 +210,14 @@ pub async fn import_parsed(
         }
     }
     store::insert_events_bulk(&mut tx, &events, now, &actor.name).await?;
+    let counts = json!({
+        "format": summary.format,
+        "created": summary.created,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "persons": summary.persons,
+    });
+    audit(&mut tx, actor, now, "roster_imported", &Target::none(), None, Some(&counts)).await?;
     tx.commit().await?;
     tracing::info!(
         created = summary.created,

@@ -12,6 +12,7 @@
 //! it returns.
 
 pub mod access;
+pub mod audit_log;
 pub mod auth;
 pub mod demo;
 pub mod error;

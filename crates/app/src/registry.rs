@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::access::{Target, audit, deny_in, require};
 use crate::error::{AppError, Result};
 use crate::input::{HouseholdForm, MemberForm};
 use crate::{Actor, Scope};
+use jiuzhu_domain::Permission;
 
 /// Households per page of the list.
 pub const PER_PAGE: u32 = 20;
@@ -158,14 +160,16 @@ async fn region_tree(tx: &mut Tx) -> Result<RegionTree> {
 /// The regions the actor may see: those inside the scope and the ones above
 /// it (so the tree has its path). `households` is 0: counting is for
 /// [`region_overview`], which reads every household.
-pub async fn region_tree_nodes(db: &Db, actor: &Actor) -> Result<Vec<RegionNode>> {
+pub async fn region_tree_nodes(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RegionNode>> {
+    require(db, actor, now, Permission::RegistryRead, "regions_listed", &Target::none()).await?;
     let mut tx = db.begin().await?;
     let regions = store::list_regions(&mut tx).await?;
     Ok(visible_nodes(&regions, actor, |_| 0))
 }
 
 /// The visible regions with the number of households in each and below.
-pub async fn region_overview(db: &Db, actor: &Actor) -> Result<Vec<RegionNode>> {
+pub async fn region_overview(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RegionNode>> {
+    require(db, actor, now, Permission::RegistryRead, "regions_listed", &Target::none()).await?;
     let mut tx = db.begin().await?;
     let regions = store::list_regions(&mut tx).await?;
     let counts = store::household_counts(&mut tx).await?;
@@ -193,7 +197,13 @@ fn visible_nodes(regions: &[Region], actor: &Actor, households: impl Fn(&Region)
 }
 
 /// One page of households in the actor's scope.
-pub async fn search_households(db: &Db, actor: &Actor, query: &HouseholdQuery) -> Result<HouseholdPage> {
+pub async fn search_households(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    query: &HouseholdQuery,
+) -> Result<HouseholdPage> {
+    require(db, actor, now, Permission::RegistryRead, "households_listed", &Target::none()).await?;
     let region = actor.scope.narrow(query.region.as_ref());
     let page = query.page.max(1);
     let filter = HouseholdFilter {
@@ -236,43 +246,87 @@ fn local_name(tree: &RegionTree, code: &RegionCode) -> String {
     tree.path(code).iter().filter(|r| r.level() > jiuzhu_domain::RegionLevel::County).map(|r| r.name.as_str()).collect()
 }
 
-/// Loads a household that must lie inside the actor's scope.
-async fn household_in_scope(tx: &mut Tx, actor: &Actor, id: i64) -> Result<HouseholdRecord> {
-    match store::get_household(tx, id).await? {
-        Some(h) if actor.scope.contains(&h.fields.region_code) => Ok(h),
-        _ => Err(AppError::NotFound),
-    }
+/// Loads a household if it lies inside the actor's scope.
+async fn household_if_in_scope(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Option<HouseholdRecord>> {
+    Ok(store::get_household(tx, id).await?.filter(|h| actor.scope.contains(&h.fields.region_code)))
 }
 
-fn member_view(p: PersonRecord, today: NaiveDate) -> MemberView {
+/// Loads a household of the actor's scope, or records the denied attempt
+/// (outside the scope answers like a missing household).
+macro_rules! household_or_deny {
+    ($tx:ident, $db:expr, $actor:expr, $now:expr, $id:expr, $action:expr) => {
+        match household_if_in_scope(&mut $tx, $actor, $id).await? {
+            Some(h) => h,
+            None => {
+                return Err(deny_in(
+                    $tx,
+                    $actor,
+                    $now,
+                    $action,
+                    &Target::new("household", $id, None),
+                    AppError::NotFound,
+                )
+                .await)
+            }
+        }
+    };
+}
+
+fn member_view(p: PersonRecord, today: NaiveDate, reveal: bool) -> MemberView {
     let id = p.fields.id_number;
+    let mut form = MemberForm::from_fields(&p.fields);
+    if !reveal {
+        form.id_number = id.masked();
+    }
     MemberView {
         id: p.id,
         household_id: p.household_id,
         sex: format!("{:?}", id.sex()).to_lowercase(),
         birth_date: id.birth_date(),
         age: id.age_on(today),
-        form: MemberForm::from_fields(&p.fields),
+        form,
     }
 }
 
-/// A household with members and history; `today` gives the ages.
-pub async fn household_detail(db: &Db, actor: &Actor, id: i64, today: NaiveDate) -> Result<HouseholdDetail> {
+/// A household with members and history. ID numbers and the phone number
+/// are masked unless `reveal` is asked, which needs the permission and is
+/// recorded; viewing the detail (health, disability) is recorded too.
+pub async fn household_detail(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+    reveal: bool,
+) -> Result<HouseholdDetail> {
+    let target = Target::new("household", id, None);
+    require(db, actor, now, Permission::RegistryRead, "household_viewed", &target).await?;
+    if reveal {
+        require(db, actor, now, Permission::RevealSensitive, "sensitive_revealed", &target).await?;
+    }
     let mut tx = db.begin().await?;
-    let household = household_in_scope(&mut tx, actor, id).await?;
+    let household = household_or_deny!(tx, db, actor, now, id, "household_viewed");
     let tree = region_tree(&mut tx).await?;
     let members = store::members_of(&mut tx, id).await?;
     let events = store::events_of(&mut tx, id).await?;
+    let target = Target::new("household", id, Some(&household.fields.region_code));
+    let action = if reveal { "sensitive_revealed" } else { "household_viewed" };
+    audit(&mut tx, actor, now, action, &target, None, None).await?;
+    tx.commit().await?;
+    let mut form = HouseholdForm::from_fields(&household.fields);
+    if !reveal && !form.phone.is_empty() {
+        form.phone = jiuzhu_domain::household::mask_phone(&form.phone);
+    }
+    let today = now.date_naive();
     Ok(HouseholdDetail {
         household: HouseholdView {
             id: household.id,
             version: household.version,
             region_name: tree.full_name(&household.fields.region_code),
-            form: HouseholdForm::from_fields(&household.fields),
+            form,
             created_at: household.created_at,
             updated_at: household.updated_at,
         },
-        members: members.into_iter().map(|p| member_view(p, today)).collect(),
+        members: members.into_iter().map(|p| member_view(p, today, reveal)).collect(),
         history: events
             .into_iter()
             .map(|e| HistoryEntry {
@@ -285,21 +339,50 @@ pub async fn household_detail(db: &Db, actor: &Actor, id: i64, today: NaiveDate)
     })
 }
 
-/// A member by its record number, if its household is in the actor's scope.
-pub async fn member(db: &Db, actor: &Actor, person_id: i64, today: NaiveDate) -> Result<MemberView> {
+/// A member by its record number, in full, for editing (recorded).
+pub async fn member(db: &Db, actor: &Actor, person_id: i64, now: DateTime<Utc>) -> Result<MemberView> {
+    let target = Target::new("person", person_id, None);
+    require(db, actor, now, Permission::RegistryWrite, "sensitive_revealed", &target).await?;
     let mut tx = db.begin().await?;
     let person = store::get_person(&mut tx, person_id).await?.ok_or(AppError::NotFound)?;
-    household_in_scope(&mut tx, actor, person.household_id).await?;
-    Ok(member_view(person, today))
+    let household = household_or_deny!(tx, db, actor, now, person.household_id, "sensitive_revealed");
+    audit(
+        &mut tx,
+        actor,
+        now,
+        "sensitive_revealed",
+        &Target::new("person", person_id, Some(&household.fields.region_code)),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(member_view(person, now.date_naive(), true))
 }
 
 /// The member with this ID number, if registered in the actor's scope.
-pub async fn find_person(db: &Db, actor: &Actor, id_number: &IdNumber, today: NaiveDate) -> Result<MemberView> {
+/// Looking someone up by ID number is recorded (查询留痕).
+pub async fn find_person(db: &Db, actor: &Actor, id_number: &IdNumber, now: DateTime<Utc>) -> Result<MemberView> {
+    let target = Target::new("person", id_number.masked(), None);
+    require(db, actor, now, Permission::RegistryRead, "person_looked_up", &target).await?;
     let mut tx = db.begin().await?;
     let found = store::persons_by_id_numbers(&mut tx, &[*id_number]).await?;
-    let person = found.into_iter().next().ok_or(AppError::NotFound)?;
-    household_in_scope(&mut tx, actor, person.household_id).await?;
-    Ok(member_view(person, today))
+    let Some(person) = found.into_iter().next() else {
+        return Err(deny_in(tx, actor, now, "person_looked_up", &target, AppError::NotFound).await);
+    };
+    let household = household_or_deny!(tx, db, actor, now, person.household_id, "person_looked_up");
+    audit(
+        &mut tx,
+        actor,
+        now,
+        "person_looked_up",
+        &Target::new("person", person.id, Some(&household.fields.region_code)),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(member_view(person, now.date_naive(), actor.can(Permission::RevealSensitive)))
 }
 
 // ----------------------------------------------------------------- writes
@@ -363,16 +446,23 @@ fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Va
     serde_json::Value::Object(res)
 }
 
-async fn record(
-    tx: &mut Tx,
+/// Writes the household's history entry and the audit record of a change.
+/// `detail` is what history shows; the audit record keeps the values before
+/// and after when given, the detail otherwise.
+struct Change<'a> {
     household_id: i64,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    action: &str,
+    region: &'a RegionCode,
+    action: &'a str,
     detail: serde_json::Value,
-) -> Result<()> {
-    store::insert_event(tx, household_id, now, &actor.name, action, &detail.to_string()).await?;
-    Ok(())
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+}
+
+async fn record(tx: &mut Tx, now: DateTime<Utc>, actor: &Actor, change: Change<'_>) -> Result<()> {
+    store::insert_event(tx, change.household_id, now, &actor.name, change.action, &change.detail.to_string()).await?;
+    let target = Target::new("household", change.household_id, Some(change.region));
+    let after = change.after.unwrap_or(change.detail);
+    audit(tx, actor, now, change.action, &target, change.before.as_ref(), Some(&after)).await
 }
 
 /// Registers a new household with its head.
@@ -383,6 +473,8 @@ pub async fn create_household(
     household: &HouseholdForm,
     head: &MemberForm,
 ) -> Result<i64> {
+    let target = Target::new("household", &household.external_id, None);
+    require(db, actor, now, Permission::RegistryWrite, "household_created", &target).await?;
     let fields = household.parse()?;
     let mut head = head.parse()?;
     head.relation = Relation::Head;
@@ -392,15 +484,16 @@ pub async fn create_household(
     check_not_registered(&mut tx, &head.id_number, None).await?;
     let id = store::insert_household(&mut tx, &fields, now).await?;
     store::insert_person(&mut tx, id, &head, now).await?;
-    record(
-        &mut tx,
-        id,
-        now,
-        actor,
-        "household_created",
-        json!({ "household": household_values(&fields), "head": member_values(&head) }),
-    )
-    .await?;
+    let detail = json!({ "household": household_values(&fields), "head": member_values(&head) });
+    let change = Change {
+        household_id: id,
+        region: &fields.region_code,
+        action: "household_created",
+        detail,
+        before: None,
+        after: None,
+    };
+    record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     tracing::info!(household_id = id, actor = %actor.name, "household created");
     Ok(id)
@@ -415,9 +508,11 @@ pub async fn update_household(
     version: i64,
     form: &HouseholdForm,
 ) -> Result<()> {
+    require(db, actor, now, Permission::RegistryWrite, "household_updated", &Target::new("household", id, None))
+        .await?;
     let fields = form.parse()?;
     let mut tx = db.begin().await?;
-    let before = household_in_scope(&mut tx, actor, id).await?;
+    let before = household_or_deny!(tx, db, actor, now, id, "household_updated");
     check_region(&mut tx, actor, &fields.region_code).await?;
     check_external_id_free(&mut tx, &fields.external_id, Some(id)).await?;
     store::update_household(&mut tx, id, version, &fields, now).await.map_err(|e| match e {
@@ -426,8 +521,16 @@ pub async fn update_household(
         }
         other => other.into(),
     })?;
-    let changes = diff(&household_values(&before.fields), &household_values(&fields));
-    record(&mut tx, id, now, actor, "household_updated", changes).await?;
+    let (old, new) = (household_values(&before.fields), household_values(&fields));
+    let change = Change {
+        household_id: id,
+        region: &fields.region_code,
+        action: "household_updated",
+        detail: diff(&old, &new),
+        before: Some(old),
+        after: Some(new),
+    };
+    record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -440,15 +543,25 @@ pub async fn add_member(
     household_id: i64,
     form: &MemberForm,
 ) -> Result<i64> {
+    let target = Target::new("household", household_id, None);
+    require(db, actor, now, Permission::RegistryWrite, "member_added", &target).await?;
     let member = form.parse()?;
     let mut tx = db.begin().await?;
-    household_in_scope(&mut tx, actor, household_id).await?;
+    let household = household_or_deny!(tx, db, actor, now, household_id, "member_added");
     let others = store::members_of(&mut tx, household_id).await?;
     check_relation_change(others.iter().map(|p| p.fields.relation), member.relation).map_err(rule_error)?;
     check_not_registered(&mut tx, &member.id_number, None).await?;
     let id = store::insert_person(&mut tx, household_id, &member, now).await?;
     store::touch_household(&mut tx, household_id, now).await?;
-    record(&mut tx, household_id, now, actor, "member_added", member_values(&member)).await?;
+    let change = Change {
+        household_id,
+        region: &household.fields.region_code,
+        action: "member_added",
+        detail: member_values(&member),
+        before: None,
+        after: None,
+    };
+    record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -461,10 +574,12 @@ pub async fn update_member(
     person_id: i64,
     form: &MemberForm,
 ) -> Result<()> {
+    let target = Target::new("person", person_id, None);
+    require(db, actor, now, Permission::RegistryWrite, "member_updated", &target).await?;
     let member = form.parse()?;
     let mut tx = db.begin().await?;
     let before = store::get_person(&mut tx, person_id).await?.ok_or(AppError::NotFound)?;
-    household_in_scope(&mut tx, actor, before.household_id).await?;
+    let household = household_or_deny!(tx, db, actor, now, before.household_id, "member_updated");
     let others = store::members_of(&mut tx, before.household_id).await?;
     check_relation_change(others.iter().filter(|p| p.id != person_id).map(|p| p.fields.relation), member.relation)
         .map_err(rule_error)?;
@@ -474,11 +589,20 @@ pub async fn update_member(
     check_not_registered(&mut tx, &member.id_number, Some(person_id)).await?;
     store::update_person(&mut tx, person_id, &member, now).await?;
     store::touch_household(&mut tx, before.household_id, now).await?;
-    let mut changes = diff(&member_values(&before.fields), &member_values(&member));
+    let (old, new) = (member_values(&before.fields), member_values(&member));
+    let mut changes = diff(&old, &new);
     if let Some(map) = changes.as_object_mut() {
         map.insert("name_of_member".into(), json!(member.name.as_str()));
     }
-    record(&mut tx, before.household_id, now, actor, "member_updated", changes).await?;
+    let change = Change {
+        household_id: before.household_id,
+        region: &household.fields.region_code,
+        action: "member_updated",
+        detail: changes,
+        before: Some(old),
+        after: Some(new),
+    };
+    record(&mut tx, now, actor, change).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -494,9 +618,10 @@ pub async fn move_member(
     target_external_id: &str,
     relation: Relation,
 ) -> Result<i64> {
+    require(db, actor, now, Permission::RegistryWrite, "member_moved", &Target::new("person", person_id, None)).await?;
     let mut tx = db.begin().await?;
     let person = store::get_person(&mut tx, person_id).await?.ok_or(AppError::NotFound)?;
-    let source = household_in_scope(&mut tx, actor, person.household_id).await?;
+    let source = household_or_deny!(tx, db, actor, now, person.household_id, "member_moved");
     let target = match store::get_household_by_external_id(&mut tx, target_external_id.trim()).await? {
         Some(t) if actor.scope.contains(&t.fields.region_code) && t.id != source.id => t,
         _ => return Err(AppError::invalid("target", Message::new("common.not_found"))),
@@ -510,48 +635,58 @@ pub async fn move_member(
     store::touch_household(&mut tx, source.id, now).await?;
     store::touch_household(&mut tx, target.id, now).await?;
     let who = json!({ "name": person.fields.name.as_str(), "id_number": person.fields.id_number.masked() });
-    record(
-        &mut tx,
-        source.id,
-        now,
-        actor,
-        "member_moved_out",
-        json!({ "member": who, "to": target.fields.external_id }),
-    )
-    .await?;
-    record(
-        &mut tx,
-        target.id,
-        now,
-        actor,
-        "member_moved_in",
-        json!({ "member": who, "from": source.fields.external_id, "relation": relation.code() }),
-    )
-    .await?;
+    let out = Change {
+        household_id: source.id,
+        region: &source.fields.region_code,
+        action: "member_moved_out",
+        detail: json!({ "member": who, "to": target.fields.external_id }),
+        before: None,
+        after: None,
+    };
+    record(&mut tx, now, actor, out).await?;
+    let moved_in = Change {
+        household_id: target.id,
+        region: &target.fields.region_code,
+        action: "member_moved_in",
+        detail: json!({ "member": who, "from": source.fields.external_id, "relation": relation.code() }),
+        before: None,
+        after: None,
+    };
+    record(&mut tx, now, actor, moved_in).await?;
     tx.commit().await?;
     Ok(target.id)
 }
 
 /// Every household in `region` (narrowed to the scope) with its members,
 /// for the roster export.
+/// The export is recorded with its region and size.
 pub async fn export_households(
     db: &Db,
     actor: &Actor,
+    now: DateTime<Utc>,
     region: Option<&RegionCode>,
 ) -> Result<Vec<(HouseholdFields, Vec<MemberFields>)>> {
     let region = actor.scope.narrow(region);
+    let target = Target::new("region", region.as_ref().map(|r| r.to_string()).unwrap_or_default(), region.as_ref());
+    require(db, actor, now, Permission::RegistryExport, "roster_exported", &target).await?;
     let mut tx = db.begin().await?;
     let rows = store::households_with_members(&mut tx, region.as_ref()).await?;
+    let counts = json!({ "households": rows.len(), "persons": rows.iter().map(|(_, m)| m.len()).sum::<usize>() });
+    audit(&mut tx, actor, now, "roster_exported", &target, None, Some(&counts)).await?;
+    tx.commit().await?;
     Ok(rows.into_iter().map(|(h, members)| (h.fields, members.into_iter().map(|m| m.fields).collect())).collect())
 }
 
 /// Adds or renames regions (the CLI and the demo loader).
-pub async fn upsert_regions(db: &Db, actor: &Actor, regions: &[Region]) -> Result<()> {
+pub async fn upsert_regions(db: &Db, actor: &Actor, now: DateTime<Utc>, regions: &[Region]) -> Result<()> {
+    require(db, actor, now, Permission::RegionManage, "regions_changed", &Target::none()).await?;
     if actor.scope != Scope::All {
-        return Err(AppError::NotFound);
+        return Err(AppError::Forbidden);
     }
     let mut tx = db.begin().await?;
     store::upsert_regions(&mut tx, regions).await?;
+    audit(&mut tx, actor, now, "regions_changed", &Target::none(), None, Some(&json!({ "regions": regions.len() })))
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Use cases against real databases: every case runs on SQLite and on
 //! PostgreSQL.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use jiuzhu_app::import::{ImportError, import_roster};
 use jiuzhu_app::input::{HouseholdForm, MemberForm};
 use jiuzhu_app::registry::{self, HouseholdQuery};
@@ -24,10 +24,6 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 10, 31, 9, 0, 0).unwrap()
 }
 
-fn today() -> NaiveDate {
-    now().date_naive()
-}
-
 fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).unwrap()
 }
@@ -37,13 +33,13 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 async fn with_regions(db: &Db) {
-    registry::upsert_regions(db, &Actor::system(), &jiuzhu_testkit::sample_regions()).await.unwrap();
+    registry::upsert_regions(db, &Actor::system(), now(), &jiuzhu_testkit::sample_regions()).await.unwrap();
 }
 
 async fn everything(
     db: &Db,
 ) -> Vec<(jiuzhu_domain::household::HouseholdFields, Vec<jiuzhu_domain::household::MemberFields>)> {
-    registry::export_households(db, &Actor::system(), None).await.unwrap()
+    registry::export_households(db, &Actor::system(), now(), None).await.unwrap()
 }
 
 async fn bad_roster_changes_nothing(db: Db) {
@@ -91,11 +87,12 @@ async fn importing_twice_creates_nothing(db: Db) {
     let page = registry::search_households(
         &db,
         &Actor::system(),
+        now(),
         &HouseholdQuery { text: "SF-0001".into(), ..Default::default() },
     )
     .await
     .unwrap();
-    let detail = registry::household_detail(&db, &Actor::system(), page.rows[0].id, today()).await.unwrap();
+    let detail = registry::household_detail(&db, &Actor::system(), page.rows[0].id, now(), true).await.unwrap();
     assert_eq!(detail.household.form.address, "城关镇东村14号");
     assert_eq!(detail.history.len(), 2);
 }
@@ -157,7 +154,7 @@ async fn edits_are_kept_as_history(db: Db) {
     )
     .await
     .unwrap();
-    let detail = registry::household_detail(&db, &clerk, id, today()).await.unwrap();
+    let detail = registry::household_detail(&db, &clerk, id, now(), true).await.unwrap();
     let mut form = detail.household.form.clone();
     form.monthly_benefit_yuan = "1,360.00".into();
     registry::update_household(&db, &clerk, now(), id, detail.household.version, &form).await.unwrap();
@@ -166,7 +163,7 @@ async fn edits_are_kept_as_history(db: Db) {
     assert!(matches!(stale, AppError::Conflict(_)));
 
     registry::add_member(&db, &clerk, now(), id, &member_form("110105500101001", "李芳", "配偶")).await.unwrap();
-    let detail = registry::household_detail(&db, &clerk, id, today()).await.unwrap();
+    let detail = registry::household_detail(&db, &clerk, id, now(), true).await.unwrap();
     let actions: Vec<_> = detail.history.iter().map(|h| (h.action.as_str(), h.actor.as_str())).collect();
     assert_eq!(actions, [("member_added", "王经办"), ("household_updated", "王经办"), ("household_created", "王经办")]);
     assert_eq!(detail.history[1].detail["monthly_benefit_yuan"], serde_json::json!(["680.00", "1360.00"]));
@@ -178,7 +175,7 @@ async fn edits_are_kept_as_history(db: Db) {
     let err = registry::add_member(&db, &clerk, now(), id, &member_form("3.4E+17", "", "邻居")).await.unwrap_err();
     let AppError::Invalid(errors) = err else { panic!("expected Invalid") };
     assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), ["id_number", "name", "relation"]);
-    assert_eq!(registry::household_detail(&db, &clerk, id, today()).await.unwrap().history.len(), 3);
+    assert_eq!(registry::household_detail(&db, &clerk, id, now(), true).await.unwrap().history.len(), 3);
 }
 
 async fn members_move_and_heads_stay_single(db: Db) {
@@ -209,7 +206,7 @@ async fn members_move_and_heads_stay_single(db: Db) {
     let err =
         registry::add_member(&db, &actor, now(), a, &member_form("110105800101011", "张二", "户主")).await.unwrap_err();
     assert!(matches!(err, AppError::Invalid(_)));
-    let head_id = registry::household_detail(&db, &actor, a, today()).await.unwrap().members[0].id;
+    let head_id = registry::household_detail(&db, &actor, a, now(), true).await.unwrap().members[0].id;
     let err = registry::move_member(&db, &actor, now(), head_id, "B", Relation::Other).await.unwrap_err();
     assert!(matches!(err, AppError::Invalid(_)));
     // The same person cannot be added to a second household.
@@ -218,8 +215,8 @@ async fn members_move_and_heads_stay_single(db: Db) {
     assert!(matches!(err, AppError::Conflict(_)));
 
     assert_eq!(registry::move_member(&db, &actor, now(), child, "B", Relation::Grandchild).await.unwrap(), b);
-    let a_detail = registry::household_detail(&db, &actor, a, today()).await.unwrap();
-    let b_detail = registry::household_detail(&db, &actor, b, today()).await.unwrap();
+    let a_detail = registry::household_detail(&db, &actor, a, now(), true).await.unwrap();
+    let b_detail = registry::household_detail(&db, &actor, b, now(), true).await.unwrap();
     assert_eq!(a_detail.members.len(), 1);
     assert_eq!(b_detail.members.len(), 2);
     assert_eq!(b_detail.members[1].form.relation, "grandchild");
@@ -231,24 +228,25 @@ async fn scope_hides_other_townships(db: Db) {
     with_regions(&db).await;
     import_roster(&db, &Actor::system(), now(), &fixture("roster_utf8.csv")).await.unwrap();
     let hekou = Actor::user(2, "hekou", &[jiuzhu_domain::Role::TownshipClerk], Scope::Region(code("340102002")));
-    let page = registry::search_households(&db, &hekou, &HouseholdQuery::default()).await.unwrap();
+    let page = registry::search_households(&db, &hekou, now(), &HouseholdQuery::default()).await.unwrap();
     assert_eq!(page.rows.iter().map(|r| r.external_id.as_str()).collect::<Vec<_>>(), ["SF-0003"]);
     // Asking for the whole county still gives only the township.
     let page = registry::search_households(
         &db,
         &hekou,
+        now(),
         &HouseholdQuery { region: Some(code("340102")), ..Default::default() },
     )
     .await
     .unwrap();
     assert_eq!(page.total, 1);
-    let all = registry::search_households(&db, &Actor::system(), &HouseholdQuery::default()).await.unwrap();
+    let all = registry::search_households(&db, &Actor::system(), now(), &HouseholdQuery::default()).await.unwrap();
     let outside = all.rows.iter().find(|r| r.external_id == "SF-0001").unwrap().id;
-    assert!(matches!(registry::household_detail(&db, &hekou, outside, today()).await, Err(AppError::NotFound)));
-    let overview = registry::region_overview(&db, &hekou).await.unwrap();
+    assert!(matches!(registry::household_detail(&db, &hekou, outside, now(), true).await, Err(AppError::NotFound)));
+    let overview = registry::region_overview(&db, &hekou, now()).await.unwrap();
     assert!(overview.iter().all(|r| r.code.starts_with("340102002") || r.code == "340102000000"));
     assert_eq!(overview.iter().find(|r| r.code == "340102000000").unwrap().households, 1);
-    let tree = registry::region_tree_nodes(&db, &hekou).await.unwrap();
+    let tree = registry::region_tree_nodes(&db, &hekou, now()).await.unwrap();
     let codes = |nodes: &[registry::RegionNode]| nodes.iter().map(|n| n.code.clone()).collect::<Vec<_>>();
     assert_eq!(codes(&tree), codes(&overview), "the sidebar tree shows the same regions");
     // A household cannot be created outside the scope.
@@ -271,7 +269,7 @@ async fn search_by_name_initials_and_id(db: Db) {
         let db = db.clone();
         let text = text.to_string();
         async move {
-            registry::search_households(&db, &Actor::system(), &HouseholdQuery { text, ..Default::default() })
+            registry::search_households(&db, &Actor::system(), now(), &HouseholdQuery { text, ..Default::default() })
                 .await
                 .unwrap()
                 .rows
@@ -285,7 +283,7 @@ async fn search_by_name_initials_and_id(db: Db) {
     assert_eq!(find("340102196005210247").await, ["SF-0001"]);
     assert_eq!(find("340102980301062").await, ["SF-0003"], "a 15-digit number finds its 18-digit holder");
     assert!(find("钱").await.is_empty());
-    let page = registry::search_households(&db, &Actor::system(), &HouseholdQuery::default()).await.unwrap();
+    let page = registry::search_households(&db, &Actor::system(), now(), &HouseholdQuery::default()).await.unwrap();
     assert_eq!(page.rows[0].head_id_number_masked.as_deref(), Some("3401**********0137"));
     assert_eq!(page.rows[0].region_name, "城关镇东村");
 }
@@ -298,7 +296,7 @@ async fn demo_county_loads(db: Db) {
     .await
     .unwrap();
     assert_eq!((n, reports.last().copied()), (300, Some((300, 300))));
-    let overview = registry::region_overview(&db, &Actor::system()).await.unwrap();
+    let overview = registry::region_overview(&db, &Actor::system(), now()).await.unwrap();
     assert_eq!(overview.iter().find(|r| r.level == "county").unwrap().households, 300);
     assert_eq!(overview.iter().filter(|r| r.level == "village").count(), 167);
     // A second load is refused: the demo never mixes with data.

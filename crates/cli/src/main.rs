@@ -18,7 +18,8 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use jiuzhu_app::import::{ImportError, import_roster};
-use jiuzhu_app::{Actor, demo, registry};
+use jiuzhu_app::{Actor, audit_log, auth, demo, registry};
+use jiuzhu_domain::audit::ChainBreak;
 use jiuzhu_domain::i18n::Lang;
 use jiuzhu_store::Db;
 
@@ -69,6 +70,53 @@ enum Command {
         #[arg(long)]
         region: Option<String>,
     },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. `--admin` makes an administrator of the whole installation
+    /// (the first account of a fresh install).
+    Add {
+        login: String,
+        #[arg(long)]
+        admin: bool,
+        /// Display name (defaults to the login).
+        #[arg(long)]
+        name: Option<String>,
+        /// Role code, repeatable: village_assistant, grid_worker, township_clerk,
+        /// township_leader, county_clerk, county_approver, city_staff,
+        /// verification_officer, auditor, administrator.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Region code the user works in; empty for the whole installation.
+        #[arg(long, default_value = "")]
+        region: String,
+        /// The password; read from JIUZHU_PASSWORD or standard input when absent.
+        #[arg(long, env = "JIUZHU_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Set a temporary password (to be changed at the next sign-in).
+    Passwd {
+        login: String,
+        #[arg(long, env = "JIUZHU_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Disable an account and end its sessions.
+    Disable { login: String },
+    /// List the accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the whole hash chain; names the first broken record.
+    Verify,
 }
 
 /// The system clock, read here and nowhere else.
@@ -93,6 +141,7 @@ async fn main() -> Result<()> {
             let db = open(&cli.db).await?;
             if demo {
                 load_demo(&db, households, seed, true).await?;
+                demo_users(&db).await?;
             }
             serve(db, &addr).await?;
         }
@@ -133,11 +182,168 @@ async fn main() -> Result<()> {
                 }
                 None => None,
             };
-            let data = registry::export_households(&db, &Actor::system(), region.as_ref()).await?;
+            let data = registry::export_households(&db, &Actor::system(), system_now(), region.as_ref()).await?;
             let bytes = jiuzhu_files::export::roster_xlsx(&data).context("cannot write xlsx")?;
             std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
             eprintln!("已导出 {} 户到 {}", data.len(), file.display());
         }
+        Command::User(command) => {
+            let db = open(&cli.db).await?;
+            user_command(&db, command).await?;
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = open(&cli.db).await?;
+            match audit_log::verify(&db, &Actor::system()).await? {
+                audit_log::Verification::Intact { records } => {
+                    eprintln!("审计日志完整 / audit log intact: {records} 条记录 records");
+                }
+                audit_log::Verification::Broken(ChainBreak::Altered { seq }) => {
+                    bail!("审计日志第 {seq} 条记录被改动 / audit record {seq} was altered");
+                }
+                audit_log::Verification::Broken(ChainBreak::Broken { seq }) => {
+                    bail!(
+                        "审计日志在第 {seq} 条记录处断开（其前的记录被删除或改动）/ the chain breaks at record {seq}"
+                    );
+                }
+                audit_log::Verification::Truncated { last_seq, head_seq } => {
+                    bail!(
+                        "审计日志缺少第 {last_seq} 条之后的记录（应有 {head_seq} 条）/ records after {last_seq} are missing"
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_password(given: Option<String>) -> Result<String> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    eprint!("密码 / password: ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn user_command(db: &Db, command: UserCommand) -> Result<()> {
+    let system = Actor::system();
+    let now = system_now();
+    let find = |login: String| async move {
+        let users = auth::list_users(db, &Actor::system(), system_now()).await?;
+        users
+            .into_iter()
+            .find(|u| u.login == login)
+            .ok_or_else(|| anyhow::anyhow!("没有该用户 / no such user: {login}"))
+    };
+    match command {
+        UserCommand::Add { login, admin, name, roles, region, password } => {
+            let roles = if admin { vec!["administrator".to_string()] } else { roles };
+            let form = auth::UserForm {
+                display_name: name.unwrap_or_else(|| login.clone()),
+                login,
+                region_code: if admin { String::new() } else { region },
+                roles,
+                ..Default::default()
+            };
+            let password = read_password(password)?;
+            match auth::create_user(db, &system, now, &form, &password, false).await {
+                Ok(id) => eprintln!("已创建用户 / user created: {} (#{id})", form.login),
+                Err(e) => bail!("{}", describe(&e)),
+            }
+        }
+        UserCommand::Passwd { login, password } => {
+            let user = find(login).await?;
+            let password = read_password(password)?;
+            auth::reset_password(db, &system, now, user.id, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            eprintln!("已设置临时密码，用户下次登录时须修改 / temporary password set for {}", user.login);
+        }
+        UserCommand::Disable { login } => {
+            let user = find(login).await?;
+            let form = auth::UserForm {
+                login: user.login.clone(),
+                display_name: user.display_name,
+                phone: user.phone,
+                region_code: user.region_code.unwrap_or_default(),
+                roles: user.roles,
+                disabled: true,
+            };
+            auth::update_user(db, &system, now, user.id, &form).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            eprintln!("已停用 / disabled: {}", user.login);
+        }
+        UserCommand::List => {
+            let mut out = std::io::stdout().lock();
+            for u in auth::list_users(db, &system, now).await? {
+                let status = if u.disabled {
+                    "disabled"
+                } else if u.locked {
+                    "locked"
+                } else {
+                    "active"
+                };
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{status}",
+                    u.login,
+                    u.display_name,
+                    u.region_code.unwrap_or_default(),
+                    u.roles.join(",")
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A use-case error for the terminal, in Chinese.
+fn describe(err: &jiuzhu_app::AppError) -> String {
+    match err {
+        jiuzhu_app::AppError::Invalid(errors) => {
+            errors.iter().map(|e| e.message.render(Lang::Zh)).collect::<Vec<_>>().join("；")
+        }
+        jiuzhu_app::AppError::Conflict(m) => m.render(Lang::Zh),
+        other => other.to_string(),
+    }
+}
+
+/// A random password that meets the policy.
+fn random_password() -> Result<String> {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random source: {e}"))?;
+    Ok(format!("Jz-{}-demo", hex::encode(bytes)))
+}
+
+/// The demo's accounts, created with random passwords on an installation
+/// that has none, and printed once.
+async fn demo_users(db: &Db) -> Result<()> {
+    if auth::user_count(db).await? > 0 {
+        return Ok(());
+    }
+    let county = demo::COUNTY_CODE;
+    let accounts = [
+        ("admin", "系统管理员", "administrator", String::new()),
+        ("county", "区民政局经办人", "county_clerk", county.to_string()),
+        ("clerk", "城关街道经办人", "township_clerk", format!("{county}001")),
+        ("village", "城关街道协理员", "village_assistant", format!("{county}001001")),
+        ("auditor", "区纪检监察", "auditor", county.to_string()),
+    ];
+    eprintln!("演示账号（仅本次显示）/ demo accounts (shown once):");
+    for (login, name, role, region) in accounts {
+        let password = random_password()?;
+        let form = auth::UserForm {
+            login: login.to_string(),
+            display_name: name.to_string(),
+            region_code: region.clone(),
+            roles: vec![role.to_string()],
+            ..Default::default()
+        };
+        auth::create_user(db, &Actor::system(), system_now(), &form, &password, false)
+            .await
+            .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+        eprintln!("  {login:<8} {password}  {name}");
     }
     Ok(())
 }
@@ -230,7 +436,7 @@ async fn serve(db: Db, addr: &str) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     eprintln!("救助通已启动 / jiuzhu is running: http://{local}/");
-    axum::serve(listener, app)
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -20,6 +20,7 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{ApiError, ApiErrorBody, ApiProblem};
+use crate::session::ApiAuthed;
 use crate::{ApiLang, AppState, ListParams};
 
 #[derive(OpenApi)]
@@ -82,8 +83,12 @@ fn fail(lang: Lang) -> impl Fn(AppError) -> ApiError {
 
 /// The regions in scope, with household counts.
 #[utoipa::path(get, path = "/api/regions", responses((status = 200, body = Vec<RegionNode>)))]
-async fn list_regions(State(state): State<AppState>, ApiLang(lang): ApiLang) -> ApiResult<Json<Vec<RegionNode>>> {
-    Ok(Json(registry::region_overview(&state.db, &state.actor()).await.map_err(fail(lang))?))
+async fn list_regions(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
+) -> ApiResult<Json<Vec<RegionNode>>> {
+    Ok(Json(registry::region_overview(&state.db, &actor, state.now()).await.map_err(fail(lang))?))
 }
 
 /// One page of households, filtered.
@@ -91,9 +96,10 @@ async fn list_regions(State(state): State<AppState>, ApiLang(lang): ApiLang) -> 
 async fn list_households(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
     Query(params): Query<ListParams>,
 ) -> ApiResult<Json<HouseholdPage>> {
-    Ok(Json(registry::search_households(&state.db, &state.actor(), &params.to_query()).await.map_err(fail(lang))?))
+    Ok(Json(registry::search_households(&state.db, &actor, state.now(), &params.to_query()).await.map_err(fail(lang))?))
 }
 
 /// A new household and its head.
@@ -115,24 +121,35 @@ pub struct Created {
 async fn create_household(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
     Json(body): Json<NewHousehold>,
 ) -> ApiResult<Response> {
-    let id = registry::create_household(&state.db, &state.actor(), state.now(), &body.household, &body.head)
+    let id = registry::create_household(&state.db, &actor, state.now(), &body.household, &body.head)
         .await
         .map_err(fail(lang))?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
-/// A household with members and history.
-#[utoipa::path(get, path = "/api/households/{id}", params(("id" = i64, Path)),
+/// `?reveal=true` shows full ID and phone numbers (needs the permission; recorded).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RevealParam {
+    pub reveal: Option<String>,
+}
+
+/// A household with members and history; ID numbers and phones masked
+/// unless revealed.
+#[utoipa::path(get, path = "/api/households/{id}", params(("id" = i64, Path), RevealParam),
     responses((status = 200, body = HouseholdDetail), (status = 404, body = ApiErrorBody)))]
 async fn get_household(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
     Path(id): Path<i64>,
+    Query(reveal): Query<RevealParam>,
 ) -> ApiResult<Json<HouseholdDetail>> {
-    let today = state.now().date_naive();
-    Ok(Json(registry::household_detail(&state.db, &state.actor(), id, today).await.map_err(fail(lang))?))
+    let reveal = reveal.reveal.is_some_and(|v| v == "true" || v == "1");
+    Ok(Json(registry::household_detail(&state.db, &actor, id, state.now(), reveal).await.map_err(fail(lang))?))
 }
 
 /// New household fields and the version they were edited from.
@@ -148,10 +165,11 @@ pub struct UpdateHousehold {
 async fn update_household(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
     Path(id): Path<i64>,
     Json(body): Json<UpdateHousehold>,
 ) -> ApiResult<StatusCode> {
-    registry::update_household(&state.db, &state.actor(), state.now(), id, body.version, &body.household)
+    registry::update_household(&state.db, &actor, state.now(), id, body.version, &body.household)
         .await
         .map_err(fail(lang))?;
     Ok(StatusCode::NO_CONTENT)
@@ -163,10 +181,11 @@ async fn update_household(
 async fn add_member(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
     Path(id): Path<i64>,
     Json(body): Json<MemberForm>,
 ) -> ApiResult<Response> {
-    let id = registry::add_member(&state.db, &state.actor(), state.now(), id, &body).await.map_err(fail(lang))?;
+    let id = registry::add_member(&state.db, &actor, state.now(), id, &body).await.map_err(fail(lang))?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
@@ -176,10 +195,11 @@ async fn add_member(
 async fn update_member(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
     Path(id): Path<i64>,
     Json(body): Json<MemberForm>,
 ) -> ApiResult<StatusCode> {
-    registry::update_member(&state.db, &state.actor(), state.now(), id, &body).await.map_err(fail(lang))?;
+    registry::update_member(&state.db, &actor, state.now(), id, &body).await.map_err(fail(lang))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -204,6 +224,7 @@ pub struct Moved {
 async fn move_member(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
     Path(id): Path<i64>,
     Json(body): Json<MoveMember>,
 ) -> ApiResult<Json<Moved>> {
@@ -213,10 +234,9 @@ async fn move_member(
             jiuzhu_domain::i18n::Message::new("import.error.bad_relation").arg("value", &body.relation),
         ))
     })?;
-    let household_id =
-        registry::move_member(&state.db, &state.actor(), state.now(), id, &body.target_external_id, relation)
-            .await
-            .map_err(fail(lang))?;
+    let household_id = registry::move_member(&state.db, &actor, state.now(), id, &body.target_external_id, relation)
+        .await
+        .map_err(fail(lang))?;
     Ok(Json(Moved { household_id }))
 }
 
@@ -226,11 +246,11 @@ async fn move_member(
 async fn find_person(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
     Path(id_number): Path<String>,
 ) -> ApiResult<Json<MemberView>> {
     let id = IdNumber::parse(&id_number).map_err(|e| fail(lang)(AppError::invalid("id_number", e.to_message())))?;
-    let today = state.now().date_naive();
-    Ok(Json(registry::find_person(&state.db, &state.actor(), &id, today).await.map_err(fail(lang))?))
+    Ok(Json(registry::find_person(&state.db, &actor, &id, state.now()).await.map_err(fail(lang))?))
 }
 
 /// What an import did.
@@ -264,8 +284,13 @@ fn problems(lang: Lang, list: &[jiuzhu_files::Problem]) -> Vec<ApiProblem> {
 /// written.
 #[utoipa::path(post, path = "/api/import", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = ImportResult), (status = 422, body = ApiErrorBody)))]
-async fn import(State(state): State<AppState>, ApiLang(lang): ApiLang, body: Bytes) -> ApiResult<Response> {
-    match import_roster(&state.db, &state.actor(), state.now(), &body).await {
+async fn import(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
+    body: Bytes,
+) -> ApiResult<Response> {
+    match import_roster(&state.db, &actor, state.now(), &body).await {
         Ok(s) => Ok(Json(ImportResult {
             created: s.created,
             updated: s.updated,
@@ -290,10 +315,12 @@ async fn import(State(state): State<AppState>, ApiLang(lang): ApiLang, body: Byt
 async fn export(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
     Query(params): Query<ListParams>,
 ) -> ApiResult<Response> {
     let region = RegionCode::parse(&params.region).ok();
-    let data = registry::export_households(&state.db, &state.actor(), region.as_ref()).await.map_err(fail(lang))?;
+    let data =
+        registry::export_households(&state.db, &actor, state.now(), region.as_ref()).await.map_err(fail(lang))?;
     let bytes = jiuzhu_files::export::roster_xlsx(&data).map_err(|e| fail(lang)(AppError::Internal(e.to_string())))?;
     Ok(([(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")], bytes)
         .into_response())

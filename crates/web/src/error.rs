@@ -26,6 +26,12 @@ fn status_and_messages(err: &AppError) -> (StatusCode, &'static str, Vec<(String
             errors.iter().map(|e| (e.field.to_string(), e.message.clone())).collect(),
         ),
         AppError::Conflict(message) => (StatusCode::CONFLICT, "conflict", vec![(String::new(), message.clone())]),
+        AppError::Forbidden => {
+            (StatusCode::FORBIDDEN, "forbidden", vec![(String::new(), Message::new("common.forbidden"))])
+        }
+        AppError::Unauthenticated => {
+            (StatusCode::UNAUTHORIZED, "unauthenticated", vec![(String::new(), Message::new("common.unauthenticated"))])
+        }
         _ => {
             tracing::error!(error = %err, "request failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal", vec![(String::new(), Message::new("common.server_error"))])
@@ -88,10 +94,8 @@ struct ErrorPage {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, _, messages) = status_and_messages(&self.error);
-        let page = ErrorPage {
-            tr: Tr { lang: self.lang },
-            messages: messages.iter().map(|(_, m)| m.render(self.lang)).collect(),
-        };
+        let page =
+            ErrorPage { tr: Tr::new(self.lang), messages: messages.iter().map(|(_, m)| m.render(self.lang)).collect() };
         match askama::Template::render(&page) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => {

@@ -18,13 +18,15 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use jiuzhu_app::{Actor, Db};
+use jiuzhu_app::Db;
 use jiuzhu_domain::Lang;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+mod admin;
 pub mod api;
 mod error;
 mod pages;
+mod session;
 pub mod tr;
 
 pub use error::{ApiError, PageError};
@@ -48,17 +50,6 @@ impl AppState {
     pub(crate) fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
-
-    /// Who acts. Until accounts exist (issue #3), every request acts as the
-    /// local operator with the whole registry in scope.
-    pub(crate) fn actor(&self) -> Actor {
-        Actor {
-            login: "local".to_string(),
-            name: "本机操作员".to_string(),
-            ip: "127.0.0.1".to_string(),
-            ..Actor::system()
-        }
-    }
 }
 
 /// Largest upload accepted (a roster of a few hundred thousand rows).
@@ -80,7 +71,9 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(pages::router())
+        .merge(admin::router())
         .merge(api::router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::csrf_guard))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -88,6 +81,12 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+            ),
+        ))
         .with_state(state)
 }
 

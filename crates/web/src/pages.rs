@@ -16,6 +16,7 @@ use jiuzhu_domain::{DisabilityKind, Program, RegionCode, Relation};
 use serde::Deserialize;
 
 use crate::error::PageError;
+use crate::session::Authed;
 use crate::tr::Tr;
 use crate::{AppState, ListParams, UiLang};
 
@@ -153,13 +154,15 @@ fn serde_urlencoded_string(p: &ListParams) -> String {
 async fn household_list(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
+    auth: Authed,
     headers: HeaderMap,
     Query(params): Query<ListParams>,
 ) -> PageResult {
-    let actor = state.actor();
-    let page = registry::search_households(&state.db, &actor, &params.to_query()).await.map_err(fail(lang))?;
-    let tr = Tr { lang };
-    let nodes = registry::region_tree_nodes(&state.db, &actor).await.map_err(fail(lang))?;
+    let actor = auth.actor.clone();
+    let page =
+        registry::search_households(&state.db, &actor, state.now(), &params.to_query()).await.map_err(fail(lang))?;
+    let tr = Tr::signed_in(lang, &auth.actor, &auth.csrf);
+    let nodes = registry::region_tree_nodes(&state.db, &actor, state.now()).await.map_err(fail(lang))?;
     let region_name = page
         .region_code
         .as_deref()
@@ -201,13 +204,24 @@ fn kind_options(lang: Lang) -> Vec<(String, String)> {
     options(DisabilityKind::ALL, DisabilityKind::code, |k| k.label(lang))
 }
 
-async fn household_page(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let d = registry::household_detail(&state.db, &state.actor(), id, state.now().date_naive())
-        .await
-        .map_err(fail(lang))?;
+#[derive(Debug, Deserialize, Default)]
+struct RevealQuery {
+    #[serde(default)]
+    reveal: String,
+}
+
+async fn household_page(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Path(id): Path<i64>,
+    Query(q): Query<RevealQuery>,
+) -> PageResult {
+    let reveal = q.reveal == "1";
+    let d = registry::household_detail(&state.db, &auth.actor, id, state.now(), reveal).await.map_err(fail(lang))?;
     let member = MemberForm { relation: "child".into(), co_residing: true, ..Default::default() };
     render(&HouseholdPageT {
-        tr: Tr { lang },
+        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
         d,
         errors: vec![],
         member,
@@ -227,19 +241,18 @@ fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
 async fn add_member(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
+    auth: Authed,
     Path(id): Path<i64>,
     Form(form): Form<MemberForm>,
 ) -> PageResult {
-    let actor = state.actor();
+    let actor = auth.actor.clone();
     match registry::add_member(&state.db, &actor, state.now(), id, &form).await {
         Ok(_) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            let d = registry::household_detail(&state.db, &actor, id, state.now().date_naive())
-                .await
-                .map_err(fail(lang))?;
+            let d = registry::household_detail(&state.db, &actor, id, state.now(), false).await.map_err(fail(lang))?;
             let page = HouseholdPageT {
-                tr: Tr { lang },
+                tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
                 d,
                 errors,
                 member: form,
@@ -271,8 +284,8 @@ struct HouseholdFormPage {
     kinds: Vec<(String, String)>,
 }
 
-async fn region_options(state: &AppState, lang: Lang) -> Result<Vec<(String, String)>, PageError> {
-    let nodes = registry::region_tree_nodes(&state.db, &state.actor()).await.map_err(fail(lang))?;
+async fn region_options(state: &AppState, auth: &Authed, lang: Lang) -> Result<Vec<(String, String)>, PageError> {
+    let nodes = registry::region_tree_nodes(&state.db, &auth.actor, state.now()).await.map_err(fail(lang))?;
     let name_of = |code: &str| nodes.iter().find(|n| n.code == code).map(|n| n.name.clone()).unwrap_or_default();
     Ok(nodes
         .iter()
@@ -295,6 +308,7 @@ async fn region_options(state: &AppState, lang: Lang) -> Result<Vec<(String, Str
 #[allow(clippy::too_many_arguments)]
 async fn household_form_page(
     state: &AppState,
+    auth: &Authed,
     lang: Lang,
     title_key: &str,
     action: String,
@@ -305,8 +319,8 @@ async fn household_form_page(
     errors: Vec<String>,
 ) -> PageResult {
     let page = HouseholdFormPage {
-        tr: Tr { lang },
-        title: Tr { lang }.t(title_key).to_string(),
+        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
+        title: Tr::new(lang).t(title_key).to_string(),
         action,
         cancel,
         version,
@@ -314,7 +328,7 @@ async fn household_form_page(
         household,
         with_head: member.is_some(),
         member: member.unwrap_or_default(),
-        region_options: region_options(state, lang).await?,
+        region_options: region_options(state, auth, lang).await?,
         programs: options(Program::ALL, Program::code, |p| p.label(lang)),
         relations: vec![("head".to_string(), Relation::Head.label(lang).to_string())],
         kinds: kind_options(lang),
@@ -322,11 +336,12 @@ async fn household_form_page(
     render(&page)
 }
 
-async fn new_household(State(state): State<AppState>, UiLang(lang): UiLang) -> PageResult {
+async fn new_household(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
     let member = MemberForm { relation: "head".into(), co_residing: true, ..Default::default() };
     let household = HouseholdForm { program: "dibao".into(), ..Default::default() };
     household_form_page(
         &state,
+        &auth,
         lang,
         "household.new",
         "/households".into(),
@@ -362,6 +377,7 @@ struct NewHouseholdForm {
 async fn create_household(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
+    auth: Authed,
     Form(form): Form<NewHouseholdForm>,
 ) -> PageResult {
     let head = MemberForm {
@@ -373,12 +389,13 @@ async fn create_household(
         disability_kind: form.disability_kind,
         serious_illness: form.serious_illness.is_some(),
     };
-    match registry::create_household(&state.db, &state.actor(), state.now(), &form.household, &head).await {
+    match registry::create_household(&state.db, &auth.actor, state.now(), &form.household, &head).await {
         Ok(id) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
             household_form_page(
                 &state,
+                &auth,
                 lang,
                 "household.new",
                 "/households".into(),
@@ -394,13 +411,18 @@ async fn create_household(
     }
 }
 
-async fn edit_household(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    let d = registry::household_detail(&state.db, &state.actor(), id, state.now().date_naive())
-        .await
-        .map_err(fail(lang))?;
+async fn edit_household(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Path(id): Path<i64>,
+) -> PageResult {
+    // Editing shows the full phone number: recorded as a reveal.
+    let d = registry::household_detail(&state.db, &auth.actor, id, state.now(), true).await.map_err(fail(lang))?;
     let back = format!("/households/{id}");
     household_form_page(
         &state,
+        &auth,
         lang,
         "household.edit",
         format!("{back}/edit"),
@@ -424,17 +446,19 @@ struct EditHouseholdForm {
 async fn update_household(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
+    auth: Authed,
     Path(id): Path<i64>,
     Form(form): Form<EditHouseholdForm>,
 ) -> PageResult {
     let version = form.version.parse().unwrap_or(0);
-    match registry::update_household(&state.db, &state.actor(), state.now(), id, version, &form.household).await {
+    match registry::update_household(&state.db, &auth.actor, state.now(), id, version, &form.household).await {
         Ok(()) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
             let back = format!("/households/{id}");
             household_form_page(
                 &state,
+                &auth,
                 lang,
                 "household.edit",
                 format!("{back}/edit"),
@@ -466,17 +490,17 @@ struct MemberFormPage {
 
 async fn member_page(
     state: &AppState,
+    auth: &Authed,
     lang: Lang,
     person_id: i64,
     form: Option<MemberForm>,
     errors: Vec<String>,
 ) -> PageResult {
-    let actor = state.actor();
-    let today = state.now().date_naive();
+    let actor = auth.actor.clone();
     // Found through its household, so scope applies as for the household.
-    let (household_id, current) = find_member(state, &actor, person_id, today).await.map_err(fail(lang))?;
+    let (household_id, current) = find_member(state, &actor, person_id, state.now()).await.map_err(fail(lang))?;
     let page = MemberFormPage {
-        tr: Tr { lang },
+        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
         person_id,
         household_id,
         errors,
@@ -491,32 +515,37 @@ async fn find_member(
     state: &AppState,
     actor: &jiuzhu_app::Actor,
     person_id: i64,
-    today: chrono::NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(i64, MemberForm), AppError> {
-    let member = registry::member(&state.db, actor, person_id, today).await?;
+    let member = registry::member(&state.db, actor, person_id, now).await?;
     Ok((member.household_id, member.form))
 }
 
-async fn edit_member(State(state): State<AppState>, UiLang(lang): UiLang, Path(id): Path<i64>) -> PageResult {
-    member_page(&state, lang, id, None, vec![]).await
+async fn edit_member(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Path(id): Path<i64>,
+) -> PageResult {
+    member_page(&state, &auth, lang, id, None, vec![]).await
 }
 
 async fn update_member(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
+    auth: Authed,
     Path(id): Path<i64>,
     Form(form): Form<MemberForm>,
 ) -> PageResult {
-    let actor = state.actor();
+    let actor = auth.actor.clone();
     match registry::update_member(&state.db, &actor, state.now(), id, &form).await {
         Ok(()) => {
-            let (household_id, _) =
-                find_member(&state, &actor, id, state.now().date_naive()).await.map_err(fail(lang))?;
+            let (household_id, _) = find_member(&state, &actor, id, state.now()).await.map_err(fail(lang))?;
             Ok(Redirect::to(&format!("/households/{household_id}")).into_response())
         }
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            member_page(&state, lang, id, Some(form), errors)
+            member_page(&state, &auth, lang, id, Some(form), errors)
                 .await
                 .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
@@ -532,15 +561,16 @@ struct MoveForm {
 async fn move_member(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
+    auth: Authed,
     Path(id): Path<i64>,
     Form(form): Form<MoveForm>,
 ) -> PageResult {
     let relation = Relation::parse(&form.relation).unwrap_or(Relation::Other);
-    match registry::move_member(&state.db, &state.actor(), state.now(), id, &form.target, relation).await {
+    match registry::move_member(&state.db, &auth.actor, state.now(), id, &form.target, relation).await {
         Ok(target) => Ok(Redirect::to(&format!("/households/{target}")).into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            member_page(&state, lang, id, None, errors)
+            member_page(&state, &auth, lang, id, None, errors)
                 .await
                 .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }
@@ -564,8 +594,8 @@ struct RegionsPage {
     rows: Vec<RegionLine>,
 }
 
-async fn regions_page(State(state): State<AppState>, UiLang(lang): UiLang) -> PageResult {
-    let nodes = registry::region_overview(&state.db, &state.actor()).await.map_err(fail(lang))?;
+async fn regions_page(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
+    let nodes = registry::region_overview(&state.db, &auth.actor, state.now()).await.map_err(fail(lang))?;
     let rows = nodes
         .into_iter()
         .filter(|n| n.level != "group")
@@ -580,7 +610,7 @@ async fn regions_page(State(state): State<AppState>, UiLang(lang): UiLang) -> Pa
             })
         })
         .collect();
-    render(&RegionsPage { tr: Tr { lang }, rows })
+    render(&RegionsPage { tr: Tr::signed_in(lang, &auth.actor, &auth.csrf), rows })
 }
 
 // ------------------------------------------------------------ import/export
@@ -595,25 +625,24 @@ struct ImportPage {
     warnings: Vec<String>,
 }
 
-impl Default for Tr {
-    fn default() -> Self {
-        Tr { lang: Lang::Zh }
-    }
+async fn import_page(UiLang(lang): UiLang, auth: Authed) -> PageResult {
+    render(&ImportPage { tr: Tr::signed_in(lang, &auth.actor, &auth.csrf), ..Default::default() })
 }
 
-async fn import_page(UiLang(lang): UiLang) -> PageResult {
-    render(&ImportPage { tr: Tr { lang }, ..Default::default() })
-}
-
-async fn import_upload(State(state): State<AppState>, UiLang(lang): UiLang, mut multipart: Multipart) -> PageResult {
+async fn import_upload(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    mut multipart: Multipart,
+) -> PageResult {
     let mut bytes = Vec::new();
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("file") {
             bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
         }
     }
-    let tr = Tr { lang };
-    match import_roster(&state.db, &state.actor(), state.now(), &bytes).await {
+    let tr = Tr::signed_in(lang, &auth.actor, &auth.csrf);
+    match import_roster(&state.db, &auth.actor, state.now(), &bytes).await {
         Ok(s) => render(&ImportPage {
             tr,
             summary: tf(
@@ -650,9 +679,15 @@ async fn import_upload(State(state): State<AppState>, UiLang(lang): UiLang, mut 
     }
 }
 
-async fn export(State(state): State<AppState>, UiLang(lang): UiLang, Query(params): Query<ListParams>) -> PageResult {
+async fn export(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Query(params): Query<ListParams>,
+) -> PageResult {
     let region = RegionCode::parse(&params.region).ok();
-    let data = registry::export_households(&state.db, &state.actor(), region.as_ref()).await.map_err(fail(lang))?;
+    let data =
+        registry::export_households(&state.db, &auth.actor, state.now(), region.as_ref()).await.map_err(fail(lang))?;
     let bytes = jiuzhu_files::export::roster_xlsx(&data).map_err(|e| fail(lang)(AppError::Internal(e.to_string())))?;
     let name = format!("roster-{}.xlsx", region.map(|r| r.prefix().to_string()).unwrap_or_else(|| "all".into()));
     Ok((

@@ -10,13 +10,40 @@ fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap_or(FixedOffset::east_opt(0).expect("zero offset"))
 }
 
-/// The translator handed to every template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What every template gets: the translator and formats in the user's
+/// language, and who is signed in (with the CSRF token their forms carry).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Tr {
     pub lang: Lang,
+    /// The session's CSRF token; empty when nobody is signed in.
+    pub csrf: String,
+    /// The signed-in user's display name; empty when nobody is.
+    pub user: String,
+    pub can_manage_users: bool,
+    pub can_read_audit: bool,
 }
 
 impl Tr {
+    pub fn new(lang: Lang) -> Tr {
+        Tr { lang, ..Default::default() }
+    }
+
+    /// The context of a signed-in user.
+    pub fn signed_in(lang: Lang, actor: &jiuzhu_app::Actor, csrf: &str) -> Tr {
+        Tr {
+            lang,
+            csrf: csrf.to_string(),
+            user: actor.name.clone(),
+            can_manage_users: actor.can(jiuzhu_domain::Permission::UserManage),
+            can_read_audit: actor.can(jiuzhu_domain::Permission::AuditRead),
+        }
+    }
+
+    /// The `hx-headers` value that sends the CSRF token with htmx requests.
+    pub fn hx_headers(&self) -> String {
+        format!("{{\"X-CSRF-Token\": \"{}\"}}", self.csrf)
+    }
+
     pub fn t(&self, key: &str) -> &'static str {
         i18n::t(self.lang, key)
     }
@@ -85,6 +112,11 @@ impl Tr {
         i18n::format_datetime(self.lang, at.with_timezone(&beijing()).naive_local())
     }
 
+    /// `14:05`, Beijing time.
+    pub fn time_of_day(&self, at: &DateTime<Utc>) -> String {
+        at.with_timezone(&beijing()).format("%H:%M").to_string()
+    }
+
     pub fn action_label(&self, action: &str) -> String {
         let key = format!("history.action.{action}");
         if i18n::has_key(&key) { self.t(&key).to_string() } else { action.to_string() }
@@ -147,8 +179,8 @@ mod tests {
 
     #[test]
     fn formats() {
-        let zh = Tr { lang: Lang::Zh };
-        let en = Tr { lang: Lang::En };
+        let zh = Tr::new(Lang::Zh);
+        let en = Tr::new(Lang::En);
         assert_eq!(zh.total_label(&12345, &false), "共12,345户");
         assert_eq!(en.total_label(&10000, &true), "More than 10,000 households");
         assert_eq!(zh.code_label("Program", Some("dibao")), "低保");

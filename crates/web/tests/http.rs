@@ -7,13 +7,22 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{TimeZone, Utc};
-use jiuzhu_app::{Actor, registry};
+use jiuzhu_app::{Actor, auth, registry};
+use jiuzhu_domain::Role;
 use jiuzhu_store::Db;
 use tower::ServiceExt;
 
 struct TestApp {
     db: Db,
     router: Router,
+    /// The session cookie and CSRF token sent with every request.
+    session: Option<(String, String)>,
+}
+
+const PASSWORD: &str = "Qinghe-2025x";
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 10, 31, 1, 30, 0).unwrap()
 }
 
 struct Reply {
@@ -34,17 +43,49 @@ impl Reply {
 
 impl TestApp {
     async fn new(db: Db) -> TestApp {
-        registry::upsert_regions(&db, &Actor::system(), &jiuzhu_testkit::sample_regions()).await.unwrap();
-        let clock = Arc::new(|| Utc.with_ymd_and_hms(2025, 10, 31, 1, 30, 0).unwrap());
-        let router = jiuzhu_web::router(jiuzhu_web::AppState::new(db.clone(), clock));
-        TestApp { db, router }
+        registry::upsert_regions(&db, &Actor::system(), now(), &jiuzhu_testkit::sample_regions()).await.unwrap();
+        let router = jiuzhu_web::router(jiuzhu_web::AppState::new(db.clone(), Arc::new(now)));
+        let mut app = TestApp { db, router, session: None };
+        app.sign_in_as("clerk", &[Role::CountyClerk], "340102").await;
+        app
+    }
+
+    /// Creates a user and signs in as them for the following requests.
+    async fn sign_in_as(&mut self, login: &str, roles: &[Role], region: &str) {
+        let form = auth::UserForm {
+            login: login.into(),
+            display_name: format!("{login}姓名"),
+            region_code: region.into(),
+            roles: roles.iter().map(|r| r.code().to_string()).collect(),
+            ..Default::default()
+        };
+        auth::create_user(&self.db, &Actor::system(), now(), &form, PASSWORD, false).await.unwrap();
+        let token = format!("session-{login}");
+        let csrf = format!("csrf-{login}");
+        auth::login(&self.db, now(), login, PASSWORD, "127.0.0.1", &token, &csrf).await.unwrap().unwrap();
+        self.session = Some((token, csrf));
     }
 
     async fn sqlite() -> TestApp {
         TestApp::new(jiuzhu_testkit::sqlite().await).await
     }
 
-    async fn send(&self, request: Request<Body>) -> Reply {
+    /// Sends a request as the signed-in user (session cookie and CSRF token).
+    async fn send(&self, mut request: Request<Body>) -> Reply {
+        if let Some((token, csrf)) = &self.session {
+            let headers = request.headers_mut();
+            if !headers.contains_key(header::COOKIE) {
+                headers.insert(header::COOKIE, format!("jz_session={token}").parse().unwrap());
+            }
+            if !headers.contains_key("x-csrf-token") {
+                headers.insert("x-csrf-token", csrf.parse().unwrap());
+            }
+        }
+        self.send_raw(request).await
+    }
+
+    /// Sends a request exactly as given.
+    async fn send_raw(&self, request: Request<Body>) -> Reply {
         let res = self.router.clone().oneshot(request).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
@@ -118,7 +159,7 @@ async fn household_list_in_chinese_by_default_and_english_on_request() {
     assert!(html.contains("3401**********0137"), "ID numbers are masked in lists");
     assert!(html.contains("共3户"));
 
-    let english = app.get_with("/households", "cookie", "lang=en").await.text();
+    let english = app.get_with("/households", "cookie", "lang=en; jz_session=session-clerk").await.text();
     assert!(
         english.contains("<html lang=\"en\">") && english.contains("Household roster") && english.contains("Dibao")
     );
@@ -150,7 +191,10 @@ async fn household_page_shows_members_and_history_and_missing_is_404() {
     app.import_fixture("roster.xlsx").await;
     let id = app.household_id("SF-0001").await;
     let html = app.get(&format!("/households/{id}")).await.text();
-    assert!(html.contains("李秀英") && html.contains("340102196005210247"), "full ID on the detail page");
+    assert!(html.contains("李秀英") && html.contains("3401**********0247"), "IDs masked by default");
+    assert!(!html.contains("340102196005210247"));
+    let revealed = app.get(&format!("/households/{id}?reveal=1")).await.text();
+    assert!(revealed.contains("340102196005210247"), "revealed on request");
     assert!(html.contains("1960年05月21日") && html.contains("肢体") && html.contains("2级"));
     assert!(html.contains("花名册导入") && html.contains("2025年10月31日 09:30"));
     let missing = app.get("/households/999999").await;
@@ -167,7 +211,7 @@ async fn forms_create_edit_and_report_errors_in_chinese() {
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
     let location = created.headers[header::LOCATION].to_str().unwrap().to_string();
     let html = app.get(&location).await.text();
-    assert!(html.contains("张三") && html.contains("11010519491231002X"));
+    assert!(html.contains("张三") && html.contains("1101**********002X"));
 
     let bad = app.post_form(&format!("{location}/members"), "name=&id_number=3.40102194E%2B17&relation=child").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -191,7 +235,7 @@ async fn forms_create_edit_and_report_errors_in_chinese() {
 async fn a_bad_roster_upload_lists_every_problem_and_changes_nothing() {
     let app = TestApp::sqlite().await;
     app.import_fixture("roster_utf8.csv").await;
-    let before = registry::export_households(&app.db, &Actor::system(), None).await.unwrap();
+    let before = registry::export_households(&app.db, &Actor::system(), now(), None).await.unwrap();
     let reply = app.upload("/import", "roster_bad.csv", &fixture("roster_bad.csv")).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = reply.text();
@@ -206,7 +250,7 @@ async fn a_bad_roster_upload_lists_every_problem_and_changes_nothing() {
         assert!(html.contains(expected), "missing {expected}");
     }
     assert!(html.contains("C列（身份证号）"));
-    assert_eq!(registry::export_households(&app.db, &Actor::system(), None).await.unwrap(), before);
+    assert_eq!(registry::export_households(&app.db, &Actor::system(), now(), None).await.unwrap(), before);
 
     let ok = app.upload("/import", "roster.xlsx", &fixture("roster.xlsx")).await;
     assert_eq!(ok.status, StatusCode::OK);

@@ -1,0 +1,417 @@
+//! Sign-in and administration pages: sign in and out, change one's
+//! password, manage users (administrators, in their region), search the
+//! audit log (auditors and administrators).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_app::audit_log::{self, AuditQuery, AuditRow};
+use jiuzhu_app::auth::{self, LoginError, UserForm, UserView};
+use jiuzhu_app::{AppError, Scope};
+use jiuzhu_domain::i18n::{Lang, Message};
+use jiuzhu_domain::{RegionCode, Role};
+use serde::Deserialize;
+
+use crate::error::PageError;
+use crate::session::{Authed, ClientIp, clear_cookie, is_tls, random_token, session_cookie};
+use crate::tr::Tr;
+use crate::{AppState, UiLang};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/password", get(password_page).post(change_password))
+        .route("/users", get(users_page).post(create_user))
+        .route("/users/new", get(new_user_page))
+        .route("/users/{id}/edit", get(edit_user_page).post(update_user))
+        .route("/users/{id}/password", post(reset_password))
+        .route("/audit", get(audit_page))
+}
+
+type PageResult = Result<Response, PageError>;
+
+fn render(template: &impl Template) -> PageResult {
+    template
+        .render()
+        .map(|html| axum::response::Html(html).into_response())
+        .map_err(|e| PageError { lang: Lang::Zh, error: AppError::Internal(e.to_string()) })
+}
+
+fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
+    move |error| PageError { lang, error }
+}
+
+fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
+    match err {
+        AppError::Invalid(errors) => Some(errors.iter().map(|e| e.message.render(lang)).collect()),
+        AppError::Conflict(m) => Some(vec![m.render(lang)]),
+        _ => None,
+    }
+}
+
+/// Only a local path: never send a user elsewhere after signing in.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains("://") {
+        next.to_string()
+    } else {
+        "/households".to_string()
+    }
+}
+
+// ------------------------------------------------------------------ sign in
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    tr: Tr,
+    next: String,
+    login: String,
+    errors: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_page(UiLang(lang): UiLang, Query(q): Query<NextQuery>) -> PageResult {
+    render(&LoginPage { tr: Tr::new(lang), next: safe_next(&q.next), login: String::new(), errors: vec![] })
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
+    let token = random_token();
+    let csrf = random_token();
+    let now = state.now();
+    match auth::login(&state.db, now, &form.login, &form.password, &ip, &token, &csrf).await.map_err(fail(lang))? {
+        Ok(session) => {
+            let target = if session.must_change_password { "/password".to_string() } else { safe_next(&form.next) };
+            Ok(([(header::SET_COOKIE, session_cookie(&token, is_tls(&headers)))], Redirect::to(&target))
+                .into_response())
+        }
+        Err(error) => {
+            let message = match error {
+                LoginError::Invalid => Message::new("login.error.invalid"),
+                LoginError::Locked { until } => {
+                    Message::new("login.error.locked").arg("until", Tr::new(lang).time_of_day(&until))
+                }
+            };
+            let page = LoginPage {
+                tr: Tr::new(lang),
+                next: safe_next(&form.next),
+                login: form.login,
+                errors: vec![message.render(lang)],
+            };
+            render(&page).map(|r| (StatusCode::UNAUTHORIZED, r).into_response())
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
+    auth::logout(&state.db, &auth.actor, state.now(), &auth.token).await.map_err(fail(lang))?;
+    Ok(([(header::SET_COOKIE, clear_cookie())], Redirect::to("/login")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    tr: Tr,
+    errors: Vec<String>,
+    forced: bool,
+}
+
+async fn password_page(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
+    let forced = auth::session(&state.db, state.now(), &auth.token, "")
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|s| s.must_change_password);
+    render(&PasswordPage { tr: Tr::signed_in(lang, &auth.actor, &auth.csrf), errors: vec![], forced })
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordForm {
+    current: String,
+    password: String,
+    confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Form(form): Form<PasswordForm>,
+) -> PageResult {
+    let tr = Tr::signed_in(lang, &auth.actor, &auth.csrf);
+    if form.password != form.confirm {
+        let page = PasswordPage { tr, errors: vec![Message::new("user.error.confirm").render(lang)], forced: false };
+        return render(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response());
+    }
+    match auth::change_password(&state.db, &auth.actor, state.now(), &form.current, &form.password).await {
+        Ok(()) => Ok(Redirect::to("/households").into_response()),
+        Err(err) => {
+            let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
+            render(&PasswordPage { tr, errors, forced: false })
+                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+        }
+    }
+}
+
+// -------------------------------------------------------------------- users
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    tr: Tr,
+    users: Vec<UserView>,
+}
+
+async fn users_page(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
+    let users = auth::list_users(&state.db, &auth.actor, state.now()).await.map_err(fail(lang))?;
+    render(&UsersPage { tr: Tr::signed_in(lang, &auth.actor, &auth.csrf), users })
+}
+
+#[derive(Template)]
+#[template(path = "user_form.html")]
+struct UserFormPage {
+    tr: Tr,
+    title_key: &'static str,
+    action: String,
+    user_id: i64,
+    form: UserForm,
+    errors: Vec<String>,
+    roles: Vec<(String, String, bool)>,
+    with_password: bool,
+}
+
+fn role_options(lang: Lang, selected: &[String]) -> Vec<(String, String, bool)> {
+    Role::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.code().to_string(),
+                jiuzhu_domain::i18n::t(lang, &r.message_key()).to_string(),
+                selected.iter().any(|s| s == r.code()),
+            )
+        })
+        .collect()
+}
+
+/// The form as posted: roles arrive as repeated `roles` fields.
+fn parse_user_form(pairs: Vec<(String, String)>) -> (UserForm, String) {
+    let mut form = UserForm::default();
+    let mut password = String::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "login" => form.login = v,
+            "display_name" => form.display_name = v,
+            "phone" => form.phone = v,
+            "region_code" => form.region_code = v,
+            "roles" => form.roles.push(v),
+            "disabled" => form.disabled = v == "true",
+            "password" => password = v,
+            _ => {}
+        }
+    }
+    (form, password)
+}
+
+async fn new_user_page(UiLang(lang): UiLang, auth: Authed) -> PageResult {
+    let region = match &auth.actor.scope {
+        Scope::All => String::new(),
+        Scope::Region(r) => r.to_string(),
+    };
+    let form = UserForm { region_code: region, ..Default::default() };
+    render(&UserFormPage {
+        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
+        title_key: "user.new",
+        action: "/users".into(),
+        user_id: 0,
+        roles: role_options(lang, &form.roles),
+        form,
+        errors: vec![],
+        with_password: true,
+    })
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let (form, password) = parse_user_form(pairs);
+    match auth::create_user(&state.db, &auth.actor, state.now(), &form, &password, true).await {
+        Ok(_) => Ok(Redirect::to("/users").into_response()),
+        Err(err) => {
+            let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
+            let page = UserFormPage {
+                tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
+                title_key: "user.new",
+                action: "/users".into(),
+                user_id: 0,
+                roles: role_options(lang, &form.roles),
+                form,
+                errors,
+                with_password: true,
+            };
+            render(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+        }
+    }
+}
+
+async fn edit_user_page(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let user = auth::get_user(&state.db, &auth.actor, state.now(), id).await.map_err(fail(lang))?;
+    let form = UserForm {
+        login: user.login,
+        display_name: user.display_name,
+        phone: user.phone,
+        region_code: user.region_code.unwrap_or_default(),
+        roles: user.roles,
+        disabled: user.disabled,
+    };
+    render(&UserFormPage {
+        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
+        title_key: "user.edit",
+        action: format!("/users/{id}/edit"),
+        user_id: id,
+        roles: role_options(lang, &form.roles),
+        form,
+        errors: vec![],
+        with_password: false,
+    })
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let (form, _) = parse_user_form(pairs);
+    match auth::update_user(&state.db, &auth.actor, state.now(), id, &form).await {
+        Ok(()) => Ok(Redirect::to("/users").into_response()),
+        Err(err) => {
+            let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
+            let page = UserFormPage {
+                tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
+                title_key: "user.edit",
+                action: format!("/users/{id}/edit"),
+                user_id: id,
+                roles: role_options(lang, &form.roles),
+                form,
+                errors,
+                with_password: false,
+            };
+            render(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ResetForm {
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Path(id): Path<i64>,
+    Form(form): Form<ResetForm>,
+) -> PageResult {
+    auth::reset_password(&state.db, &auth.actor, state.now(), id, &form.password).await.map_err(fail(lang))?;
+    Ok(Redirect::to("/users").into_response())
+}
+
+// -------------------------------------------------------------------- audit
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    tr: Tr,
+    q: AuditParams,
+    rows: Vec<AuditRow>,
+    next_url: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct AuditParams {
+    login: String,
+    action: String,
+    target: String,
+    region: String,
+    outcome: String,
+    from: String,
+    to: String,
+    page: String,
+}
+
+fn day_start(text: &str) -> Option<DateTime<Utc>> {
+    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
+    // Days are Beijing days.
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc() - chrono::Duration::hours(8))
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Query(q): Query<AuditParams>,
+) -> PageResult {
+    let page: i64 = q.page.parse().unwrap_or(1).max(1);
+    let (target_kind, target_id) = match q.target.split_once(':') {
+        Some((k, id)) => (Some(k.trim().to_string()), Some(id.trim().to_string())),
+        None => (None, None),
+    };
+    let query = AuditQuery {
+        login: Some(q.login.trim().to_string()).filter(|s| !s.is_empty()),
+        action: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),
+        target_kind,
+        target_id,
+        region: RegionCode::parse(&q.region).ok(),
+        denied_only: q.outcome == "denied",
+        from: day_start(&q.from),
+        to: day_start(&q.to).map(|t| t + chrono::Duration::days(1)),
+        page,
+    };
+    let rows = audit_log::search(&state.db, &auth.actor, state.now(), &query).await.map_err(fail(lang))?;
+    let next_url = format!(
+        "/audit?login={}&action={}&target={}&region={}&outcome={}&from={}&to={}&page={}",
+        q.login,
+        q.action,
+        q.target,
+        q.region,
+        q.outcome,
+        q.from,
+        q.to,
+        page + 1
+    );
+    render(&AuditPage { tr: Tr::signed_in(lang, &auth.actor, &auth.csrf), q, rows, next_url })
+}
