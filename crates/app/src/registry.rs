@@ -391,10 +391,11 @@ fn rule_error(rule: HouseholdRuleError) -> AppError {
     AppError::invalid("relation", Message::new(rule.message_key()))
 }
 
-/// Checks that a region exists and lies in the actor's scope.
-async fn check_region(tx: &mut Tx, actor: &Actor, code: &RegionCode) -> Result<()> {
+/// Checks that a region exists; whether it lies in the actor's scope is
+/// checked by the caller, which records a denial.
+async fn check_region(tx: &mut Tx, code: &RegionCode) -> Result<()> {
     let tree = region_tree(tx).await?;
-    if tree.get(code).is_none() || !actor.scope.contains(code) {
+    if tree.get(code).is_none() {
         return Err(AppError::invalid("region_code", Message::new("region.unknown").arg("code", code)));
     }
     Ok(())
@@ -479,7 +480,11 @@ pub async fn create_household(
     let mut head = head.parse()?;
     head.relation = Relation::Head;
     let mut tx = db.begin().await?;
-    check_region(&mut tx, actor, &fields.region_code).await?;
+    check_region(&mut tx, &fields.region_code).await?;
+    if !actor.scope.contains(&fields.region_code) {
+        let target = Target::new("household", &fields.external_id, Some(&fields.region_code));
+        return Err(deny_in(tx, actor, now, "household_created", &target, AppError::NotFound).await);
+    }
     check_external_id_free(&mut tx, &fields.external_id, None).await?;
     check_not_registered(&mut tx, &head.id_number, None).await?;
     let id = store::insert_household(&mut tx, &fields, now).await?;
@@ -513,7 +518,11 @@ pub async fn update_household(
     let fields = form.parse()?;
     let mut tx = db.begin().await?;
     let before = household_or_deny!(tx, db, actor, now, id, "household_updated");
-    check_region(&mut tx, actor, &fields.region_code).await?;
+    check_region(&mut tx, &fields.region_code).await?;
+    if !actor.scope.contains(&fields.region_code) {
+        let target = Target::new("household", id, Some(&fields.region_code));
+        return Err(deny_in(tx, actor, now, "household_updated", &target, AppError::NotFound).await);
+    }
     check_external_id_free(&mut tx, &fields.external_id, Some(id)).await?;
     store::update_household(&mut tx, id, version, &fields, now).await.map_err(|e| match e {
         store::StoreError::Conflict { constraint } if constraint == "household_version" => {

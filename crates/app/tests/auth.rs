@@ -160,3 +160,33 @@ async fn api_tokens_act_as_their_user(db: Db) {
     assert_eq!((actor.login.as_str(), actor.ip.as_str()), ("wang", "ip2"));
     assert!(auth::token_actor(&db, "other", "ip").await.unwrap().is_none());
 }
+
+mod audit_verification {
+    use super::*;
+    use jiuzhu_app::audit_log::{self, Verification};
+    use jiuzhu_domain::audit::ChainBreak;
+
+    jiuzhu_testkit::on_both_databases!(verify_names_the_tampered_record);
+
+    async fn verify_names_the_tampered_record(db: Db) {
+        clerk(&db).await;
+        auth::login(&db, t0(), "wang", PASSWORD, "ip", "tok", "c").await.unwrap().unwrap();
+        auth::login(&db, t0(), "wang", "wrong", "ip", "tok2", "c").await.unwrap().unwrap_err();
+        assert_eq!(audit_log::verify(&db, &Actor::system()).await.unwrap(), Verification::Intact { records: 3 });
+        let wang = Actor::user(1, "wang", &[Role::TownshipClerk], Scope::All);
+        assert!(matches!(audit_log::verify(&db, &wang).await, Err(AppError::Forbidden)));
+
+        let disable = match db.backend() {
+            store::Backend::Sqlite => "DROP TRIGGER audit_event_no_update",
+            store::Backend::Postgres => "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change",
+        };
+        let mut tx = db.begin().await.unwrap();
+        store::execute_raw(&mut tx, disable).await.unwrap();
+        store::execute_raw(&mut tx, "UPDATE audit_event SET login = 'someone' WHERE seq = 2").await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            audit_log::verify(&db, &Actor::system()).await.unwrap(),
+            Verification::Broken(ChainBreak::Altered { seq: 2 })
+        );
+    }
+}

@@ -259,7 +259,7 @@ async fn scope_hides_other_townships(db: Db) {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, AppError::Invalid(_)));
+    assert!(matches!(err, AppError::NotFound), "outside the scope is as if it did not exist");
 }
 
 async fn search_by_name_initials_and_id(db: Db) {

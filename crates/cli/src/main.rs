@@ -109,6 +109,14 @@ enum UserCommand {
     },
     /// Disable an account and end its sessions.
     Disable { login: String },
+    /// Issue an API token for a user (printed once; send it as
+    /// `Authorization: Bearer TOKEN`).
+    Token {
+        login: String,
+        /// What the token is for, e.g. the system that uses it.
+        #[arg(long)]
+        name: String,
+    },
     /// List the accounts.
     List,
 }
@@ -126,7 +134,14 @@ fn system_now() -> DateTime<Utc> {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("错误 / error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
@@ -274,6 +289,19 @@ async fn user_command(db: &Db, command: UserCommand) -> Result<()> {
             auth::update_user(db, &system, now, user.id, &form).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
             eprintln!("已停用 / disabled: {}", user.login);
         }
+        UserCommand::Token { login, name } => {
+            let user = find(login).await?;
+            let mut tx = db.begin().await?;
+            let record =
+                jiuzhu_store::get_user(&mut tx, user.id).await?.ok_or_else(|| anyhow::anyhow!("no such user"))?;
+            drop(tx);
+            let token = random_token()?;
+            auth::create_api_token(db, &auth::actor_of(&record, "cli"), now, &name, &token)
+                .await
+                .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            writeln!(std::io::stdout(), "{token}")?;
+            eprintln!("已为 {} 签发接口令牌“{name}”（只显示一次）/ API token issued (shown once)", user.login);
+        }
         UserCommand::List => {
             let mut out = std::io::stdout().lock();
             for u in auth::list_users(db, &system, now).await? {
@@ -307,6 +335,13 @@ fn describe(err: &jiuzhu_app::AppError) -> String {
         jiuzhu_app::AppError::Conflict(m) => m.render(Lang::Zh),
         other => other.to_string(),
     }
+}
+
+/// A random API token: 32 bytes, hex.
+fn random_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random source: {e}"))?;
+    Ok(hex::encode(bytes))
 }
 
 /// A random password that meets the policy.

@@ -12,6 +12,9 @@ use jiuzhu_domain::Role;
 use jiuzhu_store::Db;
 use tower::ServiceExt;
 
+#[path = "http/access_matrix.rs"]
+mod access_matrix;
+
 struct TestApp {
     db: Db,
     router: Router,
@@ -377,4 +380,126 @@ fn templates_use_only_known_messages() {
         }
     }
     assert!(checked > 50, "only {checked} keys found");
+}
+
+#[tokio::test]
+async fn without_a_session_pages_ask_to_sign_in_and_the_api_answers_401() {
+    let mut app = TestApp::sqlite().await;
+    app.session = None;
+    let page = app.get("/households?region=340102").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.headers[header::LOCATION], "/login?next=/households%3Fregion%3D340102");
+    let api = app.get("/api/households").await;
+    assert_eq!(api.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.json()["error"], "unauthenticated");
+    let forged = app.get_with("/api/households", "cookie", "jz_session=made-up").await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_safe_cookie_and_signing_out_ends_the_session() {
+    let mut app = TestApp::sqlite().await;
+    app.session = None;
+    let form = |password: &str| {
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-proto", "https")
+            .body(Body::from(format!("login=clerk&password={password}&next=/regions")))
+            .unwrap()
+    };
+    let wrong = app.send_raw(form("nope")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().contains("登录名或密码错误"));
+    let ok = app.send_raw(form(PASSWORD)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(ok.headers[header::LOCATION], "/regions");
+    let cookie = ok.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure"), "{cookie}");
+    let session = cookie.split(';').next().unwrap().to_string();
+    let page = app.get_with("/regions", "cookie", &session).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let open_redirect = app
+        .send_raw(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("login=clerk&password={PASSWORD}&next=https://evil.example")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(open_redirect.headers[header::LOCATION], "/households", "never redirects off site");
+
+    let logout = app
+        .send_raw(
+            Request::post("/logout")
+                .header(header::COOKIE, &session)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("csrf={csrf}")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(logout.status, StatusCode::SEE_OTHER);
+    assert!(logout.headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(app.get_with("/regions", "cookie", &session).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn state_changing_requests_without_the_csrf_token_are_refused() {
+    let app = TestApp::sqlite().await;
+    let form = "external_id=C-1&region_code=340102001001&name=%E5%BC%A0%E4%B8%89&id_number=11010519491231002x";
+    let without = Request::post("/households")
+        .header(header::COOKIE, "jz_session=session-clerk")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .unwrap();
+    assert_eq!(app.send_raw(without).await.status, StatusCode::FORBIDDEN);
+    let wrong = Request::post("/households")
+        .header(header::COOKIE, "jz_session=session-clerk")
+        .header("x-csrf-token", "csrf-someone-else")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .unwrap();
+    assert_eq!(app.send_raw(wrong).await.status, StatusCode::FORBIDDEN);
+    let json = Request::post("/api/households")
+        .header(header::COOKIE, "jz_session=session-clerk")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{}"))
+        .unwrap();
+    assert_eq!(app.send_raw(json).await.status, StatusCode::FORBIDDEN, "the API with a session cookie needs it too");
+    assert_eq!(app.get("/api/households?q=C-1").await.json()["total"], 0, "nothing was created");
+    let with_field = Request::post("/households")
+        .header(header::COOKIE, "jz_session=session-clerk")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("{form}&csrf=csrf-clerk")))
+        .unwrap();
+    assert_eq!(app.send_raw(with_field).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn auditors_search_the_log_and_administrators_manage_users() {
+    let mut app = TestApp::sqlite().await;
+    app.import_fixture("roster_utf8.csv").await;
+    let id = app.household_id("SF-0002").await;
+    app.get(&format!("/households/{id}?reveal=1")).await;
+    app.sign_in_as("jijian", &[Role::Auditor], "340102").await;
+    let html = app.get("/audit?login=clerk&action=sensitive_revealed").await.text();
+    assert!(html.contains(&format!("household:{id}")) && html.contains("sensitive_revealed"), "{html}");
+    assert!(!html.contains("roster_imported"), "filtered by action");
+    assert_eq!(app.get("/users").await.status, StatusCode::FORBIDDEN, "auditors do not manage users");
+
+    app.sign_in_as("admin", &[Role::Administrator], "340102").await;
+    let create = app
+        .post_form(
+            "/users",
+            "login=li&display_name=%E6%9D%8E&region_code=340102001001&roles=village_assistant&roles=grid_worker&password=Temp-2025-abc",
+        )
+        .await;
+    assert_eq!(create.status, StatusCode::SEE_OTHER, "{}", create.text());
+    let users = app.get("/users").await.text();
+    assert!(users.contains("村/社区协理员、网格员") && users.contains("待修改临时密码"));
+    let weak =
+        app.post_form("/users", "login=wu&display_name=wu&region_code=340102001&roles=grid_worker&password=123").await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.text().contains("密码至少需要10个字符"));
 }
