@@ -18,6 +18,8 @@ parser.add_argument("--db", required=True)
 parser.add_argument("--base", required=True)
 parser.add_argument("--samples", type=int, default=300)
 parser.add_argument("--seed", type=int, default=11)
+parser.add_argument("--login", default="bench")
+parser.add_argument("--password", default="Qinghe-2025-perf")
 args = parser.parse_args()
 
 rng = random.Random(args.seed)
@@ -37,10 +39,18 @@ con.close()
 url = urllib.parse.urlparse(args.base)
 conn = http.client.HTTPConnection(url.hostname, url.port)
 
+# Sign in like a browser and keep the session cookie.
+form = urllib.parse.urlencode({"login": args.login, "password": args.password, "next": "/households"})
+conn.request("POST", "/login", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
+res = conn.getresponse()
+res.read()
+assert res.status == 303, f"sign-in failed: {res.status}"
+cookie = res.getheader("Set-Cookie").split(";")[0]
+
 
 def get(path):
     start = time.perf_counter()
-    conn.request("GET", path)
+    conn.request("GET", path, headers={"Cookie": cookie})
     res = conn.getresponse()
     body = res.read()
     elapsed = (time.perf_counter() - start) * 1000

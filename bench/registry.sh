@@ -24,12 +24,16 @@ if [ ! -f "$db" ]; then
   grep -E "Elapsed|Maximum resident" "$out/generate-$n.log"
 fi
 
+# A county-wide account for the client (created once; no default password exists).
+RUST_LOG=warn "$bin" --db "sqlite:$db" user list 2>/dev/null | grep -q '^bench' ||
+  RUST_LOG=warn "$bin" --db "sqlite:$db" user add bench --role county_clerk --region 349901 --password Qinghe-2025-perf
+
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 RUST_LOG=warn "$bin" --db "sqlite:$db" serve --addr "127.0.0.1:$port" 2> "$out/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
-  curl -sf -o /dev/null "http://127.0.0.1:$port/households" && break
+  curl -s -o /dev/null "http://127.0.0.1:$port/login" && break
   sleep 0.2
 done
 

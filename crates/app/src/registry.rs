@@ -217,6 +217,13 @@ pub async fn search_households(
     let mut tx = db.begin().await?;
     let (summaries, count) = store::list_households(&mut tx, &filter).await?;
     let tree = region_tree(&mut tx).await?;
+    // Searching for a person by ID number is recorded (查询留痕).
+    if let Some(PersonMatch::IdNumber(id)) = &filter.person {
+        let target = Target::new("person", id.masked(), region.as_ref());
+        let found = json!({ "households": count });
+        audit(&mut tx, actor, now, "person_searched", &target, None, Some(&found)).await?;
+        tx.commit().await?;
+    }
     Ok(HouseholdPage {
         rows: summaries
             .into_iter()

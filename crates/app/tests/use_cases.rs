@@ -282,6 +282,15 @@ async fn search_by_name_initials_and_id(db: Db) {
     assert_eq!(find("wgl").await, ["SF-0002"]);
     assert_eq!(find("340102196005210247").await, ["SF-0001"]);
     assert_eq!(find("340102980301062").await, ["SF-0003"], "a 15-digit number finds its 18-digit holder");
+    let mut tx = db.begin().await.unwrap();
+    let searches = jiuzhu_store::search_audit(
+        &mut tx,
+        &jiuzhu_store::AuditFilter { action: Some("person_searched".into()), limit: 10, ..Default::default() },
+    )
+    .await
+    .unwrap();
+    assert_eq!(searches.len(), 2, "searches by ID number are recorded, others are not");
+    drop(tx);
     assert!(find("钱").await.is_empty());
     let page = registry::search_households(&db, &Actor::system(), now(), &HouseholdQuery::default()).await.unwrap();
     assert_eq!(page.rows[0].head_id_number_masked.as_deref(), Some("3401**********0137"));
