@@ -22,6 +22,9 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub target_kind: Option<String>,
     pub target_id: Option<String>,
+    /// Everything recorded about this person: lookups of the number, views
+    /// of the person and of their household.
+    pub person: Option<jiuzhu_domain::IdNumber>,
     pub region: Option<RegionCode>,
     pub denied_only: bool,
     pub from: Option<DateTime<Utc>>,
@@ -50,11 +53,21 @@ pub struct AuditRow {
 pub async fn search(db: &Db, actor: &Actor, now: DateTime<Utc>, query: &AuditQuery) -> Result<Vec<AuditRow>> {
     require(db, actor, now, Permission::AuditRead, "audit_searched", &Target::none()).await?;
     let region = actor.scope.narrow(query.region.as_ref());
+    let mut tx = db.begin().await?;
+    let mut any_target = Vec::new();
+    if let Some(id) = &query.person {
+        any_target.push(("person".to_string(), id.masked()));
+        for p in store::persons_by_id_numbers(&mut tx, &[*id]).await? {
+            any_target.push(("person".to_string(), p.id.to_string()));
+            any_target.push(("household".to_string(), p.household_id.to_string()));
+        }
+    }
     let filter = AuditFilter {
         login: query.login.clone(),
         action: query.action.clone(),
         target_kind: query.target_kind.clone(),
         target_id: query.target_id.clone(),
+        any_target,
         region: region.clone(),
         outcome: query.denied_only.then_some(Outcome::Denied),
         from: query.from,
@@ -62,11 +75,10 @@ pub async fn search(db: &Db, actor: &Actor, now: DateTime<Utc>, query: &AuditQue
         limit: PER_PAGE,
         offset: (query.page.max(1) - 1) * PER_PAGE,
     };
-    let mut tx = db.begin().await?;
     let rows = store::search_audit(&mut tx, &filter).await?;
     let criteria = serde_json::json!({
         "login": query.login, "action": query.action, "target_kind": query.target_kind,
-        "target_id": query.target_id, "region": region.as_ref().map(|r| r.to_string()),
+        "target_id": query.target_id, "person": query.person.map(|p| p.masked()), "region": region.as_ref().map(|r| r.to_string()),
         "denied_only": query.denied_only, "page": query.page,
     });
     audit(&mut tx, actor, now, "audit_searched", &Target::new("audit", "", region.as_ref()), None, Some(&criteria))

@@ -173,6 +173,8 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub target_kind: Option<String>,
     pub target_id: Option<String>,
+    /// Records about any of these `(kind, id)` targets (empty: any).
+    pub any_target: Vec<(String, String)>,
     /// Records about this region and below (`None`: all).
     pub region: Option<RegionCode>,
     pub outcome: Option<Outcome>,
@@ -194,6 +196,14 @@ pub async fn search_audit(tx: &mut Tx, filter: &AuditFilter) -> Result<Vec<Store
         if let Some(v) = value {
             sql.push(&format!(" AND {column} = ")).bind(Param::Text(v.clone()));
         }
+    }
+    if !filter.any_target.is_empty() {
+        sql.push(" AND (");
+        for (idx, (kind, id)) in filter.any_target.iter().enumerate() {
+            sql.push(if idx == 0 { "(target_kind = " } else { " OR (target_kind = " });
+            sql.bind(Param::Text(kind.clone())).push(" AND target_id = ").bind(Param::Text(id.clone())).push(")");
+        }
+        sql.push(")");
     }
     if let Some(region) = &filter.region {
         let (from, to) = region.prefix_range();

@@ -178,6 +178,10 @@ async fn audit_chain_verifies_and_searches(db: Db) {
     assert_eq!(search(AuditFilter { outcome: Some(Outcome::Denied), ..Default::default() }).await, [2]);
     assert_eq!(search(AuditFilter { region: Some(code("340102001")), ..Default::default() }).await, [3, 1]);
     assert_eq!(search(AuditFilter { action: Some("household_read".into()), ..Default::default() }).await, [2]);
+    let any = vec![("household".to_string(), "42".to_string()), ("person".to_string(), "7".to_string())];
+    assert_eq!(search(AuditFilter { any_target: any, ..Default::default() }).await, [3, 2, 1]);
+    let none = vec![("person".to_string(), "42".to_string())];
+    assert!(search(AuditFilter { any_target: none, ..Default::default() }).await.is_empty());
     assert_eq!(
         search(AuditFilter {
             from: Some(t0() + Duration::seconds(30)),

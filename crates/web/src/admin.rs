@@ -386,15 +386,18 @@ async fn audit_page(
     Query(q): Query<AuditParams>,
 ) -> PageResult {
     let page: i64 = q.page.parse().unwrap_or(1).max(1);
+    // The target is `kind:id`, or a person's ID number.
+    let person = jiuzhu_domain::IdNumber::parse(&q.target).ok();
     let (target_kind, target_id) = match q.target.split_once(':') {
-        Some((k, id)) => (Some(k.trim().to_string()), Some(id.trim().to_string())),
-        None => (None, None),
+        Some((k, id)) if person.is_none() => (Some(k.trim().to_string()), Some(id.trim().to_string())),
+        _ => (None, None),
     };
     let query = AuditQuery {
         login: Some(q.login.trim().to_string()).filter(|s| !s.is_empty()),
         action: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),
         target_kind,
         target_id,
+        person,
         region: RegionCode::parse(&q.region).ok(),
         denied_only: q.outcome == "denied",
         from: day_start(&q.from),

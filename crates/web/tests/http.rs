@@ -486,6 +486,10 @@ async fn auditors_search_the_log_and_administrators_manage_users() {
     let html = app.get("/audit?login=clerk&action=sensitive_revealed").await.text();
     assert!(html.contains(&format!("household:{id}")) && html.contains("sensitive_revealed"), "{html}");
     assert!(!html.contains("roster_imported"), "filtered by action");
+    // By person: everything about 王桂兰, found by her ID number.
+    let by_person = app.get("/audit?target=340102194501010114").await.text();
+    assert!(by_person.contains(&format!("household:{id}")), "{by_person}");
+    assert!(!by_person.contains("roster_imported"));
     assert_eq!(app.get("/users").await.status, StatusCode::FORBIDDEN, "auditors do not manage users");
 
     app.sign_in_as("admin", &[Role::Administrator], "340102").await;
