@@ -70,6 +70,19 @@ enum Command {
         #[arg(long)]
         region: Option<String>,
     },
+    /// Economic verification (核对) on files: match department data against
+    /// household members and write the household sums.
+    Verify {
+        /// Roster of the members (household_id and id_number are used).
+        #[arg(long)]
+        members: std::path::PathBuf,
+        /// Folder of department files named `<kind>.csv` or `<kind>.xlsx`.
+        #[arg(long)]
+        data: std::path::PathBuf,
+        /// The report (CSV); rejected rows go to `<out stem>.errors.csv`.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -202,6 +215,7 @@ async fn run() -> Result<()> {
             std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
             eprintln!("已导出 {} 户到 {}", data.len(), file.display());
         }
+        Command::Verify { members, data, out } => verify_files(&members, &data, &out)?,
         Command::User(command) => {
             let db = open(&cli.db).await?;
             user_command(&db, command).await?;
@@ -228,6 +242,49 @@ async fn run() -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// `jiuzhu verify --members --data --out`: the batch engine on files.
+fn verify_files(members_path: &std::path::Path, data: &std::path::Path, out: &std::path::Path) -> Result<()> {
+    let started = std::time::Instant::now();
+    let (members, mut errors) = jiuzhu_verify::read_members(members_path)?;
+    eprintln!("成员 / members: {} 人，{} 户", members.person_count(), members.households.len());
+    let mut result = jiuzhu_verify::verify_dir(&members, data, &mut |done, total, kind| {
+        if done < total {
+            eprint!("\r核对中 / verifying: {}/{total} {}            ", done + 1, kind.stem());
+            let _ = std::io::stderr().flush();
+        }
+    })?;
+    eprintln!();
+    errors.append(&mut result.errors);
+    let mut report = std::io::BufWriter::new(
+        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?,
+    );
+    jiuzhu_verify::write_report(&mut report, &result.households)?;
+    report.flush()?;
+    let errors_path = out.with_extension("errors.csv");
+    let mut errors_file = std::io::BufWriter::new(std::fs::File::create(&errors_path)?);
+    jiuzhu_verify::write_errors(&mut errors_file, &errors, Lang::Zh)?;
+    errors_file.flush()?;
+    let duplicates = members.duplicates();
+    eprintln!("核对完成 / done in {:.2} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "  家庭 households: {}   成员 members: {}   重复救助线索 in several households: {}",
+        result.households.len(),
+        result.members,
+        duplicates.len()
+    );
+    for (kind, stats) in &result.datasets {
+        eprintln!(
+            "  {:<18} 读取 rows {:>10}   拒绝 rejected {:>7}   匹配 matches {:>9}",
+            kind.stem(),
+            stats.rows,
+            stats.rejected,
+            stats.matches
+        );
+    }
+    eprintln!("  报告 report: {}   问题行 rejected rows: {} → {}", out.display(), errors.len(), errors_path.display());
     Ok(())
 }
 

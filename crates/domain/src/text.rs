@@ -37,6 +37,30 @@ pub fn header_key(input: &str) -> String {
         .collect()
 }
 
+/// Whether bytes are UTF-8 text rather than GBK/GB18030.
+///
+/// Validity alone cannot tell: short GBK text is often valid UTF-8 (`住宅`
+/// in GBK reads as two Hebrew and Armenian letters). Chinese offices write
+/// Chinese, so UTF-8 is assumed only when the non-ASCII characters are
+/// mostly CJK or CJK punctuation. A sample cut inside a character at its end
+/// still counts as UTF-8.
+pub fn is_probably_utf8(bytes: &[u8]) -> bool {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or(""),
+        Err(_) => return false,
+    };
+    let (mut non_ascii, mut cjk) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_ascii()) {
+        non_ascii += 1;
+        if matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x3000..=0x303F | 0xFF00..=0xFFEF | 0xFEFF | 0x2000..=0x206F | 0x00B7)
+        {
+            cjk += 1;
+        }
+    }
+    cjk * 2 >= non_ascii
+}
+
 /// Lower-case pinyin initials of a Chinese name (`张三` → `zs`); ASCII
 /// letters are kept as they are, anything else is dropped.
 pub fn pinyin_initials(name: &str) -> String {
@@ -66,6 +90,24 @@ mod tests {
         assert_eq!(header_key(" ID_Number "), "idnumber");
         assert_eq!(header_key("\u{FEFF}身份证号"), "身份证号");
         assert_eq!(header_key("*姓　名"), "姓名");
+    }
+
+    #[test]
+    fn utf8_or_gbk() {
+        let gbk = |s: &str| encoding_rs_free_gbk(s);
+        assert!(is_probably_utf8("住宅,存续".as_bytes()));
+        assert!(is_probably_utf8(b"plain ascii"));
+        assert!(!is_probably_utf8(&gbk("住宅")), "valid UTF-8 by accident, but not Chinese");
+        assert!(!is_probably_utf8(&[0xB2, 0xE2]), "invalid UTF-8");
+        assert!(is_probably_utf8(&"身份证号".as_bytes()[..5]), "cut inside the last character");
+    }
+
+    /// GBK bytes of a few test words (the domain has no encoding library).
+    fn encoding_rs_free_gbk(s: &str) -> Vec<u8> {
+        match s {
+            "住宅" => vec![0xD7, 0xA1, 0xD5, 0xAC],
+            _ => unreachable!(),
+        }
     }
 
     #[test]

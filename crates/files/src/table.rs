@@ -43,7 +43,9 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), TableError> {
             .map(|s| (s.to_string(), "utf-8"))
             .map_err(|e| TableError::Unreadable(e.to_string()));
     }
-    if let Ok(s) = std::str::from_utf8(bytes) {
+    if jiuzhu_domain::text::is_probably_utf8(bytes)
+        && let Ok(s) = std::str::from_utf8(bytes)
+    {
         return Ok((s.to_string(), "utf-8"));
     }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
@@ -156,6 +158,15 @@ mod tests {
             assert_eq!(table.headers, ["姓名", "身份证号"]);
             assert_eq!(table.rows, [(2, vec!["张三".to_string(), "11010519491231002X".to_string()])]);
         }
+    }
+
+    #[test]
+    fn short_gbk_that_is_valid_utf8_is_read_as_gbk() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("住宅\n住宅\n");
+        assert!(std::str::from_utf8(&gbk).is_ok(), "the trap: these GBK bytes are valid UTF-8");
+        let table = read_table(&gbk).unwrap();
+        assert_eq!(table.headers, ["住宅"]);
+        assert_eq!(table.rows[0].1, ["住宅"]);
     }
 
     #[test]

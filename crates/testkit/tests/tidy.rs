@@ -45,7 +45,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["jiuzhu-domain"]),
     ("app", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-files"]),
     ("web", &["jiuzhu-domain", "jiuzhu-app", "jiuzhu-files"]),
-    ("cli", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-app", "jiuzhu-files", "jiuzhu-web"]),
+    ("verify", &["jiuzhu-domain", "jiuzhu-files"]),
+    ("cli", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-app", "jiuzhu-files", "jiuzhu-web", "jiuzhu-verify"]),
     ("testkit", &["jiuzhu-domain", "jiuzhu-store"]),
 ];
 

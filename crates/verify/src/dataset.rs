@@ -1,0 +1,73 @@
+//! The department datasets of `datasets.md` as the engine sees them: which
+//! columns each kind needs (with their aliases), and what one row adds to
+//! a member's accumulator.
+
+/// The dataset kinds the household sums use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    SocialInsurance,
+    Pension,
+    Vehicle,
+    RealEstate,
+    Business,
+    Deposit,
+    Death,
+    PublicPayroll,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::SocialInsurance,
+        Kind::Pension,
+        Kind::Vehicle,
+        Kind::RealEstate,
+        Kind::Business,
+        Kind::Deposit,
+        Kind::Death,
+        Kind::PublicPayroll,
+    ];
+
+    /// The file name stem: `vehicle.csv`, `real_estate.xlsx`…
+    pub fn stem(self) -> &'static str {
+        match self {
+            Kind::SocialInsurance => "social_insurance",
+            Kind::Pension => "pension",
+            Kind::Vehicle => "vehicle",
+            Kind::RealEstate => "real_estate",
+            Kind::Business => "business",
+            Kind::Deposit => "deposit",
+            Kind::Death => "death",
+            Kind::PublicPayroll => "public_payroll",
+        }
+    }
+
+    /// The columns read, in order: `(canonical name, aliases)`. The first is
+    /// always the ID number.
+    pub fn columns(self) -> &'static [(&'static str, &'static [&'static str])] {
+        const ID: (&str, &[&str]) = ("id_number", &["身份证号", "公民身份号码", "证件号码", "身份证号码"]);
+        match self {
+            Kind::SocialInsurance => &[ID, ("contribution_base_yuan", &["缴费基数"])],
+            Kind::Pension => &[ID, ("monthly_amount_yuan", &["月养老金", "发放金额"])],
+            Kind::Vehicle => &[
+                ("owner_id_number", &["机动车所有人身份证号", "身份证号", "id_number"]),
+                ("vehicle_type", &["车辆类型"]),
+            ],
+            Kind::RealEstate => &[
+                ("owner_id_number", &["权利人证件号", "身份证号", "id_number"]),
+                ("usage", &["用途"]),
+                ("area_m2", &["建筑面积"]),
+            ],
+            Kind::Business => &[ID, ("status", &["登记状态"])],
+            Kind::Deposit => &[ID, ("balance_yuan", &["余额"])],
+            Kind::Death => &[ID],
+            Kind::PublicPayroll => &[ID],
+        }
+    }
+}
+
+/// Vehicle types that do not count as owning a car.
+pub const EXEMPT_VEHICLES: &[&str] = &["摩托车", "残疾人专用车", "电动自行车"];
+/// Real-estate usage that counts as a home.
+pub const RESIDENTIAL: &[&str] = &["住宅"];
+/// Business statuses that count as active.
+pub const ACTIVE_BUSINESS: &[&str] = &["存续", "在业", "开业"];

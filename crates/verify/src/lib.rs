@@ -1,0 +1,590 @@
+//! The verification engine (家庭经济状况核对): department data matched
+//! against household members by ID number, summed per household, as
+//! `../shared/spec/verification.md` defines.
+//!
+//! Design, for speed and bounded memory:
+//! - members are read once; each distinct ID number is packed into a `u64`
+//!   and given a dense index (`FxHashMap<u64, u32>`);
+//! - each department file is streamed in blocks cut at line ends; one
+//!   worker per core parses only the columns it needs, straight from bytes,
+//!   and adds to its own dense per-person accumulator, so memory grows with
+//!   the number of members, never with the number of department rows;
+//! - values are compared as bytes in the file's own encoding (UTF-8 or
+//!   GB18030), so a GBK file is never decoded row by row;
+//! - sums are integers (fen, hundredths of m²) end to end.
+//!
+//! Architecture invariant: no database, no HTTP. The CLI and the use cases
+//! feed it files and store what it returns.
+
+mod dataset;
+mod parse;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use jiuzhu_domain::i18n::{Lang, Message};
+use rustc_hash::FxHashMap;
+
+pub use dataset::{ACTIVE_BUSINESS, EXEMPT_VEHICLES, Kind, RESIDENTIAL};
+pub use parse::Encoding;
+
+/// A rejected input row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub file: String,
+    pub line: usize,
+    pub column: String,
+    pub message: Message,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{file}: missing column {column}")]
+    MissingColumn { file: String, column: String },
+    #[error("{file}: {detail}")]
+    Unreadable { file: String, detail: String },
+}
+
+/// The household members to verify: distinct people with a dense index,
+/// and which households each belongs to.
+#[derive(Debug, Default)]
+pub struct Members {
+    /// Household numbers, sorted.
+    pub households: Vec<String>,
+    /// Packed ID number → person index.
+    pub persons: FxHashMap<u64, u32>,
+    /// `(household index, person index)`, sorted, each pair once.
+    pub memberships: Vec<(u32, u32)>,
+}
+
+impl Members {
+    pub fn person_count(&self) -> usize {
+        self.persons.len()
+    }
+
+    /// Builds the member set from `(household number, packed ID)` pairs.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, u64)>) -> Members {
+        let mut by_household: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for (household, id) in pairs {
+            by_household.entry(household).or_default().push(id);
+        }
+        let mut members = Members::default();
+        for (h_idx, (household, ids)) in by_household.into_iter().enumerate() {
+            members.households.push(household);
+            for id in ids {
+                let next = members.persons.len() as u32;
+                let p_idx = *members.persons.entry(id).or_insert(next);
+                members.memberships.push((h_idx as u32, p_idx));
+            }
+        }
+        members.memberships.sort_unstable();
+        members.memberships.dedup();
+        members
+    }
+
+    /// People found in more than one household (重复救助线索): packed ID and
+    /// the household numbers.
+    pub fn duplicates(&self) -> Vec<(u64, Vec<String>)> {
+        let mut households_of: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for &(h, p) in &self.memberships {
+            households_of.entry(p).or_default().push(h);
+        }
+        let by_index: FxHashMap<u32, u64> = self.persons.iter().map(|(id, idx)| (*idx, *id)).collect();
+        let mut res: Vec<(u64, Vec<String>)> = households_of
+            .into_iter()
+            .filter(|(_, hs)| hs.len() > 1)
+            .map(|(p, hs)| (by_index[&p], hs.iter().map(|h| self.households[*h as usize].clone()).collect()))
+            .collect();
+        res.sort();
+        res
+    }
+}
+
+/// One person's accumulator for one dataset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Acc {
+    a: i64,
+    n: u32,
+    m: u32,
+}
+
+/// What one dataset gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatasetStats {
+    pub file: String,
+    pub rows: u64,
+    pub rejected: u64,
+    pub matches: u64,
+}
+
+/// The sums of one household (`verification.md`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HouseholdSums {
+    pub household_id: String,
+    pub members: u32,
+    pub wage_fen: i64,
+    pub pension_fen: i64,
+    pub vehicles: u32,
+    pub homes: u32,
+    /// Hundredths of a square metre.
+    pub home_area_centi_m2: i64,
+    pub other_properties: u32,
+    pub businesses: u32,
+    pub deposits_fen: i64,
+    pub deceased: u32,
+    pub public_payroll: u32,
+}
+
+/// The result of a run.
+#[derive(Debug, Default)]
+pub struct Verification {
+    pub households: Vec<HouseholdSums>,
+    pub datasets: BTreeMap<Kind, DatasetStats>,
+    pub errors: Vec<RowError>,
+    pub members: usize,
+}
+
+/// Per-person totals after every dataset.
+#[derive(Debug, Clone, Copy, Default)]
+struct Person {
+    wage: i64,
+    pension: i64,
+    vehicles: u32,
+    homes: u32,
+    area: i64,
+    other: u32,
+    businesses: u32,
+    deposits: i64,
+    deceased: bool,
+    payroll: bool,
+}
+
+/// `floor((2s + n) / (2n))`: the average, half rounding up, in fen.
+pub fn average(sum: i64, n: u32) -> i64 {
+    if n == 0 {
+        return 0;
+    }
+    let n = i64::from(n);
+    (2 * sum + n).div_euclid(2 * n)
+}
+
+/// Reads a members file (a roster: only `household_id` and `id_number` are
+/// used) in CSV or xlsx. Rows with a bad ID number are returned as errors.
+pub fn read_members(path: &Path) -> Result<(Members, Vec<RowError>), VerifyError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| VerifyError::Io { path: file.clone(), source })?;
+    let table = jiuzhu_files::read_table(&bytes)
+        .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_string() })?;
+    let find = |names: &[&str]| {
+        table.headers.iter().position(|h| {
+            let key = jiuzhu_domain::text::header_key(h);
+            names.iter().any(|n| jiuzhu_domain::text::header_key(n) == key)
+        })
+    };
+    let household_col = find(&["household_id", "户编号", "家庭编号"])
+        .ok_or_else(|| VerifyError::MissingColumn {
+            file: file.clone(), column: "household_id（户编号）".into()
+        })?;
+    let id_col = find(&["id_number", "身份证号", "公民身份号码", "证件号码", "身份证号码"]).ok_or_else(|| {
+        VerifyError::MissingColumn { file: file.clone(), column: "id_number（身份证号）".into() }
+    })?;
+    let mut errors = Vec::new();
+    let mut pairs = Vec::with_capacity(table.rows.len());
+    for (line, cells) in &table.rows {
+        let household = jiuzhu_domain::text::clean(cells.get(household_col).map_or("", String::as_str));
+        let raw = cells.get(id_col).map_or("", String::as_str);
+        match jiuzhu_domain::IdNumber::parse(raw) {
+            Ok(id) if !household.is_empty() => pairs.push((household, id.to_u64())),
+            Ok(_) => errors.push(RowError {
+                file: file.clone(),
+                line: *line,
+                column: table.headers[household_col].clone(),
+                message: Message::new("import.error.required"),
+            }),
+            Err(e) => errors.push(RowError {
+                file: file.clone(),
+                line: *line,
+                column: table.headers[id_col].clone(),
+                message: e.to_message(),
+            }),
+        }
+    }
+    Ok((Members::from_pairs(pairs), errors))
+}
+
+/// Size of the blocks a file is read in.
+const BLOCK: usize = 4 << 20;
+
+/// The department file of `kind` in `dir`, if supplied.
+pub fn dataset_file(dir: &Path, kind: Kind) -> Option<PathBuf> {
+    ["csv", "xlsx"].iter().map(|ext| dir.join(format!("{}.{ext}", kind.stem()))).find(|p| p.exists())
+}
+
+/// Matches the department files in `dir` against `members` and sums per
+/// household. `progress` is told `(datasets done, datasets)`.
+pub fn verify_dir(
+    members: &Members,
+    dir: &Path,
+    progress: &mut dyn FnMut(usize, usize, Kind),
+) -> Result<Verification, VerifyError> {
+    let n = members.person_count();
+    let mut persons = vec![Person::default(); n];
+    let mut result = Verification { members: n, ..Default::default() };
+    let kinds: Vec<(Kind, PathBuf)> = Kind::ALL.iter().filter_map(|k| dataset_file(dir, *k).map(|p| (*k, p))).collect();
+    let total = kinds.len();
+    for (done, (kind, path)) in kinds.into_iter().enumerate() {
+        progress(done, total, kind);
+        let (accs, stats, errors) = scan(kind, &path, members)?;
+        for (p, acc) in persons.iter_mut().zip(&accs) {
+            match kind {
+                Kind::SocialInsurance => p.wage = average(acc.a, acc.n),
+                Kind::Pension => p.pension = average(acc.a, acc.n),
+                Kind::Vehicle => p.vehicles = acc.n,
+                Kind::RealEstate => {
+                    p.homes = acc.n;
+                    p.area = acc.a;
+                    p.other = acc.m;
+                }
+                Kind::Business => p.businesses = acc.n,
+                Kind::Deposit => p.deposits = acc.a,
+                Kind::Death => p.deceased = acc.n > 0,
+                Kind::PublicPayroll => p.payroll = acc.n > 0,
+            }
+        }
+        result.datasets.insert(kind, stats);
+        result.errors.extend(errors);
+    }
+    progress(total, total, Kind::PublicPayroll);
+
+    let mut households: Vec<HouseholdSums> =
+        members.households.iter().map(|h| HouseholdSums { household_id: h.clone(), ..Default::default() }).collect();
+    for &(h, p) in &members.memberships {
+        let sums = &mut households[h as usize];
+        let person = &persons[p as usize];
+        sums.members += 1;
+        sums.wage_fen += person.wage;
+        sums.pension_fen += person.pension;
+        sums.vehicles += person.vehicles;
+        sums.homes += person.homes;
+        sums.home_area_centi_m2 += person.area;
+        sums.other_properties += person.other;
+        sums.businesses += person.businesses;
+        sums.deposits_fen += person.deposits;
+        sums.deceased += u32::from(person.deceased);
+        sums.public_payroll += u32::from(person.payroll);
+    }
+    result.households = households;
+    Ok(result)
+}
+
+/// Value sets as bytes in both encodings: a value matches in whichever
+/// encoding the file turns out to use.
+struct Matchers {
+    values: Vec<Vec<u8>>,
+}
+
+impl Matchers {
+    fn new(list: &[&str]) -> Matchers {
+        let values = list.iter().flat_map(|v| [Encoding::Utf8.encode(v), Encoding::Gb18030.encode(v)]).collect();
+        Matchers { values }
+    }
+
+    fn contains(&self, field: &[u8]) -> bool {
+        let f = field.trim_ascii();
+        self.values.iter().any(|v| v.as_slice() == f)
+    }
+}
+
+/// What a worker needs to interpret rows of one file.
+struct Interpreter<'a> {
+    kind: Kind,
+    encoding: Encoding,
+    /// Column index of each needed column, in `Kind::columns` order.
+    cols: Vec<usize>,
+    headers: Vec<String>,
+    members: &'a Members,
+    matchers: Matchers,
+    file: String,
+}
+
+impl Interpreter<'_> {
+    /// Adds one row to `accs`; returns whether it matched, or why it was
+    /// rejected.
+    fn row(&self, fields: &[&[u8]], accs: &mut [Acc]) -> Result<bool, (usize, Message)> {
+        let field = |i: usize| fields.get(self.cols[i]).copied().unwrap_or(b"");
+        let key = parse::id_key(field(0), self.encoding).map_err(|m| (0, m))?;
+        // Validate the amounts of every row, matched or not.
+        let amount = match self.kind {
+            Kind::SocialInsurance | Kind::Pension | Kind::Deposit => {
+                Some(parse::fen(field(1), self.encoding).map_err(|m| (1, m))?)
+            }
+            Kind::RealEstate => Some(parse::fen(field(2), self.encoding).map_err(|m| (2, m))?),
+            _ => None,
+        };
+        let Some(&p) = self.members.persons.get(&key) else { return Ok(false) };
+        let acc = &mut accs[p as usize];
+        match self.kind {
+            Kind::SocialInsurance | Kind::Pension | Kind::Deposit => {
+                acc.a += amount.unwrap_or(0);
+                acc.n += 1;
+            }
+            Kind::Vehicle => {
+                if !self.matchers.contains(field(1)) {
+                    acc.n += 1;
+                }
+            }
+            Kind::RealEstate => {
+                if self.matchers.contains(field(1)) {
+                    acc.n += 1;
+                    acc.a += amount.unwrap_or(0);
+                } else {
+                    acc.m += 1;
+                }
+            }
+            Kind::Business => {
+                if self.matchers.contains(field(1)) {
+                    acc.n += 1;
+                }
+            }
+            Kind::Death | Kind::PublicPayroll => acc.n += 1,
+        }
+        Ok(true)
+    }
+
+    fn error(&self, line: usize, col: usize, message: Message) -> RowError {
+        RowError {
+            file: self.file.clone(),
+            line,
+            column: self.headers.get(self.cols[col]).cloned().unwrap_or_default(),
+            message,
+        }
+    }
+}
+
+fn interpreter<'a>(
+    kind: Kind,
+    file: String,
+    header_line: &[u8],
+    encoding: Encoding,
+    members: &'a Members,
+) -> Result<Interpreter<'a>, VerifyError> {
+    let header_text = encoding.decode(header_line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(header_line));
+    let mut raw = [&b""[..]; 64];
+    let bytes = header_text.as_bytes();
+    let n = parse::split_fields(bytes, &mut raw).min(64);
+    let headers: Vec<String> = raw[..n].iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect();
+    let keys: Vec<String> = headers.iter().map(|h| jiuzhu_domain::text::header_key(h)).collect();
+    let mut cols = Vec::new();
+    for (canonical, aliases) in kind.columns() {
+        let found = keys.iter().position(|k| {
+            *k == jiuzhu_domain::text::header_key(canonical)
+                || aliases.iter().any(|a| *k == jiuzhu_domain::text::header_key(a))
+        });
+        match found {
+            Some(idx) => cols.push(idx),
+            None => {
+                return Err(VerifyError::MissingColumn {
+                    file,
+                    column: format!("{canonical}（{}）", aliases.first().unwrap_or(&"")),
+                });
+            }
+        }
+    }
+    let list: &[&str] = match kind {
+        Kind::Vehicle => EXEMPT_VEHICLES,
+        Kind::RealEstate => RESIDENTIAL,
+        Kind::Business => ACTIVE_BUSINESS,
+        _ => &[],
+    };
+    Ok(Interpreter { kind, encoding, cols, headers, members, matchers: Matchers::new(list), file })
+}
+
+type ScanResult = (Vec<Acc>, DatasetStats, Vec<RowError>);
+
+/// Streams one department file through one worker per core.
+fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, VerifyError> {
+    let file = path.display().to_string();
+    if path.extension().is_some_and(|e| e == "xlsx") {
+        return scan_xlsx(kind, path, members);
+    }
+    let io = |source| VerifyError::Io { path: file.clone(), source };
+    let mut reader = BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
+    let mut header = Vec::new();
+    reader.read_until(b'\n', &mut header).map_err(io)?;
+    let header = header.strip_suffix(b"\n").unwrap_or(&header);
+    // The encoding shows in the header or the first megabyte of rows (a
+    // header in English says nothing about the values below it).
+    let sample = reader.fill_buf().map_err(io)?;
+    let encoding = match (Encoding::detect(header), Encoding::detect(sample)) {
+        (Encoding::Utf8, Encoding::Utf8) => Encoding::Utf8,
+        _ => Encoding::Gb18030,
+    };
+    let interp = interpreter(kind, file.clone(), header, encoding, members)?;
+
+    // Blocks cut at line ends, each with the line number of its first line.
+    struct Source<R> {
+        reader: R,
+        carry: Vec<u8>,
+        next_line: usize,
+        done: bool,
+    }
+    let source = Mutex::new(Source { reader, carry: Vec::new(), next_line: 2, done: false });
+    let next_block = || -> Result<Option<(usize, Vec<u8>)>, std::io::Error> {
+        let mut s = source.lock().unwrap_or_else(|e| e.into_inner());
+        if s.done {
+            return Ok(None);
+        }
+        let mut block = std::mem::take(&mut s.carry);
+        let start = block.len();
+        block.resize(start + BLOCK, 0);
+        let mut filled = start;
+        while filled < block.len() {
+            let n = s.reader.read(&mut block[filled..])?;
+            if n == 0 {
+                s.done = true;
+                break;
+            }
+            filled += n;
+        }
+        block.truncate(filled);
+        if !s.done
+            && let Some(cut) = memchr::memrchr(b'\n', &block)
+        {
+            s.carry = block[cut + 1..].to_vec();
+            block.truncate(cut + 1);
+        }
+        let first = s.next_line;
+        s.next_line += memchr::memchr_iter(b'\n', &block).count();
+        if s.done && !block.is_empty() && block.last() != Some(&b'\n') {
+            s.next_line += 1;
+        }
+        Ok(if block.is_empty() { None } else { Some((first, block)) })
+    };
+
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let n_persons = members.person_count();
+    let results: Vec<Result<ScanResult, std::io::Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> Result<ScanResult, std::io::Error> {
+                    let mut accs = vec![Acc::default(); n_persons];
+                    let mut stats = DatasetStats::default();
+                    let mut errors = Vec::new();
+                    while let Some((first_line, block)) = next_block()? {
+                        let mut fields = [&b""[..]; 64];
+                        for (offset, line) in block.split(|b| *b == b'\n').enumerate() {
+                            if line.is_empty() || line == b"\r" {
+                                continue;
+                            }
+                            stats.rows += 1;
+                            let n = parse::split_fields(line, &mut fields).min(64);
+                            match interp.row(&fields[..n], &mut accs) {
+                                Ok(true) => stats.matches += 1,
+                                Ok(false) => {}
+                                Err((col, message)) => {
+                                    stats.rejected += 1;
+                                    errors.push(interp.error(first_line + offset, col, message));
+                                }
+                            }
+                        }
+                    }
+                    Ok((accs, stats, errors))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(std::io::Error::other("worker panicked"))))
+            .collect()
+    });
+
+    let mut total = vec![Acc::default(); n_persons];
+    let mut stats = DatasetStats { file: file.clone(), ..Default::default() };
+    let mut errors = Vec::new();
+    for res in results {
+        let (accs, s, e) = res.map_err(io)?;
+        for (t, a) in total.iter_mut().zip(accs) {
+            t.a += a.a;
+            t.n += a.n;
+            t.m += a.m;
+        }
+        stats.rows += s.rows;
+        stats.rejected += s.rejected;
+        stats.matches += s.matches;
+        errors.extend(e);
+    }
+    errors.sort_by_key(|e| e.line);
+    Ok((total, stats, errors))
+}
+
+fn scan_xlsx(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, VerifyError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| VerifyError::Io { path: file.clone(), source })?;
+    let table = jiuzhu_files::read_table(&bytes)
+        .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_string() })?;
+    let header = table.headers.join(",");
+    let interp = interpreter(kind, file.clone(), header.as_bytes(), Encoding::Utf8, members)?;
+    let interp = Interpreter { cols: interp.cols.clone(), ..interp };
+    let mut accs = vec![Acc::default(); members.person_count()];
+    let mut stats = DatasetStats { file, ..Default::default() };
+    let mut errors = Vec::new();
+    for (line, cells) in &table.rows {
+        stats.rows += 1;
+        let fields: Vec<&[u8]> = cells.iter().map(|c| c.as_bytes()).collect();
+        match interp.row(&fields, &mut accs) {
+            Ok(true) => stats.matches += 1,
+            Ok(false) => {}
+            Err((col, message)) => {
+                stats.rejected += 1;
+                errors.push(interp.error(*line, col, message));
+            }
+        }
+    }
+    Ok((accs, stats, errors))
+}
+
+/// The report's header, in the order of `verification.md`.
+pub const REPORT_COLUMNS: &str = "household_id,members,wage_fen,pension_fen,vehicles,homes,home_area_m2,other_properties,businesses,deposits_fen,deceased,public_payroll";
+
+/// Writes the report: one row per household, sorted by household number.
+pub fn write_report(out: &mut impl Write, households: &[HouseholdSums]) -> std::io::Result<()> {
+    writeln!(out, "{REPORT_COLUMNS}")?;
+    for h in households {
+        let id = if h.household_id.contains([',', '"']) {
+            format!("\"{}\"", h.household_id.replace('"', "\"\""))
+        } else {
+            h.household_id.clone()
+        };
+        writeln!(
+            out,
+            "{id},{},{},{},{},{},{}.{:02},{},{},{},{},{}",
+            h.members,
+            h.wage_fen,
+            h.pension_fen,
+            h.vehicles,
+            h.homes,
+            h.home_area_centi_m2 / 100,
+            h.home_area_centi_m2 % 100,
+            h.other_properties,
+            h.businesses,
+            h.deposits_fen,
+            h.deceased,
+            h.public_payroll
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the rejected rows: file, line, column, reason (in `lang`).
+pub fn write_errors(out: &mut impl Write, errors: &[RowError], lang: Lang) -> std::io::Result<()> {
+    writeln!(out, "file,line,column,reason")?;
+    for e in errors {
+        let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        writeln!(out, "{},{},{},{}", quote(&e.file), e.line, quote(&e.column), quote(&e.message.render(lang)))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! Byte-level parsing for the hot loop: CSV fields without allocation,
+//! ID numbers packed straight into a `u64`, amounts in fen. Anything
+//! unusual (full-width characters, Excel damage) falls back to the domain's
+//! own parsers, so the engine accepts exactly what the rest of jiuzhu
+//! accepts and gives the same reasons.
+
+use jiuzhu_domain::i18n::Message;
+use jiuzhu_domain::id_number::check_char;
+use jiuzhu_domain::{Fen, IdNumber};
+
+/// The file's text encoding: values are compared as bytes in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Gb18030,
+}
+
+impl Encoding {
+    pub fn detect(sample: &[u8]) -> Encoding {
+        if jiuzhu_domain::text::is_probably_utf8(sample) { Encoding::Utf8 } else { Encoding::Gb18030 }
+    }
+
+    pub fn decode(self, bytes: &[u8]) -> String {
+        match self {
+            Encoding::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+            Encoding::Gb18030 => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+        }
+    }
+
+    pub fn encode(self, text: &str) -> Vec<u8> {
+        match self {
+            Encoding::Utf8 => text.as_bytes().to_vec(),
+            Encoding::Gb18030 => encoding_rs::GB18030.encode(text).0.into_owned(),
+        }
+    }
+}
+
+/// Splits one CSV line into fields, honouring double quotes (a quoted
+/// field's surrounding quotes are removed; doubled quotes inside are kept
+/// as they are, which no field the engine reads contains). Fills `out` up
+/// to its length and returns the number of fields seen.
+pub fn split_fields<'a>(line: &'a [u8], out: &mut [&'a [u8]]) -> usize {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut n = 0;
+    let mut start = 0;
+    let mut in_quotes = false;
+    let mut quoted = false;
+    for (idx, &b) in line.iter().enumerate() {
+        match b {
+            b'"' => {
+                in_quotes = !in_quotes;
+                quoted = true;
+            }
+            b',' if !in_quotes => {
+                if n < out.len() {
+                    out[n] = unquote(&line[start..idx], quoted);
+                }
+                n += 1;
+                start = idx + 1;
+                quoted = false;
+            }
+            _ => {}
+        }
+    }
+    if n < out.len() {
+        out[n] = unquote(&line[start..], quoted);
+    }
+    n + 1
+}
+
+fn unquote(field: &[u8], quoted: bool) -> &[u8] {
+    if quoted && field.len() >= 2 && field[0] == b'"' && field[field.len() - 1] == b'"' {
+        &field[1..field.len() - 1]
+    } else {
+        field
+    }
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
+/// Packs 17 digits and a check value (X = 10) the way
+/// [`IdNumber::to_u64`] does.
+fn pack(first17: &[u8; 17], check: u8) -> u64 {
+    let body = first17.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+    let check = if check == b'X' { 10 } else { u64::from(check - b'0') };
+    body * 11 + check
+}
+
+fn valid_date(first17: &[u8; 17]) -> bool {
+    let num = |r: std::ops::Range<usize>| first17[r].iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
+    let (y, m, d) = (num(6..10), num(10..12), num(12..14));
+    if !(1880..=2099).contains(&y) || !(1..=12).contains(&m) || d == 0 {
+        return false;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(m - 1) as usize];
+    d <= days
+}
+
+/// An ID number field packed into a `u64`, or why it is not one.
+pub fn id_key(field: &[u8], encoding: Encoding) -> Result<u64, Message> {
+    let f = trim(field);
+    if f.len() == 18 && f[..17].iter().all(u8::is_ascii_digit) {
+        let first17: &[u8; 17] = f[..17].try_into().map_err(|_| Message::new("id.error.character"))?;
+        let check = f[17].to_ascii_uppercase();
+        if (check.is_ascii_digit() || check == b'X') && valid_date(first17) && check_char(first17) as u8 == check {
+            return Ok(pack(first17, check));
+        }
+    } else if f.len() == 15 && f.iter().all(u8::is_ascii_digit) {
+        let mut first17 = [0u8; 17];
+        first17[..6].copy_from_slice(&f[..6]);
+        first17[6..8].copy_from_slice(b"19");
+        first17[8..].copy_from_slice(&f[6..]);
+        if valid_date(&first17) {
+            return Ok(pack(&first17, check_char(&first17) as u8));
+        }
+    }
+    // Everything else goes through the domain parser for its reason.
+    IdNumber::parse(&encoding.decode(f)).map(|id| id.to_u64()).map_err(|e| e.to_message())
+}
+
+/// An amount in 元 as fen (also used for areas in hundredths of m²).
+pub fn fen(field: &[u8], encoding: Encoding) -> Result<i64, Message> {
+    let f = trim(field);
+    // Fast path: plain digits with at most two decimals.
+    let (int, frac) = match memchr::memchr(b'.', f) {
+        Some(dot) => (&f[..dot], &f[dot + 1..]),
+        None => (f, &f[..0]),
+    };
+    if !int.is_empty() && int.len() <= 15 && frac.len() <= 2 && int.iter().chain(frac).all(u8::is_ascii_digit) {
+        let yuan = int.iter().fold(0i64, |a, d| a * 10 + i64::from(d - b'0'));
+        let cents = match frac.len() {
+            0 => 0,
+            1 => i64::from(frac[0] - b'0') * 10,
+            _ => i64::from(frac[0] - b'0') * 10 + i64::from(frac[1] - b'0'),
+        };
+        return Ok(yuan * 100 + cents);
+    }
+    Fen::parse_yuan(&encoding.decode(f))
+        .map(|v| v.0)
+        .map_err(|_| Message::new("import.error.bad_money").arg("value", encoding.decode(f)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn fields_split_with_quotes() {
+        let mut out = [&b""[..]; 4];
+        let n = split_fields(b"a,\"1,234.50\",,x\r", &mut out);
+        assert_eq!(n, 4);
+        assert_eq!(out, [&b"a"[..], b"1,234.50", b"", b"x"]);
+    }
+
+    #[test]
+    fn ids_fast_and_slow_paths_agree_with_the_domain() {
+        for raw in
+            ["11010519491231002X", "11010519491231002x", " 110105491231002 ", "１１０１０５１９４９１２３１００２Ｘ"]
+        {
+            let expected = IdNumber::parse(raw).unwrap().to_u64();
+            assert_eq!(id_key(raw.as_bytes(), Encoding::Utf8), Ok(expected), "{raw}");
+        }
+        assert_eq!(id_key(b"3.40102194E+17", Encoding::Utf8).unwrap_err().key, "id.error.scientific");
+        assert_eq!(id_key(b"110105194912310021", Encoding::Utf8).unwrap_err().key, "id.error.check_digit");
+        assert_eq!(id_key(b"110105194902300029", Encoding::Utf8).unwrap_err().key, "id.error.birth_date");
+    }
+
+    #[test]
+    fn amounts() {
+        assert_eq!(fen(b"1234.5", Encoding::Utf8), Ok(123450));
+        assert_eq!(fen(b"1,234.50", Encoding::Utf8), Ok(123450));
+        assert_eq!(fen(b"0.01", Encoding::Utf8), Ok(1));
+        let gbk = Encoding::Gb18030.encode("￥88");
+        assert_eq!(fen(&gbk, Encoding::Gb18030), Ok(8800));
+        assert!(fen(b"abc", Encoding::Utf8).is_err());
+        assert!(fen(b"1.234", Encoding::Utf8).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_id_packs_like_the_domain(s in "[0-9]{17}[0-9X]|[0-9]{15}") {
+            let fast = id_key(s.as_bytes(), Encoding::Utf8).ok();
+            let slow = IdNumber::parse(&s).ok().map(|id| id.to_u64());
+            prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn any_amount_parses_like_the_domain(yuan in 0i64..10_000_000_000, cents in 0i64..100) {
+            let text = format!("{yuan}.{cents:02}");
+            prop_assert_eq!(fen(text.as_bytes(), Encoding::Utf8), Ok(yuan * 100 + cents));
+        }
+    }
+}
