@@ -49,6 +49,42 @@ pub enum VerifyError {
     Unreadable { file: String, detail: String },
 }
 
+/// A bitmap over packed ID numbers: a cheap, cache-resident "certainly not
+/// a member" before the hash-map probe (most department rows are about
+/// other residents).
+#[derive(Debug, Default)]
+pub struct Prefilter {
+    bits: Vec<u64>,
+    shift: u32,
+}
+
+impl Prefilter {
+    /// 2^23 bits (1 MiB), or more for very large member sets.
+    fn new<'a>(keys: impl Iterator<Item = &'a u64>, count: usize) -> Prefilter {
+        let log2 = (usize::BITS - (count.max(1) * 8).leading_zeros()).max(23);
+        let mut filter = Prefilter { bits: vec![0; 1 << (log2 - 6)], shift: 64 - log2 };
+        for key in keys {
+            let slot = filter.slot(*key);
+            filter.bits[slot >> 6] |= 1 << (slot & 63);
+        }
+        filter
+    }
+
+    #[inline]
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    #[inline]
+    pub fn may_contain(&self, key: u64) -> bool {
+        if self.bits.is_empty() {
+            return true;
+        }
+        let slot = self.slot(key);
+        self.bits[slot >> 6] & (1 << (slot & 63)) != 0
+    }
+}
+
 /// The household members to verify: distinct people with a dense index,
 /// and which households each belongs to.
 #[derive(Debug, Default)]
@@ -59,9 +95,17 @@ pub struct Members {
     pub persons: FxHashMap<u64, u32>,
     /// `(household index, person index)`, sorted, each pair once.
     pub memberships: Vec<(u32, u32)>,
+    /// Built by [`Members::seal`].
+    pub prefilter: Prefilter,
 }
 
 impl Members {
+    /// Builds the prefilter once the members are known.
+    pub fn seal(mut self) -> Members {
+        self.prefilter = Prefilter::new(self.persons.keys(), self.persons.len());
+        self
+    }
+
     pub fn person_count(&self) -> usize {
         self.persons.len()
     }
@@ -83,22 +127,28 @@ impl Members {
         }
         members.memberships.sort_unstable();
         members.memberships.dedup();
-        members
+        members.seal()
     }
 
     /// People found in more than one household (重复救助线索): packed ID and
     /// the household numbers.
     pub fn duplicates(&self) -> Vec<(u64, Vec<String>)> {
-        let mut households_of: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-        for &(h, p) in &self.memberships {
-            households_of.entry(p).or_default().push(h);
+        let mut counts = vec![0u8; self.persons.len()];
+        for &(_, p) in &self.memberships {
+            counts[p as usize] = counts[p as usize].saturating_add(1);
         }
-        let by_index: FxHashMap<u32, u64> = self.persons.iter().map(|(id, idx)| (*idx, *id)).collect();
-        let mut res: Vec<(u64, Vec<String>)> = households_of
-            .into_iter()
-            .filter(|(_, hs)| hs.len() > 1)
-            .map(|(p, hs)| (by_index[&p], hs.iter().map(|h| self.households[*h as usize].clone()).collect()))
-            .collect();
+        let mut households_of: FxHashMap<u32, Vec<String>> = FxHashMap::default();
+        for &(h, p) in &self.memberships {
+            if counts[p as usize] > 1 {
+                households_of.entry(p).or_default().push(self.households[h as usize].clone());
+            }
+        }
+        if households_of.is_empty() {
+            return Vec::new();
+        }
+        let by_index: FxHashMap<u32, u64> =
+            self.persons.iter().filter(|(_, idx)| counts[**idx as usize] > 1).map(|(id, idx)| (*idx, *id)).collect();
+        let mut res: Vec<(u64, Vec<String>)> = households_of.into_iter().map(|(p, hs)| (by_index[&p], hs)).collect();
         res.sort();
         res
     }
@@ -172,11 +222,17 @@ pub fn average(sum: i64, n: u32) -> i64 {
     (2 * sum + n).div_euclid(2 * n)
 }
 
+const HOUSEHOLD_NAMES: &[&str] = &["household_id", "户编号", "家庭编号"];
+const ID_NAMES: &[&str] = &["id_number", "身份证号", "公民身份号码", "证件号码", "身份证号码"];
+
 /// Reads a members file (a roster: only `household_id` and `id_number` are
 /// used) in CSV or xlsx. Rows with a bad ID number are returned as errors.
 pub fn read_members(path: &Path) -> Result<(Members, Vec<RowError>), VerifyError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| VerifyError::Io { path: file.clone(), source })?;
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return read_members_csv(&bytes, file);
+    }
     let table = jiuzhu_files::read_table(&bytes)
         .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_string() })?;
     let find = |names: &[&str]| {
@@ -214,6 +270,79 @@ pub fn read_members(path: &Path) -> Result<(Members, Vec<RowError>), VerifyError
         }
     }
     Ok((Members::from_pairs(pairs), errors))
+}
+
+/// The CSV path: bytes straight to packed IDs and interned household
+/// numbers, without a `String` per cell.
+fn read_members_csv(bytes: &[u8], file: String) -> Result<(Members, Vec<RowError>), VerifyError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let encoding = Encoding::detect(&bytes[..bytes.len().min(1 << 20)]);
+    let header_end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
+    let header_text = encoding.decode(&bytes[..header_end]);
+    let mut raw = [&b""[..]; 64];
+    let n = parse::split_fields(header_text.as_bytes(), &mut raw).min(64);
+    let headers: Vec<String> = raw[..n].iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect();
+    let find = |names: &[&str]| {
+        headers.iter().position(|h| {
+            let key = jiuzhu_domain::text::header_key(h);
+            names.iter().any(|n| jiuzhu_domain::text::header_key(n) == key)
+        })
+    };
+    let household_col = find(HOUSEHOLD_NAMES)
+        .ok_or_else(|| VerifyError::MissingColumn { file: file.clone(), column: "household_id（户编号）".into() })?;
+    let id_col = find(ID_NAMES).ok_or_else(|| VerifyError::MissingColumn { file: file.clone(), column: "id_number（身份证号）".into() })?;
+    let wanted = household_col.max(id_col) + 1;
+
+    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    let mut interned: FxHashMap<&[u8], u32> = FxHashMap::with_capacity_and_hasher(lines / 2, Default::default());
+    let mut names: Vec<&[u8]> = Vec::with_capacity(lines / 2);
+    let mut persons: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(lines, Default::default());
+    let mut memberships: Vec<(u32, u32)> = Vec::with_capacity(lines);
+    let mut errors = Vec::new();
+    let body = &bytes[(header_end + 1).min(bytes.len())..];
+    for (offset, line) in body.split(|b| *b == b'\n').enumerate() {
+        if line.is_empty() || line == b"\r" {
+            continue;
+        }
+        let line_no = offset + 2;
+        let mut fields = [&b""[..]; 64];
+        parse::split_fields(line, &mut fields[..wanted.min(64)]);
+        let household = fields[household_col].trim_ascii();
+        if household.is_empty() {
+            errors.push(RowError { file: file.clone(), line: line_no, column: headers[household_col].clone(), message: Message::new("import.error.required") });
+            continue;
+        }
+        let key = match parse::id_key(fields[id_col], encoding) {
+            Ok(key) => key,
+            Err(message) => {
+                errors.push(RowError { file: file.clone(), line: line_no, column: headers[id_col].clone(), message });
+                continue;
+            }
+        };
+        let next_h = names.len() as u32;
+        let h = *interned.entry(household).or_insert_with(|| {
+            names.push(household);
+            next_h
+        });
+        let next_p = persons.len() as u32;
+        let p = *persons.entry(key).or_insert(next_p);
+        memberships.push((h, p));
+    }
+    // Households in sorted order of their numbers.
+    let decoded: Vec<String> = names.iter().map(|n| encoding.decode(n)).collect();
+    let mut order: Vec<u32> = (0..decoded.len() as u32).collect();
+    order.sort_unstable_by(|a, b| decoded[*a as usize].cmp(&decoded[*b as usize]));
+    let mut rank = vec![0u32; order.len()];
+    for (r, h) in order.iter().enumerate() {
+        rank[*h as usize] = r as u32;
+    }
+    for m in &mut memberships {
+        m.0 = rank[m.0 as usize];
+    }
+    memberships.sort_unstable();
+    memberships.dedup();
+    let households = order.iter().map(|h| decoded[*h as usize].clone()).collect();
+    Ok((Members { households, persons, memberships, prefilter: Prefilter::default() }.seal(), errors))
 }
 
 /// Size of the blocks a file is read in.
@@ -325,6 +454,9 @@ impl Interpreter<'_> {
             Kind::RealEstate => Some(parse::fen(field(2), self.encoding).map_err(|m| (2, m))?),
             _ => None,
         };
+        if !self.members.prefilter.may_contain(key) {
+            return Ok(false);
+        }
         let Some(&p) = self.members.persons.get(&key) else { return Ok(false) };
         let acc = &mut accs[p as usize];
         match self.kind {

@@ -103,12 +103,26 @@ fn valid_date(first17: &[u8; 17]) -> bool {
 
 /// An ID number field packed into a `u64`, or why it is not one.
 pub fn id_key(field: &[u8], encoding: Encoding) -> Result<u64, Message> {
-    let f = trim(field);
-    if f.len() == 18 && f[..17].iter().all(u8::is_ascii_digit) {
-        let first17: &[u8; 17] = f[..17].try_into().map_err(|_| Message::new("id.error.character"))?;
+    let f = if field.len() == 18 { field } else { trim(field) };
+    if f.len() == 18 {
+        // One pass: digits, weighted sum for the check, and the packed body.
+        const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        let mut body = 0u64;
+        let mut sum = 0u32;
+        let mut digits = true;
+        for (d, w) in f[..17].iter().zip(WEIGHTS) {
+            let v = d.wrapping_sub(b'0');
+            digits &= v < 10;
+            body = body * 10 + u64::from(v);
+            sum += u32::from(v) * w;
+        }
         let check = f[17].to_ascii_uppercase();
-        if (check.is_ascii_digit() || check == b'X') && valid_date(first17) && check_char(first17) as u8 == check {
-            return Ok(pack(first17, check));
+        if digits && b"10X98765432"[(sum % 11) as usize] == check {
+            let first17: &[u8; 17] = f[..17].try_into().map_err(|_| Message::new("id.error.character"))?;
+            if valid_date(first17) {
+                let check_value = if check == b'X' { 10 } else { u64::from(check - b'0') };
+                return Ok(body * 11 + check_value);
+            }
         }
     } else if f.len() == 15 && f.iter().all(u8::is_ascii_digit) {
         let mut first17 = [0u8; 17];
