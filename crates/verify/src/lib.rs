@@ -49,25 +49,33 @@ pub enum VerifyError {
     Unreadable { file: String, detail: String },
 }
 
-/// A bitmap over packed ID numbers: a cheap, cache-resident "certainly not
-/// a member" before the hash-map probe (most department rows are about
-/// other residents).
+/// Packed ID number → person index, open addressing with linear probing in
+/// two flat arrays: a lookup is one load in the common case, and a batch of
+/// lookups issues its loads back to back so the processor overlaps them.
 #[derive(Debug, Default)]
-pub struct Prefilter {
-    bits: Vec<u64>,
+pub struct KeyTable {
+    keys: Vec<u64>,
+    vals: Vec<u32>,
     shift: u32,
 }
 
-impl Prefilter {
-    /// 2^23 bits (1 MiB), or more for very large member sets.
-    fn new<'a>(keys: impl Iterator<Item = &'a u64>, count: usize) -> Prefilter {
-        let log2 = (usize::BITS - (count.max(1) * 8).leading_zeros()).max(23);
-        let mut filter = Prefilter { bits: vec![0; 1 << (log2 - 6)], shift: 64 - log2 };
-        for key in keys {
-            let slot = filter.slot(*key);
-            filter.bits[slot >> 6] |= 1 << (slot & 63);
+/// No packed ID number reaches this value (the largest is about 1.1e18).
+const EMPTY: u64 = u64::MAX;
+
+impl KeyTable {
+    fn new(entries: &FxHashMap<u64, u32>) -> KeyTable {
+        let bits = (usize::BITS - (entries.len().max(1) * 2 - 1).leading_zeros()).max(4);
+        let mut table = KeyTable { keys: vec![EMPTY; 1 << bits], vals: vec![0; 1 << bits], shift: 64 - bits };
+        let mask = table.keys.len() - 1;
+        for (&key, &val) in entries {
+            let mut slot = table.slot(key);
+            while table.keys[slot] != EMPTY {
+                slot = (slot + 1) & mask;
+            }
+            table.keys[slot] = key;
+            table.vals[slot] = val;
         }
-        filter
+        table
     }
 
     #[inline]
@@ -75,13 +83,35 @@ impl Prefilter {
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
+    /// The key stored at `key`'s home slot: one independent load.
     #[inline]
-    pub fn may_contain(&self, key: u64) -> bool {
-        if self.bits.is_empty() {
-            return true;
+    fn first(&self, key: u64) -> u64 {
+        self.keys[self.slot(key)]
+    }
+
+    /// Finishes a lookup given the home slot's key.
+    #[inline]
+    fn finish(&self, key: u64, first: u64) -> Option<u32> {
+        let mask = self.keys.len() - 1;
+        let mut slot = self.slot(key);
+        let mut found = first;
+        loop {
+            if found == key {
+                return Some(self.vals[slot]);
+            }
+            if found == EMPTY {
+                return None;
+            }
+            slot = (slot + 1) & mask;
+            found = self.keys[slot];
         }
-        let slot = self.slot(key);
-        self.bits[slot >> 6] & (1 << (slot & 63)) != 0
+    }
+
+    pub fn get(&self, key: u64) -> Option<u32> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        self.finish(key, self.first(key))
     }
 }
 
@@ -96,13 +126,13 @@ pub struct Members {
     /// `(household index, person index)`, sorted, each pair once.
     pub memberships: Vec<(u32, u32)>,
     /// Built by [`Members::seal`].
-    pub prefilter: Prefilter,
+    pub table: KeyTable,
 }
 
 impl Members {
-    /// Builds the prefilter once the members are known.
+    /// Builds the lookup table once the members are known.
     pub fn seal(mut self) -> Members {
-        self.prefilter = Prefilter::new(self.persons.keys(), self.persons.len());
+        self.table = KeyTable::new(&self.persons);
         self
     }
 
@@ -342,7 +372,7 @@ fn read_members_csv(bytes: &[u8], file: String) -> Result<(Members, Vec<RowError
     memberships.sort_unstable();
     memberships.dedup();
     let households = order.iter().map(|h| decoded[*h as usize].clone()).collect();
-    Ok((Members { households, persons, memberships, prefilter: Prefilter::default() }.seal(), errors))
+    Ok((Members { households, persons, memberships, table: KeyTable::default() }.seal(), errors))
 }
 
 /// Size of the blocks a file is read in.
@@ -440,51 +470,81 @@ struct Interpreter<'a> {
     file: String,
 }
 
+/// One row reduced to what the sums need.
+#[derive(Debug, Clone, Copy, Default)]
+struct Parsed {
+    key: u64,
+    /// Fen, or hundredths of m² for real estate.
+    amount: i64,
+    /// Vehicle counts as a car, property is a home, business is active.
+    flag: bool,
+}
+
 impl Interpreter<'_> {
-    /// Adds one row to `accs`; returns whether it matched, or why it was
-    /// rejected.
-    fn row(&self, fields: &[&[u8]], accs: &mut [Acc]) -> Result<bool, (usize, Message)> {
+    /// Reads one row, validating every field the sums use, for every row
+    /// whether or not it concerns a member.
+    fn parse(&self, fields: &[&[u8]]) -> Result<Parsed, (usize, Message)> {
         let field = |i: usize| fields.get(self.cols[i]).copied().unwrap_or(b"");
         let key = parse::id_key(field(0), self.encoding).map_err(|m| (0, m))?;
-        // Validate the amounts of every row, matched or not.
-        let amount = match self.kind {
+        let (amount, flag) = match self.kind {
             Kind::SocialInsurance | Kind::Pension | Kind::Deposit => {
-                Some(parse::fen(field(1), self.encoding).map_err(|m| (1, m))?)
+                (parse::fen(field(1), self.encoding).map_err(|m| (1, m))?, false)
             }
-            Kind::RealEstate => Some(parse::fen(field(2), self.encoding).map_err(|m| (2, m))?),
-            _ => None,
+            Kind::RealEstate => (parse::fen(field(2), self.encoding).map_err(|m| (2, m))?, self.matchers.contains(field(1))),
+            Kind::Vehicle => (0, !self.matchers.contains(field(1))),
+            Kind::Business => (0, self.matchers.contains(field(1))),
+            Kind::Death | Kind::PublicPayroll => (0, false),
         };
-        if !self.members.prefilter.may_contain(key) {
-            return Ok(false);
-        }
-        let Some(&p) = self.members.persons.get(&key) else { return Ok(false) };
-        let acc = &mut accs[p as usize];
+        Ok(Parsed { key, amount, flag })
+    }
+
+    /// Adds a member's row to the accumulator.
+    #[inline]
+    fn apply(&self, row: Parsed, acc: &mut Acc) {
         match self.kind {
             Kind::SocialInsurance | Kind::Pension | Kind::Deposit => {
-                acc.a += amount.unwrap_or(0);
+                acc.a += row.amount;
                 acc.n += 1;
             }
-            Kind::Vehicle => {
-                if !self.matchers.contains(field(1)) {
-                    acc.n += 1;
-                }
+            Kind::Vehicle | Kind::Business => acc.n += u32::from(row.flag),
+            Kind::RealEstate if row.flag => {
+                acc.n += 1;
+                acc.a += row.amount;
             }
-            Kind::RealEstate => {
-                if self.matchers.contains(field(1)) {
-                    acc.n += 1;
-                    acc.a += amount.unwrap_or(0);
-                } else {
-                    acc.m += 1;
-                }
-            }
-            Kind::Business => {
-                if self.matchers.contains(field(1)) {
-                    acc.n += 1;
-                }
-            }
+            Kind::RealEstate => acc.m += 1,
             Kind::Death | Kind::PublicPayroll => acc.n += 1,
         }
-        Ok(true)
+    }
+
+    /// Looks a batch of rows up with their table loads issued together, and
+    /// adds the members' rows; returns the number of matches.
+    fn apply_batch(&self, batch: &[Parsed], firsts: &mut Vec<u64>, accs: &mut [Acc]) -> u64 {
+        let table = &self.members.table;
+        if table.keys.is_empty() {
+            return 0;
+        }
+        firsts.clear();
+        firsts.extend(batch.iter().map(|r| table.first(r.key)));
+        let mut matches = 0;
+        for (row, first) in batch.iter().zip(firsts.iter()) {
+            if let Some(p) = table.finish(row.key, *first) {
+                self.apply(*row, &mut accs[p as usize]);
+                matches += 1;
+            }
+        }
+        matches
+    }
+
+    /// One row, alone (the xlsx path).
+    fn row(&self, fields: &[&[u8]], accs: &mut [Acc]) -> Result<bool, (usize, Message)> {
+        let parsed = self.parse(fields)?;
+        match self.members.table.get(parsed.key) {
+            Some(p) => {
+                self.apply(parsed, &mut accs[p as usize]);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     fn error(&self, line: usize, col: usize, message: Message) -> RowError {
@@ -606,24 +666,41 @@ fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, Verify
                     let mut accs = vec![Acc::default(); n_persons];
                     let mut stats = DatasetStats::default();
                     let mut errors = Vec::new();
+                    const BATCH: usize = 256;
+                    let mut batch: Vec<Parsed> = Vec::with_capacity(BATCH);
+                    let mut firsts: Vec<u64> = Vec::with_capacity(BATCH);
+                    let wanted = interp.cols.iter().max().map_or(1, |m| m + 1).min(64);
                     while let Some((first_line, block)) = next_block()? {
                         let mut fields = [&b""[..]; 64];
-                        for (offset, line) in block.split(|b| *b == b'\n').enumerate() {
+                        let mut start = 0;
+                        let mut offset = 0;
+                        let mut ends = memchr::memchr_iter(b'\n', &block).chain(std::iter::once(block.len()));
+                        while start < block.len() {
+                            let end = ends.next().unwrap_or(block.len());
+                            let line = &block[start..end];
+                            start = end + 1;
+                            offset += 1;
                             if line.is_empty() || line == b"\r" {
                                 continue;
                             }
                             stats.rows += 1;
-                            let n = parse::split_fields(line, &mut fields).min(64);
-                            match interp.row(&fields[..n], &mut accs) {
-                                Ok(true) => stats.matches += 1,
-                                Ok(false) => {}
+                            let n = parse::split_fields(line, &mut fields[..wanted]).min(wanted);
+                            match interp.parse(&fields[..n]) {
+                                Ok(parsed) => {
+                                    batch.push(parsed);
+                                    if batch.len() == BATCH {
+                                        stats.matches += interp.apply_batch(&batch, &mut firsts, &mut accs);
+                                        batch.clear();
+                                    }
+                                }
                                 Err((col, message)) => {
                                     stats.rejected += 1;
-                                    errors.push(interp.error(first_line + offset, col, message));
+                                    errors.push(interp.error(first_line + offset - 1, col, message));
                                 }
                             }
                         }
                     }
+                    stats.matches += interp.apply_batch(&batch, &mut firsts, &mut accs);
                     Ok((accs, stats, errors))
                 })
             })
