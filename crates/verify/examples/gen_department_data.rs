@@ -83,11 +83,21 @@ fn main() -> std::io::Result<()> {
             let id = person(&mut rng, who);
             let yuan = rng.below(800_000);
             match kind {
-                "social_insurance" => writeln!(w, "{id},2025{:02},单位{},{}.{:02}", 1 + i % 12, i % 997, 1000 + yuan / 100, yuan % 100)?,
+                "social_insurance" => {
+                    writeln!(w, "{id},2025{:02},单位{},{}.{:02}", 1 + i % 12, i % 997, 1000 + yuan / 100, yuan % 100)?
+                }
                 "pension" => writeln!(w, "{id},2025{:02},{}.{:02},城乡居民", 1 + i % 12, 100 + yuan / 300, yuan % 100)?,
                 "deposit" => writeln!(w, "{id},银行{},{}.{:02},2025-10-31", i % 13, yuan, yuan % 100)?,
-                "vehicle" => writeln!(w, "{id},皖A{:05},{},2020-01-01", i % 100_000, vehicle_types[(yuan % 5) as usize])?,
-                "real_estate" => writeln!(w, "{id},P{i},{},{}.{:02},349901", usages[(yuan % 6) as usize], 20 + yuan % 200, yuan % 100)?,
+                "vehicle" => {
+                    writeln!(w, "{id},皖A{:05},{},2020-01-01", i % 100_000, vehicle_types[(yuan % 5) as usize])?
+                }
+                "real_estate" => writeln!(
+                    w,
+                    "{id},P{i},{},{}.{:02},349901",
+                    usages[(yuan % 6) as usize],
+                    20 + yuan % 200,
+                    yuan % 100
+                )?,
                 "business" => writeln!(w, "{id},法人,企业{i},{},{}", yuan, statuses[(yuan % 5) as usize])?,
                 "death" => writeln!(w, "{id},某人,2025-0{}-01", 1 + i % 9)?,
                 _ => writeln!(w, "{id},单位{},2025{:02}", i % 100, 1 + i % 12)?,

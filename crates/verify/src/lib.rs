@@ -63,19 +63,32 @@ pub struct KeyTable {
 const EMPTY: u64 = u64::MAX;
 
 impl KeyTable {
-    fn new(entries: &FxHashMap<u64, u32>) -> KeyTable {
-        let bits = (usize::BITS - (entries.len().max(1) * 2 - 1).leading_zeros()).max(4);
-        let mut table = KeyTable { keys: vec![EMPTY; 1 << bits], vals: vec![0; 1 << bits], shift: 64 - bits };
-        let mask = table.keys.len() - 1;
-        for (&key, &val) in entries {
-            let mut slot = table.slot(key);
-            while table.keys[slot] != EMPTY {
-                slot = (slot + 1) & mask;
+    /// A table for up to `capacity` keys (kept at most half full).
+    fn with_capacity(capacity: usize) -> KeyTable {
+        let bits = (usize::BITS - (capacity.max(1) * 2 - 1).leading_zeros()).max(4);
+        KeyTable { keys: vec![EMPTY; 1 << bits], vals: vec![0; 1 << bits], shift: 64 - bits }
+    }
+
+    /// The value of `key`, inserting `next` when it is new.
+    fn get_or_insert(&mut self, key: u64, next: u32) -> u32 {
+        let mask = self.keys.len() - 1;
+        let mut slot = self.slot(key);
+        loop {
+            if self.keys[slot] == key {
+                return self.vals[slot];
             }
-            table.keys[slot] = key;
-            table.vals[slot] = val;
+            if self.keys[slot] == EMPTY {
+                self.keys[slot] = key;
+                self.vals[slot] = next;
+                return next;
+            }
+            slot = (slot + 1) & mask;
         }
-        table
+    }
+
+    /// Every `(key, value)`.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.keys.iter().zip(&self.vals).filter(|(k, _)| **k != EMPTY).map(|(k, v)| (*k, *v))
     }
 
     #[inline]
@@ -121,49 +134,44 @@ impl KeyTable {
 pub struct Members {
     /// Household numbers, sorted.
     pub households: Vec<String>,
-    /// Packed ID number → person index.
-    pub persons: FxHashMap<u64, u32>,
+    /// Packed ID number → person index (dense, from 0).
+    pub table: KeyTable,
+    persons: usize,
     /// `(household index, person index)`, sorted, each pair once.
     pub memberships: Vec<(u32, u32)>,
-    /// Built by [`Members::seal`].
-    pub table: KeyTable,
 }
 
 impl Members {
-    /// Builds the lookup table once the members are known.
-    pub fn seal(mut self) -> Members {
-        self.table = KeyTable::new(&self.persons);
-        self
-    }
-
     pub fn person_count(&self) -> usize {
-        self.persons.len()
+        self.persons
     }
 
-    /// Builds the member set from `(household number, packed ID)` pairs.
+    /// Builds the member set from `(household number, packed ID)` pairs,
+    /// households numbered in sorted order.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, u64)>) -> Members {
-        let mut by_household: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        let mut pairs: Vec<(String, u64)> = pairs.into_iter().collect();
+        pairs.sort_unstable();
+        let mut members = Members { table: KeyTable::with_capacity(pairs.len()), ..Default::default() };
         for (household, id) in pairs {
-            by_household.entry(household).or_default().push(id);
-        }
-        let mut members = Members::default();
-        for (h_idx, (household, ids)) in by_household.into_iter().enumerate() {
-            members.households.push(household);
-            for id in ids {
-                let next = members.persons.len() as u32;
-                let p_idx = *members.persons.entry(id).or_insert(next);
-                members.memberships.push((h_idx as u32, p_idx));
+            if members.households.last() != Some(&household) {
+                members.households.push(household);
             }
+            let h = members.households.len() as u32 - 1;
+            let p = members.table.get_or_insert(id, members.persons as u32);
+            if p as usize == members.persons {
+                members.persons += 1;
+            }
+            members.memberships.push((h, p));
         }
         members.memberships.sort_unstable();
         members.memberships.dedup();
-        members.seal()
+        members
     }
 
     /// People found in more than one household (重复救助线索): packed ID and
     /// the household numbers.
     pub fn duplicates(&self) -> Vec<(u64, Vec<String>)> {
-        let mut counts = vec![0u8; self.persons.len()];
+        let mut counts = vec![0u8; self.persons];
         for &(_, p) in &self.memberships {
             counts[p as usize] = counts[p as usize].saturating_add(1);
         }
@@ -177,7 +185,7 @@ impl Members {
             return Vec::new();
         }
         let by_index: FxHashMap<u32, u64> =
-            self.persons.iter().filter(|(_, idx)| counts[**idx as usize] > 1).map(|(id, idx)| (*idx, *id)).collect();
+            self.table.iter().filter(|(_, idx)| counts[*idx as usize] > 1).map(|(id, idx)| (idx, id)).collect();
         let mut res: Vec<(u64, Vec<String>)> = households_of.into_iter().map(|(p, hs)| (by_index[&p], hs)).collect();
         res.sort();
         res
@@ -319,60 +327,72 @@ fn read_members_csv(bytes: &[u8], file: String) -> Result<(Members, Vec<RowError
         })
     };
     let household_col = find(HOUSEHOLD_NAMES)
-        .ok_or_else(|| VerifyError::MissingColumn { file: file.clone(), column: "household_id（户编号）".into() })?;
-    let id_col = find(ID_NAMES).ok_or_else(|| VerifyError::MissingColumn { file: file.clone(), column: "id_number（身份证号）".into() })?;
+        .ok_or_else(|| VerifyError::MissingColumn {
+            file: file.clone(), column: "household_id（户编号）".into()
+        })?;
+    let id_col = find(ID_NAMES)
+        .ok_or_else(|| VerifyError::MissingColumn {
+            file: file.clone(), column: "id_number（身份证号）".into()
+        })?;
     let wanted = household_col.max(id_col) + 1;
 
     let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
-    let mut interned: FxHashMap<&[u8], u32> = FxHashMap::with_capacity_and_hasher(lines / 2, Default::default());
-    let mut names: Vec<&[u8]> = Vec::with_capacity(lines / 2);
-    let mut persons: FxHashMap<u64, u32> = FxHashMap::with_capacity_and_hasher(lines, Default::default());
-    let mut memberships: Vec<(u32, u32)> = Vec::with_capacity(lines);
+    let mut pairs: Vec<(&[u8], u64)> = Vec::with_capacity(lines);
     let mut errors = Vec::new();
     let body = &bytes[(header_end + 1).min(bytes.len())..];
-    for (offset, line) in body.split(|b| *b == b'\n').enumerate() {
+    let mut start = 0;
+    let mut fields = [&b""[..]; 64];
+    // The first data line is line 2 of the file.
+    for (line_no, end) in (2..).zip(memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()))) {
+        let line = &body[start.min(body.len())..end];
+        start = end + 1;
         if line.is_empty() || line == b"\r" {
             continue;
         }
-        let line_no = offset + 2;
-        let mut fields = [&b""[..]; 64];
         parse::split_fields(line, &mut fields[..wanted.min(64)]);
         let household = fields[household_col].trim_ascii();
         if household.is_empty() {
-            errors.push(RowError { file: file.clone(), line: line_no, column: headers[household_col].clone(), message: Message::new("import.error.required") });
+            errors.push(RowError {
+                file: file.clone(),
+                line: line_no,
+                column: headers[household_col].clone(),
+                message: Message::new("import.error.required"),
+            });
             continue;
         }
-        let key = match parse::id_key(fields[id_col], encoding) {
-            Ok(key) => key,
+        match parse::id_key(fields[id_col], encoding) {
+            Ok(key) => pairs.push((household, key)),
             Err(message) => {
-                errors.push(RowError { file: file.clone(), line: line_no, column: headers[id_col].clone(), message });
-                continue;
+                errors.push(RowError { file: file.clone(), line: line_no, column: headers[id_col].clone(), message })
             }
-        };
-        let next_h = names.len() as u32;
-        let h = *interned.entry(household).or_insert_with(|| {
-            names.push(household);
-            next_h
-        });
-        let next_p = persons.len() as u32;
-        let p = *persons.entry(key).or_insert(next_p);
-        memberships.push((h, p));
+        }
     }
-    // Households in sorted order of their numbers.
-    let decoded: Vec<String> = names.iter().map(|n| encoding.decode(n)).collect();
-    let mut order: Vec<u32> = (0..decoded.len() as u32).collect();
-    order.sort_unstable_by(|a, b| decoded[*a as usize].cmp(&decoded[*b as usize]));
-    let mut rank = vec![0u32; order.len()];
-    for (r, h) in order.iter().enumerate() {
-        rank[*h as usize] = r as u32;
-    }
-    for m in &mut memberships {
-        m.0 = rank[m.0 as usize];
-    }
-    memberships.sort_unstable();
-    memberships.dedup();
-    let households = order.iter().map(|h| decoded[*h as usize].clone()).collect();
-    Ok((Members { households, persons, memberships, table: KeyTable::default() }.seal(), errors))
+    // Households are numbered in the sorted order of their text. Byte order
+    // is text order for UTF-8 and for ASCII numbers; other GBK numbers are
+    // decoded first.
+    let members = if encoding == Encoding::Utf8 || pairs.iter().all(|(h, _)| h.is_ascii()) {
+        pairs.sort_unstable();
+        let mut members = Members { table: KeyTable::with_capacity(pairs.len()), ..Default::default() };
+        let mut last: Option<&[u8]> = None;
+        for (household, key) in pairs {
+            if last != Some(household) {
+                members.households.push(encoding.decode(household));
+                last = Some(household);
+            }
+            let h = members.households.len() as u32 - 1;
+            let p = members.table.get_or_insert(key, members.persons as u32);
+            if p as usize == members.persons {
+                members.persons += 1;
+            }
+            members.memberships.push((h, p));
+        }
+        members.memberships.sort_unstable();
+        members.memberships.dedup();
+        members
+    } else {
+        Members::from_pairs(pairs.into_iter().map(|(h, k)| (encoding.decode(h), k)))
+    };
+    Ok((members, errors))
 }
 
 /// Size of the blocks a file is read in.
@@ -490,7 +510,9 @@ impl Interpreter<'_> {
             Kind::SocialInsurance | Kind::Pension | Kind::Deposit => {
                 (parse::fen(field(1), self.encoding).map_err(|m| (1, m))?, false)
             }
-            Kind::RealEstate => (parse::fen(field(2), self.encoding).map_err(|m| (2, m))?, self.matchers.contains(field(1))),
+            Kind::RealEstate => {
+                (parse::fen(field(2), self.encoding).map_err(|m| (2, m))?, self.matchers.contains(field(1)))
+            }
             Kind::Vehicle => (0, !self.matchers.contains(field(1))),
             Kind::Business => (0, self.matchers.contains(field(1))),
             Kind::Death | Kind::PublicPayroll => (0, false),

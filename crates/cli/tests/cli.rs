@@ -1,0 +1,71 @@
+//! The `jiuzhu` binary itself: the batch verification on files, and the
+//! audit chain check on a database someone edited behind its back.
+
+use std::process::Command;
+
+fn jiuzhu(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_jiuzhu"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_LOG", "warn")
+        .env_remove("JIUZHU_DATABASE_URL")
+        .output()
+        .expect("run jiuzhu")
+}
+
+fn workdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("jiuzhu-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn verify_writes_the_report_the_errors_and_a_summary() {
+    let dir = workdir("verify");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("members.csv"), "household_id,id_number\nH1,11010519491231002X\nH1,110105500101001\n").unwrap();
+    std::fs::write(
+        dir.join("data/deposit.csv"),
+        "id_number,institution,balance_yuan,as_of_date\n11010519491231002x,银行,1000.5,2025-10-31\n123,银行,1,2025-10-31\n",
+    )
+    .unwrap();
+    let out = jiuzhu(&dir, &["verify", "--members", "members.csv", "--data", "data", "--out", "report.csv"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = std::fs::read_to_string(dir.join("report.csv")).unwrap();
+    assert_eq!(report.lines().nth(1), Some("H1,2,0,0,0,0,0.00,0,0,100050,0,0"));
+    let errors = std::fs::read_to_string(dir.join("report.errors.csv")).unwrap();
+    assert!(errors.contains("deposit.csv") && errors.contains(",3,") && errors.contains("18位"), "{errors}");
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(summary.contains("家庭 households: 1") && summary.contains("deposit"), "{summary}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn audit_verify_names_the_altered_record() {
+    let dir = workdir("audit");
+    let add = |login: &str| jiuzhu(&dir, &["user", "add", login, "--admin", "--password", "Qinghe-2025-cli"]);
+    assert!(add("first").status.success());
+    assert!(add("second").status.success());
+    let ok = jiuzhu(&dir, &["audit", "verify"]);
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("2 条记录"));
+
+    // Someone with the database file drops the guard and edits record 1.
+    let db = dir.join("jiuzhu.db");
+    let edit = Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3; c = sqlite3.connect('{}'); c.execute('DROP TRIGGER audit_event_no_update'); \
+             c.execute(\"UPDATE audit_event SET login = 'nobody' WHERE seq = 1\"); c.commit()",
+            db.display()
+        ))
+        .status()
+        .expect("python3");
+    assert!(edit.success());
+    let broken = jiuzhu(&dir, &["audit", "verify"]);
+    assert!(!broken.status.success());
+    let message = String::from_utf8_lossy(&broken.stderr);
+    assert!(message.contains("第 1 条记录被改动"), "{message}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
