@@ -24,7 +24,8 @@ fn workdir(name: &str) -> std::path::PathBuf {
 fn verify_writes_the_report_the_errors_and_a_summary() {
     let dir = workdir("verify");
     std::fs::create_dir_all(dir.join("data")).unwrap();
-    std::fs::write(dir.join("members.csv"), "household_id,id_number\nH1,11010519491231002X\nH1,110105500101001\n").unwrap();
+    std::fs::write(dir.join("members.csv"), "household_id,id_number\nH1,11010519491231002X\nH1,110105500101001\n")
+        .unwrap();
     std::fs::write(
         dir.join("data/deposit.csv"),
         "id_number,institution,balance_yuan,as_of_date\n11010519491231002x,银行,1000.5,2025-10-31\n123,银行,1,2025-10-31\n",

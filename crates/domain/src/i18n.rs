@@ -339,6 +339,7 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
     ("audit.outcome", "结果", "Outcome"),
     ("audit.denied", "拒绝", "Denied"),
     ("audit.allowed", "允许", "Allowed"),
+    ("verify.error.bad_date", "日期格式不正确：{value}", "Not a date: {value}"),
     ("api.explorer", "接口浏览器", "API explorer"),
 ];
 

@@ -65,6 +65,21 @@ impl Kind {
     }
 }
 
+/// An optional date or period column validated on every row: `(canonical
+/// name, aliases, is a month)`. A value that does not read as a date is a
+/// rejected row; an empty value or a missing column is accepted.
+pub fn date_column(kind: Kind) -> Option<(&'static str, &'static [&'static str], bool)> {
+    match kind {
+        Kind::SocialInsurance => Some(("period", &["费款所属期"], true)),
+        Kind::Pension => Some(("period", &["发放年月"], true)),
+        Kind::PublicPayroll => Some(("period", &[], true)),
+        Kind::Vehicle => Some(("registration_date", &["初次登记日期"], false)),
+        Kind::Deposit => Some(("as_of_date", &["截止日期"], false)),
+        Kind::Death => Some(("death_date", &["死亡日期"], false)),
+        Kind::RealEstate | Kind::Business => None,
+    }
+}
+
 /// Vehicle types that do not count as owning a car.
 pub const EXEMPT_VEHICLES: &[&str] = &["摩托车", "残疾人专用车", "电动自行车"];
 /// Real-estate usage that counts as a home.

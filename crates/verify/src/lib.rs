@@ -482,8 +482,11 @@ impl Matchers {
 struct Interpreter<'a> {
     kind: Kind,
     encoding: Encoding,
-    /// Column index of each needed column, in `Kind::columns` order.
+    /// Column index of each needed column, in `Kind::columns` order, then
+    /// the date column when the file has one.
     cols: Vec<usize>,
+    /// Whether `cols` ends with a date column, and whether it is a month.
+    date: Option<bool>,
     headers: Vec<String>,
     members: &'a Members,
     matchers: Matchers,
@@ -517,6 +520,15 @@ impl Interpreter<'_> {
             Kind::Business => (0, self.matchers.contains(field(1))),
             Kind::Death | Kind::PublicPayroll => (0, false),
         };
+        if let Some(month) = self.date {
+            let col = self.cols.len() - 1;
+            if !parse::is_date(field(col), month, self.encoding) {
+                return Err((
+                    col,
+                    Message::new("verify.error.bad_date").arg("value", self.encoding.decode(field(col))),
+                ));
+            }
+        }
         Ok(Parsed { key, amount, flag })
     }
 
@@ -608,13 +620,23 @@ fn interpreter<'a>(
             }
         }
     }
+    let mut date = None;
+    if let Some((canonical, aliases, month)) = dataset::date_column(kind)
+        && let Some(idx) = keys.iter().position(|k| {
+            *k == jiuzhu_domain::text::header_key(canonical)
+                || aliases.iter().any(|a| *k == jiuzhu_domain::text::header_key(a))
+        })
+    {
+        cols.push(idx);
+        date = Some(month);
+    }
     let list: &[&str] = match kind {
         Kind::Vehicle => EXEMPT_VEHICLES,
         Kind::RealEstate => RESIDENTIAL,
         Kind::Business => ACTIVE_BUSINESS,
         _ => &[],
     };
-    Ok(Interpreter { kind, encoding, cols, headers, members, matchers: Matchers::new(list), file })
+    Ok(Interpreter { kind, encoding, cols, date, headers, members, matchers: Matchers::new(list), file })
 }
 
 type ScanResult = (Vec<Acc>, DatasetStats, Vec<RowError>);

@@ -159,6 +159,49 @@ pub fn fen(field: &[u8], encoding: Encoding) -> Result<i64, Message> {
         .map_err(|_| Message::new("import.error.bad_money").arg("value", encoding.decode(f)))
 }
 
+/// Whether a field reads as a date (`2025-10-31`, `2025/10/31`,
+/// `2025.10.31`, `20251031`, `2025年10月31日`) or, for `month`, also as a
+/// month (`2025-10`, `2025/10`, `202510`, `2025年10月`). Empty is accepted.
+pub fn is_date(field: &[u8], month: bool, _encoding: Encoding) -> bool {
+    let f = trim(field);
+    if f.is_empty() {
+        return true;
+    }
+    // Digit groups separated by anything else (`-`, `/`, `.`, 年, 月, 日 in
+    // UTF-8 or GBK: no byte of those is an ASCII digit).
+    let mut groups = [(0u32, 0usize); 4];
+    let mut n = 0;
+    let mut in_digits = false;
+    for &b in f {
+        if b.is_ascii_digit() {
+            if !in_digits {
+                if n == groups.len() {
+                    return false;
+                }
+                n += 1;
+                in_digits = true;
+            }
+            let g = &mut groups[n - 1];
+            g.0 = g.0.saturating_mul(10).saturating_add(u32::from(b - b'0'));
+            g.1 += 1;
+        } else {
+            in_digits = false;
+        }
+    }
+    let ymd = |y: u32, m: u32, d: Option<u32>| {
+        (1900..=2100).contains(&y)
+            && (1..=12).contains(&m)
+            && d.is_none_or(|d| chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some())
+    };
+    match (n, groups) {
+        (3, [(y, 4), (m, 1..=2), (d, 1..=2), _]) => ymd(y, m, Some(d)),
+        (2, [(y, 4), (m, 1..=2), _, _]) => month && ymd(y, m, None),
+        (1, [(v, 8), ..]) => ymd(v / 10000, v / 100 % 100, Some(v % 100)),
+        (1, [(v, 6), ..]) => month && ymd(v / 100, v % 100, None),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +226,21 @@ mod tests {
         assert_eq!(id_key(b"3.40102194E+17", Encoding::Utf8).unwrap_err().key, "id.error.scientific");
         assert_eq!(id_key(b"110105194912310021", Encoding::Utf8).unwrap_err().key, "id.error.check_digit");
         assert_eq!(id_key(b"110105194902300029", Encoding::Utf8).unwrap_err().key, "id.error.birth_date");
+    }
+
+    #[test]
+    fn dates_and_months() {
+        for ok in ["2025-10-31", "2025/10/31", "2025.10.31", "20251031", "2025年10月31日", ""] {
+            assert!(is_date(ok.as_bytes(), false, Encoding::Utf8), "{ok}");
+        }
+        for ok in ["2025-10", "202510", "2025年10月"] {
+            assert!(is_date(ok.as_bytes(), true, Encoding::Utf8), "{ok}");
+            assert!(!is_date(ok.as_bytes(), false, Encoding::Utf8), "{ok} is not a day");
+        }
+        for bad in ["2025-02-30", "31/10/2025", "yesterday", "2025-13", "20251301"] {
+            assert!(!is_date(bad.as_bytes(), true, Encoding::Utf8), "{bad}");
+        }
+        assert!(is_date(&Encoding::Gb18030.encode("2025年10月"), true, Encoding::Gb18030));
     }
 
     #[test]

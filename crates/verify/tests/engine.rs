@@ -65,7 +65,7 @@ fn a_small_county_by_hand() {
         &dir,
         "vehicle.csv",
         &format!(
-            "机动车所有人身份证号,号牌号码,车辆类型,初次登记日期\n{a},皖A1,小型轿车,2020-01-01\n{a},皖A2,摩托车,2020-01-01\n{b15},皖A3,小型轿车,2021-01-01\n"
+            "机动车所有人身份证号,号牌号码,车辆类型,初次登记日期\n{a},皖A1,小型轿车,2020-01-01\n{a},皖A2,摩托车,2020-01-01\n{b15},皖A3,小型轿车,2021-01-01\n{a},皖A9,小型轿车,2020-02-30\n"
         ),
         true,
     );
@@ -107,7 +107,7 @@ fn a_small_county_by_hand() {
     assert_eq!(result.datasets[&Kind::Pension].matches, 2, "GBK file with Chinese headers");
     assert!(!result.datasets.contains_key(&Kind::PublicPayroll), "not supplied: zero");
     let lines: Vec<&str> = errors.lines().collect();
-    assert_eq!(lines.len(), 4, "{errors}");
+    assert_eq!(lines.len(), 5, "{errors}");
     assert!(
         lines[1].contains("members.csv") && lines[1].contains(",7,") && lines[1].contains("科学计数法"),
         "{}",
@@ -115,6 +115,11 @@ fn a_small_county_by_hand() {
     );
     assert!(lines[2].contains("social_insurance.csv\",6,\"id_number\"") && lines[2].contains("18位"), "{}", lines[2]);
     assert!(lines[3].contains(",7,\"contribution_base_yuan\"") && lines[3].contains("金额不正确"), "{}", lines[3]);
+    assert!(
+        lines[4].contains("vehicle.csv\",5,\"初次登记日期\"") && lines[4].contains("日期格式不正确：2020-02-30"),
+        "{}",
+        lines[4]
+    );
     let members = read_members(&dir.join("members.csv")).unwrap().0;
     assert_eq!(members.duplicates().len(), 1, "甲 is in H1 and H3");
     std::fs::remove_dir_all(&dir).unwrap();
