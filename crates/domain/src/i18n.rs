@@ -340,6 +340,44 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
     ("audit.denied", "拒绝", "Denied"),
     ("audit.allowed", "允许", "Allowed"),
     ("verify.error.bad_date", "日期格式不正确：{value}", "Not a date: {value}"),
+    (
+        "finding.owns_car",
+        "家庭成员名下有{value}辆机动车（不含豁免车型）",
+        "Members own {value} motor vehicles (exempt types excluded)",
+    ),
+    (
+        "finding.too_many_homes",
+        "家庭有{value}套住房，超过{threshold}套",
+        "The household has {value} homes, more than {threshold}",
+    ),
+    (
+        "finding.home_area_per_person",
+        "人均住房面积{value}平方米，超过{threshold}平方米",
+        "Home area per person {value} m², above {threshold} m²",
+    ),
+    (
+        "finding.non_residential_property",
+        "家庭有{value}处非住宅房产（商铺、车位、办公等）",
+        "The household has {value} non-residential properties",
+    ),
+    ("finding.active_business", "家庭成员有{value}个存续的市场主体", "Members have {value} active businesses"),
+    (
+        "finding.deposits_above",
+        "人均存款{value}，超过标准{threshold}",
+        "Deposits per person {value}, above {threshold}",
+    ),
+    ("finding.public_payroll", "{value}名家庭成员为财政供养人员", "{value} members are on the public payroll"),
+    ("finding.deceased", "{value}名家庭成员已死亡", "{value} members have died"),
+    (
+        "finding.income_at_or_above_standard",
+        "人均月收入{value}，达到或超过低保标准{threshold}",
+        "Monthly income per person {value}, at or above the standard {threshold}",
+    ),
+    (
+        "finding.income_near_standard",
+        "人均月收入{value}，接近低保标准（预警线{threshold}）",
+        "Monthly income per person {value}, near the standard (warning from {threshold})",
+    ),
     ("api.explorer", "接口浏览器", "API explorer"),
 ];
 

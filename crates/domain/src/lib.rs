@@ -27,6 +27,7 @@ pub mod id_number;
 pub mod money;
 pub mod region;
 pub mod text;
+pub mod verification;
 
 pub use access::{Permission, Role};
 pub use household::{DisabilityKind, DisabilityLevel, Program, Relation};

@@ -209,23 +209,7 @@ pub struct DatasetStats {
     pub matches: u64,
 }
 
-/// The sums of one household (`verification.md`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HouseholdSums {
-    pub household_id: String,
-    pub members: u32,
-    pub wage_fen: i64,
-    pub pension_fen: i64,
-    pub vehicles: u32,
-    pub homes: u32,
-    /// Hundredths of a square metre.
-    pub home_area_centi_m2: i64,
-    pub other_properties: u32,
-    pub businesses: u32,
-    pub deposits_fen: i64,
-    pub deceased: u32,
-    pub public_payroll: u32,
-}
+pub use jiuzhu_domain::verification::HouseholdSums;
 
 /// The result of a run.
 #[derive(Debug, Default)]
