@@ -5,20 +5,20 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_app::Scope;
 use jiuzhu_app::audit_log::{self, AuditQuery, AuditRow};
 use jiuzhu_app::auth::{self, LoginError, UserForm, UserView};
-use jiuzhu_app::{AppError, Scope};
 use jiuzhu_domain::i18n::{Lang, Message};
 use jiuzhu_domain::{RegionCode, Role};
 use serde::Deserialize;
 
-use crate::error::PageError;
 use crate::session::{Authed, ClientIp, clear_cookie, is_tls, random_token, session_cookie};
 use crate::tr::Tr;
+use crate::view::{PageResult, fail, messages, render};
 use crate::{AppState, UiLang};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -31,27 +31,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/users/{id}/edit", get(edit_user_page).post(update_user))
         .route("/users/{id}/password", post(reset_password))
         .route("/audit", get(audit_page))
-}
-
-type PageResult = Result<Response, PageError>;
-
-fn render(template: &impl Template) -> PageResult {
-    template
-        .render()
-        .map(|html| axum::response::Html(html).into_response())
-        .map_err(|e| PageError { lang: Lang::Zh, error: AppError::Internal(e.to_string()) })
-}
-
-fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
-    move |error| PageError { lang, error }
-}
-
-fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
-    match err {
-        AppError::Invalid(errors) => Some(errors.iter().map(|e| e.message.render(lang)).collect()),
-        AppError::Conflict(m) => Some(vec![m.render(lang)]),
-        _ => None,
-    }
 }
 
 /// Only a local path: never send a user elsewhere after signing in.

@@ -28,6 +28,7 @@ mod error;
 mod pages;
 mod session;
 pub mod tr;
+mod view;
 
 pub use error::{ApiError, PageError};
 

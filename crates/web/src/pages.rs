@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use jiuzhu_app::AppError;
@@ -18,6 +18,7 @@ use serde::Deserialize;
 use crate::error::PageError;
 use crate::session::Authed;
 use crate::tr::Tr;
+use crate::view::{PageResult, fail, messages, render};
 use crate::{AppState, ListParams, UiLang};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -32,19 +33,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/regions", get(regions_page))
         .route("/import", get(import_page).post(import_upload))
         .route("/export.xlsx", get(export))
-}
-
-type PageResult = Result<Response, PageError>;
-
-fn render(template: &impl Template) -> PageResult {
-    match template.render() {
-        Ok(html) => Ok(Html(html).into_response()),
-        Err(e) => Err(PageError { lang: Lang::Zh, error: AppError::Internal(e.to_string()) }),
-    }
-}
-
-fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
-    move |error| PageError { lang, error }
 }
 
 fn options<T: Copy>(
@@ -228,14 +216,6 @@ async fn household_page(
         relations: relation_options(lang),
         kinds: kind_options(lang),
     })
-}
-
-fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
-    match err {
-        AppError::Invalid(errors) => Some(errors.iter().map(|e| e.message.render(lang)).collect()),
-        AppError::Conflict(m) => Some(vec![m.render(lang)]),
-        _ => None,
-    }
 }
 
 async fn add_member(

@@ -1,0 +1,32 @@
+//! What every page handler shares: rendering a template, turning a use
+//! case's error into a page, and the messages of a form that was refused.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use jiuzhu_app::AppError;
+use jiuzhu_domain::i18n::Lang;
+
+use crate::error::PageError;
+
+pub(crate) type PageResult = Result<Response, PageError>;
+
+pub(crate) fn render(template: &impl Template) -> PageResult {
+    match template.render() {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(e) => Err(PageError { lang: Lang::Zh, error: AppError::Internal(e.to_string()) }),
+    }
+}
+
+pub(crate) fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
+    move |error| PageError { lang, error }
+}
+
+/// The messages to show again with a refused form, or `None` when the error
+/// is not about the input (then it becomes an error page).
+pub(crate) fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
+    match err {
+        AppError::Invalid(errors) => Some(errors.iter().map(|e| e.message.render(lang)).collect()),
+        AppError::Conflict(m) => Some(vec![m.render(lang)]),
+        _ => None,
+    }
+}
