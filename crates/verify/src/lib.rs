@@ -355,7 +355,18 @@ fn read_members_csv(bytes: &[u8], file: String) -> Result<(Members, Vec<RowError
     // is text order for UTF-8 and for ASCII numbers; other GBK numbers are
     // decoded first.
     let members = if encoding == Encoding::Utf8 || pairs.iter().all(|(h, _)| h.is_ascii()) {
-        pairs.sort_unstable();
+        // Sort on the first 16 bytes packed big-endian in a `u128` (the
+        // same order as the bytes, as numbers hold no NUL), the full bytes
+        // and the key only breaking ties: far fewer byte comparisons.
+        let prefix = |h: &[u8]| {
+            let mut buf = [0u8; 16];
+            let n = h.len().min(16);
+            buf[..n].copy_from_slice(&h[..n]);
+            u128::from_be_bytes(buf)
+        };
+        let mut keyed: Vec<(u128, &[u8], u64)> = pairs.into_iter().map(|(h, k)| (prefix(h), h, k)).collect();
+        keyed.sort_unstable();
+        let pairs: Vec<(&[u8], u64)> = keyed.into_iter().map(|(_, h, k)| (h, k)).collect();
         let mut members = Members { table: KeyTable::with_capacity(pairs.len()), ..Default::default() };
         let mut last: Option<&[u8]> = None;
         for (household, key) in pairs {
