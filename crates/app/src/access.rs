@@ -122,8 +122,8 @@ pub fn in_scope(actor: &Actor, region: &RegionCode) -> bool {
 }
 
 /// Records a denied attempt in `tx` (which must not hold other changes yet),
-/// commits it, and returns `error`. For scope checks made inside a use
-/// case's transaction, before it writes anything.
+/// commits it, and returns `error`. Used directly for scope checks made
+/// inside a use case's transaction, before it writes anything.
 pub async fn deny_in(
     mut tx: Tx,
     actor: &Actor,

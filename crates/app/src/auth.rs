@@ -5,12 +5,12 @@
 //! the account for a while (the lock is audited, and the right password
 //! does not open a locked account). Sessions and API tokens are random
 //! values chosen by the caller and stored only as SHA-256 hashes; a session
-//! ends after [`IDLE_TIMEOUT_MINUTES`] without use. A password set by an
+//! ends after the domain's `SessionPolicy` idle time. A password set by an
 //! administrator is temporary: it must be changed at the next sign-in.
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
-use jiuzhu_domain::access::{LockoutPolicy, LoginCounters, PasswordPolicy};
+use jiuzhu_domain::access::{LockoutPolicy, LoginCounters, PasswordPolicy, SessionPolicy};
 use jiuzhu_domain::i18n::Message;
 use jiuzhu_domain::{Permission, RegionCode, Role};
 use jiuzhu_store::{self as store, Db, SessionRecord, UserFields, UserRecord};
@@ -22,9 +22,6 @@ use utoipa::ToSchema;
 use crate::access::{Target, audit, deny, require};
 use crate::error::{AppError, FieldError, Result};
 use crate::{Actor, Scope};
-
-/// Minutes of inactivity after which a session ends.
-pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
 
 /// The SHA-256 of a token, as stored.
 pub fn token_hash(token: &str) -> String {
@@ -102,6 +99,20 @@ pub struct UserForm {
     /// Role codes.
     pub roles: Vec<String>,
     pub disabled: bool,
+}
+
+impl From<UserView> for UserForm {
+    /// The editable fields of a user as shown.
+    fn from(user: UserView) -> UserForm {
+        UserForm {
+            login: user.login,
+            display_name: user.display_name,
+            phone: user.phone,
+            region_code: user.region_code.unwrap_or_default(),
+            roles: user.roles,
+            disabled: user.disabled,
+        }
+    }
 }
 
 impl UserForm {
@@ -371,7 +382,7 @@ pub async fn session(db: &Db, now: DateTime<Utc>, session_token: &str, ip: &str)
     let mut tx = db.begin().await?;
     let Some(record) = store::get_session(&mut tx, &hash).await? else { return Ok(None) };
     let user = store::get_user(&mut tx, record.user_id).await?;
-    let idle = now - record.last_seen_at > Duration::minutes(IDLE_TIMEOUT_MINUTES);
+    let idle = SessionPolicy::default().is_idle(record.last_seen_at, now);
     match user {
         Some(user) if !idle && !user.disabled => {
             // Writing on every request would serialise reads on SQLite;

@@ -335,16 +335,10 @@ async fn user_command(db: &Db, command: UserCommand) -> Result<()> {
         }
         UserCommand::Disable { login } => {
             let user = find(login).await?;
-            let form = auth::UserForm {
-                login: user.login.clone(),
-                display_name: user.display_name,
-                phone: user.phone,
-                region_code: user.region_code.unwrap_or_default(),
-                roles: user.roles,
-                disabled: true,
-            };
-            auth::update_user(db, &system, now, user.id, &form).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
-            eprintln!("已停用 / disabled: {}", user.login);
+            let (id, login) = (user.id, user.login.clone());
+            let form = auth::UserForm { disabled: true, ..auth::UserForm::from(user) };
+            auth::update_user(db, &system, now, id, &form).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            eprintln!("已停用 / disabled: {login}");
         }
         UserCommand::Token { login, name } => {
             let user = find(login).await?;

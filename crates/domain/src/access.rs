@@ -224,6 +224,25 @@ impl Default for LockoutPolicy {
     }
 }
 
+/// Sessions end after this long without use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    pub idle_minutes: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy { idle_minutes: 30 }
+    }
+}
+
+impl SessionPolicy {
+    /// Whether a session last used at `last_seen` has ended at `now`.
+    pub fn is_idle(&self, last_seen: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> bool {
+        now - last_seen > chrono::Duration::minutes(self.idle_minutes)
+    }
+}
+
 /// What a failed or successful login does to the account's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginCounters {
@@ -276,6 +295,14 @@ mod tests {
         assert_eq!(policy.check("zhang", "Zhang12345!"), Err(PasswordError::ContainsLogin));
         assert_eq!(policy.check("zhang", "Qinghe-2026x"), Ok(()));
         assert_eq!(policy.check("zhang", "救助通救助通2026ab"), Ok(()));
+    }
+
+    #[test]
+    fn sessions_end_after_idle_time() {
+        let policy = SessionPolicy::default();
+        let t0 = Utc.with_ymd_and_hms(2025, 10, 31, 9, 0, 0).unwrap();
+        assert!(!policy.is_idle(t0, t0 + Duration::minutes(30)));
+        assert!(policy.is_idle(t0, t0 + Duration::minutes(31)));
     }
 
     #[test]

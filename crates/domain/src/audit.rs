@@ -100,24 +100,55 @@ pub enum ChainBreak {
     Broken { seq: i64 },
 }
 
-/// Checks stored `(record, prev_hash, hash)` triples in order of `seq`;
-/// returns the number of records checked or the first break.
-pub fn verify_chain<'a>(
-    records: impl IntoIterator<Item = (&'a AuditRecord, &'a str, &'a str)>,
-) -> Result<usize, ChainBreak> {
-    let mut expected_prev = GENESIS.to_string();
-    let mut n = 0;
-    for (expected_seq, (record, prev_hash, hash)) in (1..).zip(records) {
-        if prev_hash != expected_prev || record.seq != expected_seq {
+/// Walks a chain record by record, so a long log can be checked in batches.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    expected_prev: String,
+    next_seq: i64,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        ChainVerifier { expected_prev: GENESIS.to_string(), next_seq: 1 }
+    }
+}
+
+impl ChainVerifier {
+    /// Checks the next stored record: it must follow the previous one and
+    /// its hash must be the hash of its content.
+    pub fn check(&mut self, record: &AuditRecord, prev_hash: &str, hash: &str) -> Result<(), ChainBreak> {
+        if prev_hash != self.expected_prev || record.seq != self.next_seq {
             return Err(ChainBreak::Broken { seq: record.seq });
         }
         if record.hash(prev_hash) != hash {
             return Err(ChainBreak::Altered { seq: record.seq });
         }
-        expected_prev = hash.to_string();
-        n += 1;
+        self.expected_prev = hash.to_string();
+        self.next_seq += 1;
+        Ok(())
     }
-    Ok(n)
+
+    /// Records checked so far.
+    pub fn checked(&self) -> i64 {
+        self.next_seq - 1
+    }
+
+    /// The hash of the last record checked (the genesis hash before any).
+    pub fn last_hash(&self) -> &str {
+        &self.expected_prev
+    }
+}
+
+/// Checks stored `(record, prev_hash, hash)` triples in order of `seq`;
+/// returns the number of records checked or the first break.
+pub fn verify_chain<'a>(
+    records: impl IntoIterator<Item = (&'a AuditRecord, &'a str, &'a str)>,
+) -> Result<usize, ChainBreak> {
+    let mut verifier = ChainVerifier::default();
+    for (record, prev_hash, hash) in records {
+        verifier.check(record, prev_hash, hash)?;
+    }
+    Ok(verifier.checked() as usize)
 }
 
 #[cfg(test)]

@@ -129,6 +129,16 @@ impl Finding {
     }
 }
 
+/// A member's average of `n` amounts summing to `sum` fen, exact:
+/// `floor((2s + n) / (2n))`, half rounding up (`verification.md`).
+pub fn average_fen(sum: i64, n: u32) -> i64 {
+    if n == 0 {
+        return 0;
+    }
+    let n = i64::from(n);
+    (2 * sum + n).div_euclid(2 * n)
+}
+
 /// Monthly income per person: wages and pensions, in fen (floor).
 pub fn income_per_person(sums: &HouseholdSums) -> i64 {
     (sums.wage_fen + sums.pension_fen) / i64::from(sums.members.max(1))
@@ -168,6 +178,14 @@ pub fn findings(sums: &HouseholdSums, policy: &Policy) -> Vec<Finding> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn averages_round_half_up_in_fen() {
+        assert_eq!(average_fen(300_067, 2), 150_034);
+        assert_eq!(average_fen(300_066, 2), 150_033);
+        assert_eq!(average_fen(10, 3), 3);
+        assert_eq!(average_fen(0, 0), 0);
+    }
 
     fn sums() -> HouseholdSums {
         HouseholdSums { household_id: "H1".into(), members: 2, ..Default::default() }

@@ -235,14 +235,7 @@ struct Person {
     payroll: bool,
 }
 
-/// `floor((2s + n) / (2n))`: the average, half rounding up, in fen.
-pub fn average(sum: i64, n: u32) -> i64 {
-    if n == 0 {
-        return 0;
-    }
-    let n = i64::from(n);
-    (2 * sum + n).div_euclid(2 * n)
-}
+pub use jiuzhu_domain::verification::average_fen as average;
 
 const HOUSEHOLD_NAMES: &[&str] = &["household_id", "户编号", "家庭编号"];
 const ID_NAMES: &[&str] = &["id_number", "身份证号", "公民身份号码", "证件号码", "身份证号码"];
@@ -776,7 +769,6 @@ fn scan_xlsx(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, V
         .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_string() })?;
     let header = table.headers.join(",");
     let interp = interpreter(kind, file.clone(), header.as_bytes(), Encoding::Utf8, members)?;
-    let interp = Interpreter { cols: interp.cols.clone(), ..interp };
     let mut accs = vec![Acc::default(); members.person_count()];
     let mut stats = DatasetStats { file, ..Default::default() };
     let mut errors = Vec::new();

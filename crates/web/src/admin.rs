@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::session::{Authed, ClientIp, clear_cookie, is_tls, random_token, session_cookie};
 use crate::tr::Tr;
-use crate::view::{PageResult, fail, messages, render};
+use crate::view::{PageResult, fail, messages, refused, render};
 use crate::{AppState, UiLang};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -143,14 +143,13 @@ async fn change_password(
     let tr = Tr::signed_in(lang, &auth.actor, &auth.csrf);
     if form.password != form.confirm {
         let page = PasswordPage { tr, errors: vec![Message::new("user.error.confirm").render(lang)], forced: false };
-        return render(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response());
+        return refused(&page);
     }
     match auth::change_password(&state.db, &auth.actor, state.now(), &form.current, &form.password).await {
         Ok(()) => Ok(Redirect::to("/households").into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            render(&PasswordPage { tr, errors, forced: false })
-                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            refused(&PasswordPage { tr, errors, forced: false })
         }
     }
 }
@@ -214,22 +213,34 @@ fn parse_user_form(pairs: Vec<(String, String)>) -> (UserForm, String) {
     (form, password)
 }
 
+/// The user form: new when `user_id` is `None` (with a temporary
+/// password), an edit otherwise.
+fn user_form_page(
+    lang: Lang,
+    auth: &Authed,
+    user_id: Option<i64>,
+    form: UserForm,
+    errors: Vec<String>,
+) -> UserFormPage {
+    UserFormPage {
+        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
+        title_key: if user_id.is_some() { "user.edit" } else { "user.new" },
+        action: user_id.map_or_else(|| "/users".to_string(), |id| format!("/users/{id}/edit")),
+        user_id: user_id.unwrap_or(0),
+        roles: role_options(lang, &form.roles),
+        form,
+        errors,
+        with_password: user_id.is_none(),
+    }
+}
+
 async fn new_user_page(UiLang(lang): UiLang, auth: Authed) -> PageResult {
     let region = match &auth.actor.scope {
         Scope::All => String::new(),
         Scope::Region(r) => r.to_string(),
     };
     let form = UserForm { region_code: region, ..Default::default() };
-    render(&UserFormPage {
-        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
-        title_key: "user.new",
-        action: "/users".into(),
-        user_id: 0,
-        roles: role_options(lang, &form.roles),
-        form,
-        errors: vec![],
-        with_password: true,
-    })
+    render(&user_form_page(lang, &auth, None, form, vec![]))
 }
 
 async fn create_user(
@@ -243,17 +254,7 @@ async fn create_user(
         Ok(_) => Ok(Redirect::to("/users").into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            let page = UserFormPage {
-                tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
-                title_key: "user.new",
-                action: "/users".into(),
-                user_id: 0,
-                roles: role_options(lang, &form.roles),
-                form,
-                errors,
-                with_password: true,
-            };
-            render(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            refused(&user_form_page(lang, &auth, None, form, errors))
         }
     }
 }
@@ -265,24 +266,7 @@ async fn edit_user_page(
     Path(id): Path<i64>,
 ) -> PageResult {
     let user = auth::get_user(&state.db, &auth.actor, state.now(), id).await.map_err(fail(lang))?;
-    let form = UserForm {
-        login: user.login,
-        display_name: user.display_name,
-        phone: user.phone,
-        region_code: user.region_code.unwrap_or_default(),
-        roles: user.roles,
-        disabled: user.disabled,
-    };
-    render(&UserFormPage {
-        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
-        title_key: "user.edit",
-        action: format!("/users/{id}/edit"),
-        user_id: id,
-        roles: role_options(lang, &form.roles),
-        form,
-        errors: vec![],
-        with_password: false,
-    })
+    render(&user_form_page(lang, &auth, Some(id), UserForm::from(user), vec![]))
 }
 
 async fn update_user(
@@ -297,17 +281,7 @@ async fn update_user(
         Ok(()) => Ok(Redirect::to("/users").into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            let page = UserFormPage {
-                tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
-                title_key: "user.edit",
-                action: format!("/users/{id}/edit"),
-                user_id: id,
-                roles: role_options(lang, &form.roles),
-                form,
-                errors,
-                with_password: false,
-            };
-            render(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            refused(&user_form_page(lang, &auth, Some(id), form, errors))
         }
     }
 }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::error::PageError;
 use crate::session::Authed;
 use crate::tr::Tr;
-use crate::view::{PageResult, fail, messages, render};
+use crate::view::{PageResult, fail, messages, refused, render};
 use crate::{AppState, ListParams, UiLang};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -239,7 +239,7 @@ async fn add_member(
                 relations: relation_options(lang),
                 kinds: kind_options(lang),
             };
-            render(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            refused(&page)
         }
     }
 }
@@ -653,7 +653,7 @@ async fn import_upload(
                     .collect(),
                 ..Default::default()
             };
-            render(&page).map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+            refused(&page)
         }
         Err(ImportError::App(e)) => Err(fail(lang)(e)),
     }

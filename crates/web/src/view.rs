@@ -21,6 +21,11 @@ pub(crate) fn fail(lang: Lang) -> impl Fn(AppError) -> PageError {
     move |error| PageError { lang, error }
 }
 
+/// A form shown again because its input was refused: 422.
+pub(crate) fn refused(template: &impl Template) -> PageResult {
+    render(template).map(|r| (axum::http::StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+}
+
 /// The messages to show again with a refused form, or `None` when the error
 /// is not about the input (then it becomes an error page).
 pub(crate) fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
