@@ -70,3 +70,32 @@ fn audit_verify_names_the_altered_record() {
     assert!(message.contains("第 1 条记录被改动"), "{message}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn account_commands_manage_users_from_the_terminal() {
+    let dir = workdir("users");
+    assert!(jiuzhu(&dir, &["user", "add", "root", "--admin", "--password", "Qinghe-2025-cli"]).status.success());
+    let clerk =
+        ["user", "add", "wang", "--role", "township_clerk", "--region", "349901001", "--password", "Qinghe-2025-cli"];
+    assert!(jiuzhu(&dir, &clerk).status.success());
+    let weak = jiuzhu(&dir, &["user", "add", "li", "--role", "grid_worker", "--password", "short"]);
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("密码至少需要10个字符"));
+
+    let token = jiuzhu(&dir, &["user", "token", "wang", "--name", "统计系统"]);
+    assert!(token.status.success());
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
+    assert_eq!(token.len(), 64);
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+
+    assert!(jiuzhu(&dir, &["user", "passwd", "wang", "--password", "Another-2025-cli"]).status.success());
+    assert!(jiuzhu(&dir, &["user", "disable", "wang"]).status.success());
+    let list = String::from_utf8_lossy(&jiuzhu(&dir, &["user", "list"]).stdout).into_owned();
+    let wang = list.lines().find(|l| l.starts_with("wang\t")).unwrap_or_default();
+    assert!(wang.contains("349901001000") && wang.contains("township_clerk") && wang.ends_with("disabled"), "{list}");
+    assert!(list.lines().any(|l| l.starts_with("root\t") && l.ends_with("active")));
+    let missing = jiuzhu(&dir, &["user", "disable", "nobody"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("没有该用户"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
