@@ -6,12 +6,15 @@
 //! - [`roster`] reads a roster (花名册) from such a grid: header aliases,
 //!   one validated row per person, problems with line and column, and the
 //!   grouping of rows into households.
+//! - [`department`] reads a department data delivery of any dataset kind:
+//!   every catalogue column normalised, bad rows listed and skipped.
 //! - [`export`] writes a roster to xlsx with ID numbers as text.
 //!
 //! Architecture invariant: this crate knows file formats and the domain's
 //! value types, never the database. What a roster means for the registry
 //! (already registered people, unknown regions) is decided in `jiuzhu-app`.
 
+pub mod department;
 pub mod export;
 pub mod roster;
 pub mod table;

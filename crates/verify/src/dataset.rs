@@ -80,9 +80,27 @@ pub fn date_column(kind: Kind) -> Option<(&'static str, &'static [&'static str],
     }
 }
 
-/// Vehicle types that do not count as owning a car.
-pub const EXEMPT_VEHICLES: &[&str] = &["摩托车", "残疾人专用车", "电动自行车"];
-/// Real-estate usage that counts as a home.
-pub const RESIDENTIAL: &[&str] = &["住宅"];
-/// Business statuses that count as active.
-pub const ACTIVE_BUSINESS: &[&str] = &["存续", "在业", "开业"];
+/// The value sets (defaults of `datasets.md`), from the domain catalogue.
+pub use jiuzhu_domain::dataset::{ACTIVE_BUSINESS, EXEMPT_VEHICLES, RESIDENTIAL};
+
+impl Kind {
+    /// The kind in the domain catalogue.
+    pub fn dataset(self) -> jiuzhu_domain::dataset::DatasetKind {
+        use jiuzhu_domain::dataset::DatasetKind as D;
+        match self {
+            Kind::SocialInsurance => D::SocialInsurance,
+            Kind::Pension => D::Pension,
+            Kind::Vehicle => D::Vehicle,
+            Kind::RealEstate => D::RealEstate,
+            Kind::Business => D::Business,
+            Kind::Deposit => D::Deposit,
+            Kind::Death => D::Death,
+            Kind::PublicPayroll => D::PublicPayroll,
+        }
+    }
+
+    /// The engine's kind for a catalogue kind the sums read.
+    pub fn from_dataset(kind: jiuzhu_domain::dataset::DatasetKind) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.dataset() == kind)
+    }
+}

@@ -406,27 +406,39 @@ pub fn verify_dir(
     for (done, (kind, path)) in kinds.into_iter().enumerate() {
         progress(done, total, kind);
         let (accs, stats, errors) = scan(kind, &path, members)?;
-        for (p, acc) in persons.iter_mut().zip(&accs) {
-            match kind {
-                Kind::SocialInsurance => p.wage = average(acc.a, acc.n),
-                Kind::Pension => p.pension = average(acc.a, acc.n),
-                Kind::Vehicle => p.vehicles = acc.n,
-                Kind::RealEstate => {
-                    p.homes = acc.n;
-                    p.area = acc.a;
-                    p.other = acc.m;
-                }
-                Kind::Business => p.businesses = acc.n,
-                Kind::Deposit => p.deposits = acc.a,
-                Kind::Death => p.deceased = acc.n > 0,
-                Kind::PublicPayroll => p.payroll = acc.n > 0,
-            }
-        }
+        fold(kind, &mut persons, &accs);
         result.datasets.insert(kind, stats);
         result.errors.extend(errors);
     }
     progress(total, total, Kind::PublicPayroll);
 
+    let households = household_sums(members, &persons);
+    result.households = households;
+    Ok(result)
+}
+
+/// Folds one dataset's per-person accumulators into the person totals.
+fn fold(kind: Kind, persons: &mut [Person], accs: &[Acc]) {
+    for (p, acc) in persons.iter_mut().zip(accs) {
+        match kind {
+            Kind::SocialInsurance => p.wage = average(acc.a, acc.n),
+            Kind::Pension => p.pension = average(acc.a, acc.n),
+            Kind::Vehicle => p.vehicles = acc.n,
+            Kind::RealEstate => {
+                p.homes = acc.n;
+                p.area = acc.a;
+                p.other = acc.m;
+            }
+            Kind::Business => p.businesses = acc.n,
+            Kind::Deposit => p.deposits = acc.a,
+            Kind::Death => p.deceased = acc.n > 0,
+            Kind::PublicPayroll => p.payroll = acc.n > 0,
+        }
+    }
+}
+
+/// Sums the person totals per household, each member once.
+fn household_sums(members: &Members, persons: &[Person]) -> Vec<HouseholdSums> {
     let mut households: Vec<HouseholdSums> =
         members.households.iter().map(|h| HouseholdSums { household_id: h.clone(), ..Default::default() }).collect();
     for &(h, p) in &members.memberships {
@@ -444,8 +456,88 @@ pub fn verify_dir(
         sums.deceased += u32::from(person.deceased);
         sums.public_payroll += u32::from(person.payroll);
     }
-    result.households = households;
-    Ok(result)
+    households
+}
+
+/// Adds a member's row to the accumulator.
+#[inline]
+fn apply(kind: Kind, row: Parsed, acc: &mut Acc) {
+    match kind {
+        Kind::SocialInsurance | Kind::Pension | Kind::Deposit => {
+            acc.a += row.amount;
+            acc.n += 1;
+        }
+        Kind::Vehicle | Kind::Business => acc.n += u32::from(row.flag),
+        Kind::RealEstate if row.flag => {
+            acc.n += 1;
+            acc.a += row.amount;
+        }
+        Kind::RealEstate => acc.m += 1,
+        Kind::Death | Kind::PublicPayroll => acc.n += 1,
+    }
+}
+
+/// One stored department record reduced to what the sums read: the
+/// person's packed ID number, the amount column (fen, or hundredths of m²),
+/// and the category value a value set classifies.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    pub key: u64,
+    pub amount: i64,
+    pub category: &'a str,
+}
+
+/// The engine over records that are already parsed (department data stored
+/// in the database): the same accumulators, folding and household sums as
+/// [`verify_dir`], fed one dataset at a time.
+pub struct Tally<'m> {
+    members: &'m Members,
+    persons: Vec<Person>,
+    accs: Vec<Acc>,
+}
+
+impl<'m> Tally<'m> {
+    pub fn new(members: &'m Members) -> Tally<'m> {
+        let n = members.person_count();
+        Tally { members, persons: vec![Person::default(); n], accs: Vec::new() }
+    }
+
+    /// Starts a dataset: records given to [`Tally::add`] until the next
+    /// `begin` or [`Tally::finish`] belong to it.
+    pub fn begin(&mut self, kind: Kind) -> Dataset<'_, 'm> {
+        self.accs.clear();
+        self.accs.resize(self.members.person_count(), Acc::default());
+        Dataset { tally: self, kind, matches: 0 }
+    }
+
+    /// The household sums, in household order.
+    pub fn finish(self) -> Vec<HouseholdSums> {
+        household_sums(self.members, &self.persons)
+    }
+}
+
+/// A dataset being fed to a [`Tally`].
+pub struct Dataset<'t, 'm> {
+    tally: &'t mut Tally<'m>,
+    kind: Kind,
+    matches: u64,
+}
+
+impl Dataset<'_, '_> {
+    /// Adds one record; records of people who are not members are ignored.
+    pub fn add(&mut self, record: Record<'_>) {
+        if let Some(p) = self.tally.members.table.get(record.key) {
+            let flag = jiuzhu_domain::dataset::counts(self.kind.dataset(), record.category);
+            apply(self.kind, Parsed { key: record.key, amount: record.amount, flag }, &mut self.tally.accs[p as usize]);
+            self.matches += 1;
+        }
+    }
+
+    /// Folds the dataset into the totals; returns the number of matches.
+    pub fn end(self) -> u64 {
+        fold(self.kind, &mut self.tally.persons, &self.tally.accs);
+        self.matches
+    }
 }
 
 /// Value sets as bytes in both encodings: a value matches in whichever
@@ -520,24 +612,6 @@ impl Interpreter<'_> {
         Ok(Parsed { key, amount, flag })
     }
 
-    /// Adds a member's row to the accumulator.
-    #[inline]
-    fn apply(&self, row: Parsed, acc: &mut Acc) {
-        match self.kind {
-            Kind::SocialInsurance | Kind::Pension | Kind::Deposit => {
-                acc.a += row.amount;
-                acc.n += 1;
-            }
-            Kind::Vehicle | Kind::Business => acc.n += u32::from(row.flag),
-            Kind::RealEstate if row.flag => {
-                acc.n += 1;
-                acc.a += row.amount;
-            }
-            Kind::RealEstate => acc.m += 1,
-            Kind::Death | Kind::PublicPayroll => acc.n += 1,
-        }
-    }
-
     /// Looks a batch of rows up with their table loads issued together, and
     /// adds the members' rows; returns the number of matches.
     fn apply_batch(&self, batch: &[Parsed], firsts: &mut Vec<u64>, accs: &mut [Acc]) -> u64 {
@@ -550,7 +624,7 @@ impl Interpreter<'_> {
         let mut matches = 0;
         for (row, first) in batch.iter().zip(firsts.iter()) {
             if let Some(p) = table.finish(row.key, *first) {
-                self.apply(*row, &mut accs[p as usize]);
+                apply(self.kind, *row, &mut accs[p as usize]);
                 matches += 1;
             }
         }
@@ -562,7 +636,7 @@ impl Interpreter<'_> {
         let parsed = self.parse(fields)?;
         match self.members.table.get(parsed.key) {
             Some(p) => {
-                self.apply(parsed, &mut accs[p as usize]);
+                apply(self.kind, parsed, &mut accs[p as usize]);
                 Ok(true)
             }
             None => Ok(false),
