@@ -19,6 +19,7 @@ pub mod error;
 pub mod import;
 pub mod input;
 pub mod registry;
+pub mod verification;
 
 pub use error::AppError;
 pub use jiuzhu_store::Db;

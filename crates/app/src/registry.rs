@@ -153,7 +153,7 @@ fn person_match(text: &str) -> Option<PersonMatch> {
     Some(PersonMatch::NamePrefix(text))
 }
 
-async fn region_tree(tx: &mut Tx) -> Result<RegionTree> {
+pub(crate) async fn region_tree(tx: &mut Tx) -> Result<RegionTree> {
     Ok(RegionTree::new(store::list_regions(tx).await?))
 }
 
@@ -254,7 +254,7 @@ fn local_name(tree: &RegionTree, code: &RegionCode) -> String {
 }
 
 /// Loads a household if it lies inside the actor's scope.
-async fn household_if_in_scope(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Option<HouseholdRecord>> {
+pub(crate) async fn household_if_in_scope(tx: &mut Tx, actor: &Actor, id: i64) -> Result<Option<HouseholdRecord>> {
     Ok(store::get_household(tx, id).await?.filter(|h| actor.scope.contains(&h.fields.region_code)))
 }
 
@@ -278,6 +278,8 @@ macro_rules! household_or_deny {
         }
     };
 }
+
+pub(crate) use household_or_deny;
 
 fn member_view(p: PersonRecord, today: NaiveDate, reveal: bool) -> MemberView {
     let id = p.fields.id_number;

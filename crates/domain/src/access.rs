@@ -32,6 +32,18 @@ pub enum Permission {
     UserManage,
     /// Manage regions.
     RegionManage,
+    /// Read verification results and reports (核对报告).
+    VerificationRead,
+    /// Verify households (one, or a region in batch).
+    VerificationRun,
+    /// Import department data deliveries (核对中心).
+    DeliveryImport,
+    /// Lodge a household's objection to a finding.
+    ObjectionLodge,
+    /// Record the outcome of a re-check (异议复核).
+    ObjectionDecide,
+    /// Set a region's verification policy.
+    PolicyManage,
 }
 
 impl Permission {
@@ -44,6 +56,12 @@ impl Permission {
         Permission::AuditRead,
         Permission::UserManage,
         Permission::RegionManage,
+        Permission::VerificationRead,
+        Permission::VerificationRun,
+        Permission::DeliveryImport,
+        Permission::ObjectionLodge,
+        Permission::ObjectionDecide,
+        Permission::PolicyManage,
     ];
 
     pub fn code(self) -> &'static str {
@@ -56,6 +74,12 @@ impl Permission {
             Permission::AuditRead => "audit_read",
             Permission::UserManage => "user_manage",
             Permission::RegionManage => "region_manage",
+            Permission::VerificationRead => "verification_read",
+            Permission::VerificationRun => "verification_run",
+            Permission::DeliveryImport => "delivery_import",
+            Permission::ObjectionLodge => "objection_lodge",
+            Permission::ObjectionDecide => "objection_decide",
+            Permission::PolicyManage => "policy_manage",
         }
     }
 }
@@ -128,13 +152,33 @@ impl Role {
         use Permission::*;
         match self {
             Role::VillageAssistant | Role::GridWorker => &[RegistryRead],
-            Role::TownshipClerk => &[RegistryRead, RegistryWrite, RegistryImport, RegistryExport, RevealSensitive],
-            Role::TownshipLeader => &[RegistryRead, RegistryExport, RevealSensitive],
-            Role::CountyClerk => &[RegistryRead, RegistryWrite, RegistryImport, RegistryExport, RevealSensitive],
-            Role::CountyApprover => &[RegistryRead, RegistryExport, RevealSensitive],
-            Role::CityStaff => &[RegistryRead, RegistryExport],
-            Role::VerificationOfficer => &[RegistryRead, RevealSensitive],
-            Role::Auditor => &[RegistryRead, RegistryExport, RevealSensitive, AuditRead],
+            Role::TownshipClerk => &[
+                RegistryRead,
+                RegistryWrite,
+                RegistryImport,
+                RegistryExport,
+                RevealSensitive,
+                VerificationRead,
+                VerificationRun,
+                ObjectionLodge,
+            ],
+            Role::TownshipLeader => &[RegistryRead, RegistryExport, RevealSensitive, VerificationRead],
+            Role::CountyClerk => &[
+                RegistryRead,
+                RegistryWrite,
+                RegistryImport,
+                RegistryExport,
+                RevealSensitive,
+                VerificationRead,
+                VerificationRun,
+                ObjectionLodge,
+            ],
+            Role::CountyApprover => &[RegistryRead, RegistryExport, RevealSensitive, VerificationRead, PolicyManage],
+            Role::CityStaff => &[RegistryRead, RegistryExport, VerificationRead],
+            Role::VerificationOfficer => {
+                &[RegistryRead, RevealSensitive, VerificationRead, VerificationRun, DeliveryImport, ObjectionDecide]
+            }
+            Role::Auditor => &[RegistryRead, RegistryExport, RevealSensitive, AuditRead, VerificationRead],
             Role::Administrator => &[RegistryRead, UserManage, RegionManage, AuditRead],
         }
     }

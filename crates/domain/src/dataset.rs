@@ -203,11 +203,9 @@ impl DatasetKind {
                 col("balance_yuan", &["余额"], T::Money, true),
                 col("as_of_date", &["截止日期"], T::Date, false),
             ],
-            DatasetKind::Death => cols![
-                ID,
-                col("name", &["姓名"], T::Text, false),
-                col("death_date", &["死亡日期"], T::Date, false),
-            ],
+            DatasetKind::Death => {
+                cols![ID, col("name", &["姓名"], T::Text, false), col("death_date", &["死亡日期"], T::Date, false),]
+            }
             DatasetKind::PublicPayroll => cols![ID, col("unit_name", &["单位名称"], T::Text, false), PERIOD],
             DatasetKind::HousingFund => cols![ID, PERIOD, col("deposit_base_yuan", &["缴存基数"], T::Money, true)],
             DatasetKind::Tax => cols![
@@ -215,11 +213,9 @@ impl DatasetKind {
                 col("year", &["所属年度"], T::Year, false),
                 col("taxable_income_yuan", &["收入额"], T::Money, true),
             ],
-            DatasetKind::Disability => cols![
-                ID,
-                col("level", &["残疾等级"], T::Integer, false),
-                col("kind", &["残疾类别"], T::Text, false),
-            ],
+            DatasetKind::Disability => {
+                cols![ID, col("level", &["残疾等级"], T::Integer, false), col("kind", &["残疾类别"], T::Text, false),]
+            }
             DatasetKind::Inmate => cols![
                 ID,
                 col("start_date", &["入监日期"], T::Date, false),

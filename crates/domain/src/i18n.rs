@@ -256,6 +256,8 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
     ("Dataset.inmate", "服刑人员", "Inmates"),
     ("Dataset.unemployment", "失业登记", "Unemployment registration"),
     ("Dataset.medical_expense", "医疗费用", "Medical expenses"),
+    ("objection.error.no_such_finding", "该核对结果没有这一项发现", "The result has no such finding"),
+    ("objection.error.decided", "该异议已作出复核结论", "The objection has already been decided"),
     ("import.error.too_many_rows", "文件行数超过上限 {max}", "More than {max} rows"),
     ("id.error.empty", "身份证号为空", "ID number is empty"),
     (
@@ -454,6 +456,12 @@ pub fn format_date(lang: Lang, date: NaiveDate) -> String {
         Lang::Zh => date.format("%Y年%m月%d日").to_string(),
         Lang::En => date.format("%Y-%m-%d").to_string(),
     }
+}
+
+/// The calendar date in China (UTC+8, no daylight saving) at an instant:
+/// deadlines, policies and reports go by the date in Beijing.
+pub fn china_date(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    (at + chrono::Duration::hours(8)).date_naive()
 }
 
 /// `2025年10月31日 14:05` or `2025-10-31 14:05`.

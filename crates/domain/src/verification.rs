@@ -8,8 +8,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use chrono::NaiveDate;
+
+use crate::dataset::{DatasetKind, counts};
 use crate::i18n::Message;
 use crate::money::Fen;
+use crate::region::RegionCode;
 
 /// The household sums computed by the verification engine.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +178,46 @@ pub fn findings(sums: &HouseholdSums, policy: &Policy) -> Vec<Finding> {
     res
 }
 
+/// Whether a record of `kind` (with its category value) is evidence for a
+/// finding of `rule`: the report lists, under each finding, exactly the
+/// records that produced it.
+pub fn is_evidence(rule: Rule, kind: DatasetKind, category: &str) -> bool {
+    use DatasetKind as K;
+    match rule {
+        Rule::OwnsCar => kind == K::Vehicle && counts(kind, category),
+        Rule::TooManyHomes | Rule::HomeAreaPerPerson => kind == K::RealEstate && counts(kind, category),
+        Rule::NonResidentialProperty => kind == K::RealEstate && !counts(kind, category),
+        Rule::ActiveBusiness => kind == K::Business && counts(kind, category),
+        Rule::DepositsAbove => kind == K::Deposit,
+        Rule::PublicPayroll => kind == K::PublicPayroll,
+        Rule::Deceased => kind == K::Death,
+        Rule::IncomeAtOrAboveStandard | Rule::IncomeNearStandard => matches!(kind, K::SocialInsurance | K::Pension),
+    }
+}
+
+/// A policy as stored for one region from one date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionPolicy {
+    pub region_code: RegionCode,
+    pub effective_from: NaiveDate,
+    pub policy: Policy,
+}
+
+/// The policy in force for `region` on `on`: the nearest region on the way
+/// up (the region itself, then its parents) that has a policy in force on
+/// that date, its latest one; the national defaults when none has. A
+/// region inherits from its parent unless it overrides.
+pub fn policy_in_force<'a>(
+    policies: &'a [RegionPolicy],
+    region: &RegionCode,
+    on: NaiveDate,
+) -> Option<&'a RegionPolicy> {
+    policies
+        .iter()
+        .filter(|p| p.region_code.contains(region) && p.effective_from <= on)
+        .max_by_key(|p| (p.region_code.as_str().len(), p.effective_from))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +303,43 @@ mod tests {
                     }
                 },
             )
+    }
+
+    #[test]
+    fn the_nearest_region_policy_in_force_applies() {
+        let code = |c: &str| RegionCode::parse(c).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let with = |region: &str, from, standard| RegionPolicy {
+            region_code: code(region),
+            effective_from: from,
+            policy: Policy { dibao_standard: Fen(standard), ..Policy::default() },
+        };
+        let policies = vec![
+            with("340102", day(2025, 1, 1), 80_000),
+            with("340102", day(2026, 1, 1), 85_000),
+            with("340102001", day(2026, 7, 1), 90_000),
+        ];
+        let village = code("340102001001");
+        let standard = |on| policy_in_force(&policies, &village, on).map(|p| p.policy.dibao_standard.0);
+        assert_eq!(standard(day(2024, 12, 31)), None, "before any policy: the defaults");
+        assert_eq!(standard(day(2025, 6, 1)), Some(80_000));
+        assert_eq!(standard(day(2026, 6, 30)), Some(85_000), "the county's newer policy");
+        assert_eq!(standard(day(2026, 7, 1)), Some(90_000), "the township overrides from its date");
+        let other = code("340102002001");
+        assert_eq!(
+            policy_in_force(&policies, &other, day(2026, 8, 1)).map(|p| p.policy.dibao_standard.0),
+            Some(85_000)
+        );
+    }
+
+    #[test]
+    fn evidence_follows_the_value_sets() {
+        assert!(is_evidence(Rule::OwnsCar, DatasetKind::Vehicle, "小型轿车"));
+        assert!(!is_evidence(Rule::OwnsCar, DatasetKind::Vehicle, "摩托车"));
+        assert!(is_evidence(Rule::NonResidentialProperty, DatasetKind::RealEstate, "车位"));
+        assert!(!is_evidence(Rule::TooManyHomes, DatasetKind::RealEstate, "车位"));
+        assert!(is_evidence(Rule::IncomeNearStandard, DatasetKind::Pension, ""));
+        assert!(!is_evidence(Rule::Deceased, DatasetKind::Pension, ""));
     }
 
     proptest! {

@@ -142,7 +142,9 @@ fn read_value(column: &Column, raw: &str) -> Result<Value, Message> {
     Ok(match column.ty {
         ColumnType::IdNumber => Value::Id(IdNumber::parse(&text).map_err(|e| e.to_message())?),
         ColumnType::Text => Value::Text(text),
-        ColumnType::Money => Value::Text(Fen::parse_yuan(&text).map_err(|_| bad("import.error.bad_money"))?.0.to_string()),
+        ColumnType::Money => {
+            Value::Text(Fen::parse_yuan(&text).map_err(|_| bad("import.error.bad_money"))?.0.to_string())
+        }
         ColumnType::Area => Value::Text(parse_area(&text).ok_or_else(|| bad("import.error.bad_area"))?.to_string()),
         ColumnType::Date => {
             Value::Text(parse_date(&text).ok_or_else(|| bad("verify.error.bad_date"))?.format("%Y-%m-%d").to_string())
@@ -189,10 +191,7 @@ mod tests {
         assert_eq!(file.records[0].values[0], ("period", "2025-10".to_string()));
         assert_eq!(file.rows_rejected(), 2);
         let lines: Vec<_> = file.rejected.iter().map(|p| (p.line, p.column.as_ref().map(|c| c.letter()))).collect();
-        assert_eq!(
-            lines,
-            vec![(Some(2), Some("A".into())), (Some(3), Some("B".into())), (Some(3), Some("C".into()))]
-        );
+        assert_eq!(lines, vec![(Some(2), Some("A".into())), (Some(3), Some("B".into())), (Some(3), Some("C".into()))]);
         assert!(file.rejected[0].render(jiuzhu_domain::Lang::Zh).contains("科学计数"), "{:?}", file.rejected[0]);
     }
 

@@ -26,10 +26,12 @@ pub mod audit;
 mod dialect;
 pub mod registry;
 mod sql;
+pub mod verification;
 
 pub use accounts::*;
 pub use audit::*;
 pub use registry::*;
+pub use verification::*;
 
 /// Expands `$body` once per backend with `$conn` bound to the pool.
 macro_rules! on_db {
@@ -133,6 +135,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "accounts_audit",
         sqlite: include_str!("../migrations/sqlite/0002_accounts_audit.sql"),
         postgres: include_str!("../migrations/postgres/0002_accounts_audit.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "verification",
+        sqlite: include_str!("../migrations/sqlite/0003_verification.sql"),
+        postgres: include_str!("../migrations/postgres/0003_verification.sql"),
     },
 ];
 

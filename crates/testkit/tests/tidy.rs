@@ -43,7 +43,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("files", &["jiuzhu-domain"]),
     ("store", &["jiuzhu-domain"]),
-    ("app", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-files"]),
+    ("app", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-files", "jiuzhu-verify"]),
     ("web", &["jiuzhu-domain", "jiuzhu-app", "jiuzhu-files"]),
     ("verify", &["jiuzhu-domain", "jiuzhu-files"]),
     ("cli", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-app", "jiuzhu-files", "jiuzhu-web", "jiuzhu-verify"]),
