@@ -632,6 +632,8 @@ pub struct Report {
     pub household_id: i64,
     pub external_id: String,
     pub region_name: String,
+    /// The county-level region whose civil-affairs bureau issues the report.
+    pub county_name: String,
     pub members: Vec<ReportMember>,
     pub datasets: Vec<ReportDataset>,
     #[schema(value_type = Object)]
@@ -740,6 +742,12 @@ pub async fn report(db: &Db, actor: &Actor, now: DateTime<Utc>, result_id: i64) 
         household_id: household.id,
         external_id: household.fields.external_id.clone(),
         region_name: tree.full_name(&household.fields.region_code),
+        county_name: tree
+            .path(&household.fields.region_code)
+            .iter()
+            .find(|r| r.code.level() == jiuzhu_domain::RegionLevel::County)
+            .map(|r| r.name.clone())
+            .unwrap_or_default(),
         members: members
             .iter()
             .map(|m| ReportMember {

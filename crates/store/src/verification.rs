@@ -461,7 +461,7 @@ pub async fn get_result(tx: &mut Tx, id: i64) -> Result<Option<ResultRecord>> {
 pub async fn results_of(tx: &mut Tx, household_id: i64) -> Result<Vec<ResultRecord>> {
     let sql = format!("SELECT {RESULT_COLUMNS} FROM verification_result WHERE household_id = $1 ORDER BY id DESC");
     let rows: Vec<ResultTuple> =
-        on_tx!(tx, |conn| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(household_id).fetch_all(&mut *conn).await? });
+        on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(household_id).fetch_all(&mut *conn).await?);
     Ok(rows.into_iter().map(result_from).collect())
 }
 

@@ -44,9 +44,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("files", &["jiuzhu-domain"]),
     ("store", &["jiuzhu-domain"]),
     ("app", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-files", "jiuzhu-verify"]),
-    ("web", &["jiuzhu-domain", "jiuzhu-app", "jiuzhu-files"]),
+    ("web", &["jiuzhu-domain", "jiuzhu-app", "jiuzhu-files", "jiuzhu-print"]),
+    ("print", &[]),
     ("verify", &["jiuzhu-domain", "jiuzhu-files"]),
-    ("cli", &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-app", "jiuzhu-files", "jiuzhu-web", "jiuzhu-verify"]),
+    (
+        "cli",
+        &["jiuzhu-domain", "jiuzhu-store", "jiuzhu-app", "jiuzhu-files", "jiuzhu-web", "jiuzhu-verify", "jiuzhu-print"],
+    ),
     ("testkit", &["jiuzhu-domain", "jiuzhu-store"]),
 ];
 

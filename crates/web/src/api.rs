@@ -25,7 +25,10 @@ use crate::{ApiLang, AppState, ListParams};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "jiuzhu (救助通) API", description = "Social assistance case management: household registry."),
+    info(
+        title = "jiuzhu (救助通) API",
+        description = "Social assistance case management: household registry and economic verification."
+    ),
     paths(
         list_regions,
         list_households,
@@ -37,7 +40,18 @@ use crate::{ApiLang, AppState, ListParams};
         move_member,
         find_person,
         import,
-        export
+        export,
+        crate::verification::api_deliveries,
+        crate::verification::api_import_delivery,
+        crate::verification::api_run,
+        crate::verification::api_policies,
+        crate::verification::api_set_policy,
+        crate::verification::api_household_results,
+        crate::verification::api_verify_household,
+        crate::verification::api_report,
+        crate::verification::api_report_pdf,
+        crate::verification::api_lodge,
+        crate::verification::api_decide
     ),
     components(schemas(
         RegionNode,
@@ -56,7 +70,24 @@ use crate::{ApiLang, AppState, ListParams};
         Moved,
         ImportResult,
         ApiErrorBody,
-        ApiProblem
+        ApiProblem,
+        jiuzhu_app::verification::DeliveryView,
+        jiuzhu_app::verification::RunSummary,
+        jiuzhu_app::verification::ResultSummary,
+        jiuzhu_app::verification::Report,
+        jiuzhu_app::verification::ReportDataset,
+        jiuzhu_app::verification::ReportRecord,
+        jiuzhu_app::verification::ReportFinding,
+        jiuzhu_app::verification::ReportMember,
+        jiuzhu_app::verification::ObjectionView,
+        jiuzhu_app::verification::ObjectionForm,
+        jiuzhu_app::verification::PolicyUsed,
+        jiuzhu_app::verification::Outcome,
+        crate::verification::RunForm,
+        crate::verification::PolicyForm,
+        crate::verification::DecisionForm,
+        crate::verification::DeliveryImportResult,
+        crate::verification::ObjectionCreated
     ))
 )]
 pub struct ApiDoc;

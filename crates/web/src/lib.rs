@@ -28,6 +28,7 @@ mod error;
 mod pages;
 mod session;
 pub mod tr;
+mod verification;
 mod view;
 
 pub use error::{ApiError, PageError};
@@ -41,11 +42,19 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct AppState {
     pub db: Db,
     pub clock: Clock,
+    /// Where the CJK fonts for PDFs are (Debian's `fonts-noto-cjk` by default).
+    pub font_dir: std::path::PathBuf,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: Clock) -> AppState {
-        AppState { db, clock }
+        AppState { db, clock, font_dir: jiuzhu_print::DEFAULT_FONT_DIR.into() }
+    }
+
+    /// Uses the fonts of another directory for PDFs.
+    pub fn with_font_dir(mut self, dir: impl Into<std::path::PathBuf>) -> AppState {
+        self.font_dir = dir.into();
+        self
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
@@ -73,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(pages::router())
         .merge(admin::router())
+        .merge(verification::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::csrf_guard))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))

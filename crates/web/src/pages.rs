@@ -182,6 +182,16 @@ struct HouseholdPageT {
     member: MemberForm,
     relations: Vec<(String, String)>,
     kinds: Vec<(String, String)>,
+    /// Verification results, newest first (empty without the permission).
+    results: Vec<jiuzhu_app::verification::ResultSummary>,
+    can_verify: bool,
+}
+
+impl HouseholdPageT {
+    fn rule_labels(&self, rules: &[String]) -> String {
+        let sep = if self.tr.lang == Lang::Zh { "、" } else { ", " };
+        rules.iter().map(|r| self.tr.code_label("rule", Some(r))).collect::<Vec<_>>().join(sep)
+    }
 }
 
 fn relation_options(lang: Lang) -> Vec<(String, String)> {
@@ -208,6 +218,7 @@ async fn household_page(
     let reveal = q.reveal == "1";
     let d = registry::household_detail(&state.db, &auth.actor, id, state.now(), reveal).await.map_err(fail(lang))?;
     let member = MemberForm { relation: "child".into(), co_residing: true, ..Default::default() };
+    let results = crate::verification::household_results(&state, &auth, id).await.map_err(fail(lang))?;
     render(&HouseholdPageT {
         tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
         d,
@@ -215,6 +226,8 @@ async fn household_page(
         member,
         relations: relation_options(lang),
         kinds: kind_options(lang),
+        results,
+        can_verify: auth.actor.can(jiuzhu_domain::Permission::VerificationRun),
     })
 }
 
@@ -238,6 +251,8 @@ async fn add_member(
                 member: form,
                 relations: relation_options(lang),
                 kinds: kind_options(lang),
+                results: crate::verification::household_results(&state, &auth, id).await.map_err(fail(lang))?,
+                can_verify: auth.actor.can(jiuzhu_domain::Permission::VerificationRun),
             };
             refused(&page)
         }

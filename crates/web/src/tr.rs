@@ -21,6 +21,7 @@ pub struct Tr {
     pub user: String,
     pub can_manage_users: bool,
     pub can_read_audit: bool,
+    pub can_verify: bool,
 }
 
 impl Tr {
@@ -36,6 +37,7 @@ impl Tr {
             user: actor.name.clone(),
             can_manage_users: actor.can(jiuzhu_domain::Permission::UserManage),
             can_read_audit: actor.can(jiuzhu_domain::Permission::AuditRead),
+            can_verify: actor.can(jiuzhu_domain::Permission::VerificationRead),
         }
     }
 

@@ -7,6 +7,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use jiuzhu_app::verification as v;
 use jiuzhu_app::{Actor, auth, registry};
 use jiuzhu_domain::audit::Outcome;
 use jiuzhu_domain::{Permission, Role};
@@ -58,6 +59,17 @@ fn cases() -> Vec<Case> {
         case(Method::GET, "/api/persons/{id_number}", RegistryRead, true),
         case(Method::POST, "/api/import", RegistryImport, true),
         case(Method::GET, "/api/export.xlsx", RegistryExport, false),
+        case(Method::GET, "/api/verification/deliveries", VerificationRead, false),
+        case(Method::POST, "/api/verification/deliveries", DeliveryImport, false),
+        case(Method::POST, "/api/verification/runs", VerificationRun, true),
+        case(Method::GET, "/api/verification/policies", VerificationRead, false),
+        case(Method::PUT, "/api/verification/policies", PolicyManage, true),
+        case(Method::GET, "/api/households/{id}/verification", VerificationRead, true),
+        case(Method::POST, "/api/households/{id}/verification", VerificationRun, true),
+        case(Method::GET, "/api/verification/results/{id}", VerificationRead, true),
+        case(Method::GET, "/api/verification/results/{id}/report.pdf", VerificationRead, true),
+        case(Method::POST, "/api/verification/results/{id}/objections", ObjectionLodge, true),
+        case(Method::PUT, "/api/verification/results/{id}/objections/{objection}", ObjectionDecide, true),
     ]
 }
 
@@ -65,6 +77,10 @@ struct Fixture {
     household: i64,
     spouse: i64,
     version: i64,
+    /// A verification result of the household with a finding (the head's
+    /// death), and an objection to it awaiting re-check.
+    result: i64,
+    objection: i64,
 }
 
 async fn fixture_ids(app: &TestApp) -> Fixture {
@@ -79,13 +95,34 @@ async fn fixture_ids(app: &TestApp) -> Fixture {
     .unwrap();
     let household = page.rows[0].id;
     let detail = registry::household_detail(&app.db, &system, household, now(), true).await.unwrap();
-    Fixture { household, spouse: detail.members[1].id, version: detail.household.version }
+    let meta = v::DeliveryMeta {
+        kind: jiuzhu_domain::dataset::DatasetKind::Death,
+        department: "殡葬".into(),
+        as_of: chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap(),
+        file_name: "death.csv".into(),
+    };
+    v::import_delivery(&app.db, &system, now(), meta, "身份证号,死亡日期\n340102195803120137,2025-09-01\n".as_bytes())
+        .await
+        .unwrap();
+    v::run_verification(&app.db, &system, now(), v::Selection::Household(household), &mut |_, _| {}).await.unwrap();
+    let result = v::household_results(&app.db, &system, now(), household).await.unwrap()[0].id;
+    let form = v::ObjectionForm { rule: "deceased".into(), reason: "本人健在".into(), evidence: String::new() };
+    let objection = v::lodge_objection(&app.db, &system, now(), result, form).await.unwrap();
+    Fixture { household, spouse: detail.members[1].id, version: detail.household.version, result, objection }
 }
 
 fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
+    let id = if case.path.starts_with("/api/members") {
+        f.spouse
+    } else if case.path.starts_with("/api/verification/results") {
+        f.result
+    } else {
+        f.household
+    };
     let path = case
         .path
-        .replace("{id}", &if case.path.starts_with("/api/members") { f.spouse } else { f.household }.to_string())
+        .replace("{id}", &id.to_string())
+        .replace("{objection}", &f.objection.to_string())
         .replace("{id_number}", "340102196005210247");
     let path = if case.path == "/api/export.xlsx" { format!("{path}?region=340102001") } else { path };
     let body = match (case.method.clone(), case.path) {
@@ -109,6 +146,24 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         }
         (Method::POST, "/api/members/{id}/move") => {
             serde_json::json!({"target_external_id": "SF-0002", "relation": "other"}).to_string()
+        }
+        (Method::POST, "/api/verification/runs") => serde_json::json!({"region": "340102001"}).to_string(),
+        (Method::PUT, "/api/verification/policies") => serde_json::json!({
+            "region_code": "340102001", "effective_from": "2025-01-01", "dibao_standard_yuan": "800",
+            "max_homes": "1", "deposit_months": "24", "near_margin_percent": "10"
+        })
+        .to_string(),
+        (Method::POST, "/api/verification/results/{id}/objections") => {
+            serde_json::json!({"rule": "deceased", "reason": "本人健在", "evidence": "户籍证明"}).to_string()
+        }
+        (Method::PUT, "/api/verification/results/{id}/objections/{objection}") => {
+            serde_json::json!({"outcome": "upheld", "note": "核实本人健在"}).to_string()
+        }
+        (Method::POST, "/api/verification/deliveries") => {
+            return Request::post(format!("{path}?kind=vehicle&as_of=2025-10-01"))
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::from("身份证号,车辆类型\n340102195803120137,小型轿车\n"))
+                .unwrap();
         }
         (Method::POST, "/api/import") => {
             return Request::post(path)
