@@ -507,3 +507,118 @@ async fn auditors_search_the_log_and_administrators_manage_users() {
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(weak.text().contains("密码至少需要10个字符"));
 }
+
+/// A multipart form with text fields and one file.
+fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "jiuzhu-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Text of a PDF through poppler's `pdftotext`, and its font table through
+/// `pdffonts` (Debian `poppler-utils`, installed by `scripts/test`).
+fn pdf_text_and_fonts(pdf: &[u8]) -> (String, String) {
+    let path = std::env::temp_dir().join(format!("jz-report-{}.pdf", std::process::id()));
+    std::fs::write(&path, pdf).unwrap();
+    let run = |cmd: &str, args: &[&str]| {
+        let out = std::process::Command::new(cmd)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{cmd} is needed for PDF tests (apt-get install poppler-utils): {e}"));
+        assert!(out.status.success(), "{cmd} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let p = path.to_str().unwrap();
+    let text = run("pdftotext", &["-layout", p, "-"]);
+    let fonts = run("pdffonts", &[p]);
+    std::fs::remove_file(&path).unwrap();
+    (text, fonts)
+}
+
+#[tokio::test]
+async fn verification_from_delivery_to_printed_report() {
+    let mut app = TestApp::sqlite().await;
+    app.import_fixture("roster_utf8.csv").await;
+    app.sign_in_as("hedui", &[Role::VerificationOfficer], "340102").await;
+
+    // The verification centre uploads the traffic police's file (GBK).
+    let file = encoding_rs::GB18030
+        .encode("身份证号,号牌号码,车辆类型,初次登记日期\n340102195803120137,皖A12345,小型轿车,2019-05-01\n3.4E+17,皖A1,小型轿车,2019-05-01\n")
+        .0
+        .into_owned();
+    let (content_type, body) =
+        multipart(&[("kind", "vehicle"), ("department", "公安交管"), ("as_of", "2025-10-01")], "机动车.csv", &file);
+    let req = Request::post("/verification/deliveries").header(header::CONTENT_TYPE, content_type).body(Body::from(body));
+    let reply = app.send(req.unwrap()).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let delivery = app.get(reply.headers[header::LOCATION].to_str().unwrap()).await.text();
+    assert!(delivery.contains("id=\"rows-read\">2<") && delivery.contains("id=\"rows-rejected\">1<"), "{delivery}");
+    assert!(delivery.contains("科学计数法"), "the rejected row says why");
+
+    // A batch run over the county, with the chart of findings.
+    let run = app.post_form("/verification/runs", "region=").await.text();
+    assert!(run.contains("核对完成：3户、6人，1户有核对发现。"), "{run}");
+    assert!(run.contains("class=\"bar\"") && run.contains("拥有机动车"));
+
+    // The household page lists the result; the report shows the record.
+    let id = app.household_id("SF-0001").await;
+    let page = app.get(&format!("/households/{id}")).await.text();
+    assert!(page.contains("核对记录") && page.contains("拥有机动车"));
+    let result = app.get(&format!("/api/households/{id}/verification")).await.json()[0]["id"].as_i64().unwrap();
+    let report = app.get(&format!("/verification/results/{result}")).await.text();
+    assert!(report.contains("家庭成员名下有1辆机动车"), "{report}");
+    assert!(report.contains("机动车·第2行：张建国（3401**********0137）皖A12345，小型轿车，2019-05-01"), "{report}");
+    assert!(report.contains("如对核对结果有异议，可自收到本报告之日起5个工作日内"));
+
+    // The same report as JSON.
+    let json = app.get(&format!("/api/verification/results/{result}")).await.json();
+    insta::assert_json_snapshot!("verification_report", json);
+
+    // And as a PDF in Chinese with the fonts embedded and subset.
+    let pdf = app.get(&format!("/verification/results/{result}/report.pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    let (text, fonts) = pdf_text_and_fonts(&pdf.body);
+    let cjk: Vec<&str> = fonts.lines().filter(|l| l.contains("NotoSerifCJK") || l.contains("NotoSansCJK")).collect();
+    assert!(!cjk.is_empty(), "{fonts}");
+    assert!(cjk.iter().all(|l| l.contains("yes yes")), "every CJK font embedded and subset: {fonts}");
+    let text: Vec<String> =
+        text.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|l| !l.is_empty()).collect();
+    insta::assert_snapshot!("verification_report_pdf", text.join("\n"));
+
+    // An objection from the township, then the re-check.
+    app.sign_in_as("jingban", &[Role::TownshipClerk], "340102001").await;
+    let lodged = app
+        .post_form(
+            &format!("/verification/results/{result}/objections"),
+            "rule=owns_car&reason=%E8%BD%A6%E8%BE%86%E5%B7%B2%E8%BD%AC%E8%AE%A9&evidence=",
+        )
+        .await;
+    assert_eq!(lodged.status, StatusCode::SEE_OTHER, "{}", lodged.text());
+    let missing_reason = app.post_form(&format!("/verification/results/{result}/objections"), "rule=owns_car&reason=").await;
+    assert_eq!(missing_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.sign_in_as("fuhe", &[Role::VerificationOfficer], "340102").await;
+    let objection = app.get(&format!("/api/verification/results/{result}")).await.json()["objections"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let decided = app
+        .post_form(
+            &format!("/verification/results/{result}/objections/{objection}"),
+            "outcome=upheld&note=%E5%B1%9E%E5%AE%9E",
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.text());
+    let report = app.get(&format!("/verification/results/{result}")).await.text();
+    assert!(report.contains("data-outcome=\"upheld\"") && report.contains("异议成立（发现撤销）（属实）"), "{report}");
+}
