@@ -620,5 +620,5 @@ async fn verification_from_delivery_to_printed_report() {
         .await;
     assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.text());
     let report = app.get(&format!("/verification/results/{result}")).await.text();
-    assert!(report.contains("data-outcome=\"upheld\"") && report.contains("异议成立（发现撤销）（属实）"), "{report}");
+    assert!(report.contains("data-outcome=\"upheld\"") && report.contains("异议成立（发现撤销）</span>（属实）"), "{report}");
 }
