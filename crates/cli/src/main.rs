@@ -70,18 +70,36 @@ enum Command {
         #[arg(long)]
         region: Option<String>,
     },
-    /// Economic verification (核对) on files: match department data against
-    /// household members and write the household sums.
+    /// Economic verification (核对). With --members: on files, writing the
+    /// household sums to --out. Without: the households in the database,
+    /// after importing the department files of --data (if given) as new
+    /// deliveries; results and findings are stored on each household.
     Verify {
         /// Roster of the members (household_id and id_number are used).
         #[arg(long)]
-        members: std::path::PathBuf,
+        members: Option<std::path::PathBuf>,
         /// Folder of department files named `<kind>.csv` or `<kind>.xlsx`.
         #[arg(long)]
-        data: std::path::PathBuf,
+        data: Option<std::path::PathBuf>,
         /// The report (CSV); rejected rows go to `<out stem>.errors.csv`.
         #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Database mode: only the households of this region.
+        #[arg(long)]
+        region: Option<String>,
+        /// Database mode: the date the delivered data is as of (default today).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Write the verification report (核对报告) of a stored result as PDF.
+    Report {
+        /// The result's number (shown on the household page and in the API).
+        result: i64,
+        #[arg(long)]
         out: std::path::PathBuf,
+        /// Folder with the Noto CJK fonts.
+        #[arg(long, env = "JIUZHU_FONT_DIR", default_value = jiuzhu_print::DEFAULT_FONT_DIR)]
+        font_dir: std::path::PathBuf,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -215,7 +233,22 @@ async fn run() -> Result<()> {
             std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
             eprintln!("已导出 {} 户到 {}", data.len(), file.display());
         }
-        Command::Verify { members, data, out } => verify_files(&members, &data, &out)?,
+        Command::Verify { members: Some(members), data, out, .. } => {
+            let (Some(data), Some(out)) = (data, out) else { bail!("--members 需要同时给出 --data 和 --out") };
+            verify_files(&members, &data, &out)?
+        }
+        Command::Verify { members: None, data, region, as_of, .. } => {
+            let db = open(&cli.db).await?;
+            verify_database(&db, data.as_deref(), region.as_deref(), as_of.as_deref()).await?
+        }
+        Command::Report { result, out, font_dir } => {
+            let db = open(&cli.db).await?;
+            let now = system_now();
+            let report = jiuzhu_app::verification::report(&db, &Actor::system(), now, result).await?;
+            let pdf = jiuzhu_web::verification::report_pdf(&report, now, &font_dir)?;
+            std::fs::write(&out, pdf).with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!("核对报告已写入 / report written: {}", out.display());
+        }
         Command::User(command) => {
             let db = open(&cli.db).await?;
             user_command(&db, command).await?;
@@ -241,6 +274,83 @@ async fn run() -> Result<()> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// `jiuzhu verify [--data DIR] [--region R]`: imports the department files
+/// of DIR as deliveries (each whole or not at all), then verifies the
+/// households in the database against the latest delivery of every kind.
+async fn verify_database(
+    db: &Db,
+    data: Option<&std::path::Path>,
+    region: Option<&str>,
+    as_of: Option<&str>,
+) -> Result<()> {
+    use jiuzhu_app::verification::{self as v, DeliveryError, DeliveryMeta, Selection};
+    use jiuzhu_domain::dataset::DatasetKind;
+    let actor = Actor::system();
+    let now = system_now();
+    let as_of = match as_of {
+        Some(raw) => {
+            jiuzhu_domain::dataset::parse_date(raw).with_context(|| format!("日期不正确 / not a date: {raw}"))?
+        }
+        None => jiuzhu_domain::i18n::china_date(now),
+    };
+    if let Some(dir) = data {
+        for kind in DatasetKind::ALL {
+            let Some(path) =
+                ["csv", "xlsx"].iter().map(|ext| dir.join(format!("{}.{ext}", kind.code()))).find(|p| p.exists())
+            else {
+                continue;
+            };
+            let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let meta = DeliveryMeta {
+                kind,
+                department: kind.department_zh().to_string(),
+                as_of,
+                file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            };
+            match v::import_delivery(db, &actor, now, meta, &bytes).await {
+                Ok(done) => eprintln!(
+                    "  {:<18} 读取 rows {:>10}   拒绝 rejected {:>7}",
+                    kind.code(),
+                    done.delivery.rows_read,
+                    done.delivery.rows_rejected
+                ),
+                Err(DeliveryError::Rejected(problems)) => {
+                    for p in &problems {
+                        eprintln!("{}：{}", path.display(), p.render(Lang::Zh));
+                    }
+                    bail!("{} 未导入 / not imported", path.display());
+                }
+                Err(DeliveryError::App(e)) => return Err(e).context("import failed"),
+            }
+        }
+    }
+    let region = match region {
+        Some(r) => Some(jiuzhu_domain::RegionCode::parse(r).map_err(|e| anyhow::anyhow!("区划代码不正确：{e}"))?),
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    let summary = v::run_verification(db, &actor, now, Selection::Region(region), &mut |done, total| {
+        if done < total {
+            eprint!("\r核对中 / verifying: {}/{total}            ", done + 1);
+            let _ = std::io::stderr().flush();
+        }
+    })
+    .await?;
+    eprintln!();
+    eprintln!("核对完成 / done in {:.2} s (run {})", started.elapsed().as_secs_f64(), summary.run_id);
+    eprintln!(
+        "  家庭 households: {}   成员 members: {}   有发现 with findings: {}",
+        summary.households, summary.members, summary.with_findings
+    );
+    for (kind, matches) in &summary.matches {
+        eprintln!("  {kind:<18} 匹配 matches {matches:>9}");
+    }
+    for (rule, n) in &summary.by_rule {
+        eprintln!("  {:<28} {n:>9} 户", jiuzhu_domain::i18n::t(Lang::Zh, &format!("rule.{rule}")));
     }
     Ok(())
 }

@@ -28,7 +28,7 @@ mod error;
 mod pages;
 mod session;
 pub mod tr;
-mod verification;
+pub mod verification;
 mod view;
 
 pub use error::{ApiError, PageError};

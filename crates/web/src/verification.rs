@@ -40,7 +40,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/verification/policies", post(save_policy))
         .route("/households/{id}/verify", post(verify_household))
         .route("/verification/results/{id}", get(report_page))
-        .route("/verification/results/{id}/report.pdf", get(report_pdf))
+        .route("/verification/results/{id}/report.pdf", get(report_pdf_page))
         .route("/verification/results/{id}/objections", post(lodge))
         .route("/verification/results/{id}/objections/{objection}", post(decide))
         .route("/api/verification/deliveries", get(api_deliveries).post(api_import_delivery))
@@ -271,12 +271,20 @@ fn tr_code(lang: Lang, kind: &str, code: &str) -> String {
     Tr::new(lang).code_label(kind, Some(code))
 }
 
+/// The report as a PDF in Chinese, printed at `printed`, with the fonts of
+/// `font_dir` (the CLI's `jiuzhu report` and the pages share it).
+pub fn report_pdf(
+    report: &Report,
+    printed: chrono::DateTime<chrono::Utc>,
+    font_dir: &std::path::Path,
+) -> Result<Vec<u8>, jiuzhu_print::PrintError> {
+    jiuzhu_print::Printer::shared(font_dir)?.verification_report(&report_doc(report, printed))
+}
+
 async fn pdf_bytes(state: &AppState, report: &Report) -> Result<Vec<u8>, AppError> {
-    let doc = report_doc(report, state.now());
-    let dir = state.font_dir.clone();
+    let (report, printed, dir) = (report.clone(), state.now(), state.font_dir.clone());
     tokio::task::spawn_blocking(move || {
-        let printer = jiuzhu_print::Printer::shared(&dir).map_err(|e| AppError::Internal(e.to_string()))?;
-        printer.verification_report(&doc).map_err(|e| AppError::Internal(e.to_string()))
+        report_pdf(&report, printed, &dir).map_err(|e| AppError::Internal(e.to_string()))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
@@ -648,7 +656,7 @@ async fn report_page(
     render(&report_page_for(lang, &auth, report))
 }
 
-async fn report_pdf(
+async fn report_pdf_page(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     auth: Authed,

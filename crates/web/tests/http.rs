@@ -559,7 +559,8 @@ async fn verification_from_delivery_to_printed_report() {
         .into_owned();
     let (content_type, body) =
         multipart(&[("kind", "vehicle"), ("department", "公安交管"), ("as_of", "2025-10-01")], "机动车.csv", &file);
-    let req = Request::post("/verification/deliveries").header(header::CONTENT_TYPE, content_type).body(Body::from(body));
+    let req =
+        Request::post("/verification/deliveries").header(header::CONTENT_TYPE, content_type).body(Body::from(body));
     let reply = app.send(req.unwrap()).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
     let delivery = app.get(reply.headers[header::LOCATION].to_str().unwrap()).await.text();
@@ -606,12 +607,12 @@ async fn verification_from_delivery_to_printed_report() {
         )
         .await;
     assert_eq!(lodged.status, StatusCode::SEE_OTHER, "{}", lodged.text());
-    let missing_reason = app.post_form(&format!("/verification/results/{result}/objections"), "rule=owns_car&reason=").await;
+    let missing_reason =
+        app.post_form(&format!("/verification/results/{result}/objections"), "rule=owns_car&reason=").await;
     assert_eq!(missing_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     app.sign_in_as("fuhe", &[Role::VerificationOfficer], "340102").await;
-    let objection = app.get(&format!("/api/verification/results/{result}")).await.json()["objections"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let objection =
+        app.get(&format!("/api/verification/results/{result}")).await.json()["objections"][0]["id"].as_i64().unwrap();
     let decided = app
         .post_form(
             &format!("/verification/results/{result}/objections/{objection}"),
@@ -620,5 +621,8 @@ async fn verification_from_delivery_to_printed_report() {
         .await;
     assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.text());
     let report = app.get(&format!("/verification/results/{result}")).await.text();
-    assert!(report.contains("data-outcome=\"upheld\"") && report.contains("异议成立（发现撤销）</span>（属实）"), "{report}");
+    assert!(
+        report.contains("data-outcome=\"upheld\"") && report.contains("异议成立（发现撤销）</span>（属实）"),
+        "{report}"
+    );
 }
