@@ -61,6 +61,8 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Load administrative regions from a CSV of `code,name` lines (统计用区划代码).
+    Regions { file: std::path::PathBuf },
     /// Import a roster (CSV in UTF-8 or GBK, or xlsx). All or nothing.
     Import { file: std::path::PathBuf },
     /// Export the roster of a region to xlsx.
@@ -198,6 +200,24 @@ async fn run() -> Result<()> {
                 load_demo(&db, households, seed, false).await?;
             }
         },
+        Command::Regions { file } => {
+            let db = open(&cli.db).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let (text, _) = jiuzhu_files::table::decode(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut regions = Vec::new();
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let (code, name) = line.split_once(',').with_context(|| format!("第{}行应为“代码,名称”", n + 1))?;
+                let Ok(code) = jiuzhu_domain::RegionCode::parse(code.trim().trim_start_matches('\u{feff}')) else {
+                    if n == 0 {
+                        continue; // a header row
+                    }
+                    bail!("第{}行：区划代码不正确：{code}", n + 1);
+                };
+                regions.push(jiuzhu_domain::Region { code, name: name.trim().to_string() });
+            }
+            registry::upsert_regions(&db, &Actor::system(), system_now(), &regions).await?;
+            eprintln!("已载入 {} 个区划 / regions loaded", regions.len());
+        }
         Command::Import { file } => {
             let db = open(&cli.db).await?;
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;

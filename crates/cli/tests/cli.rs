@@ -99,3 +99,36 @@ fn account_commands_manage_users_from_the_terminal() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("没有该用户"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn verify_against_the_database_stores_results_and_prints_the_report() {
+    let dir = workdir("verify-db");
+    let roster = format!("{}/../files/tests/fixtures/roster_utf8.csv", env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    // The regions of the fixture, then its households.
+    let regions =
+        "340102,示范区\n340102001,城关镇\n340102001001,东村\n340102001002,南村\n340102002,河口镇\n340102002001,西村\n";
+    std::fs::write(dir.join("regions.csv"), regions).unwrap();
+    let out = jiuzhu(&dir, &["regions", "regions.csv"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = jiuzhu(&dir, &["import", &roster]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(dir.join("data/vehicle.csv"), "身份证号,车辆类型\n340102195803120137,小型轿车\nbad,小型轿车\n")
+        .unwrap();
+
+    let out = jiuzhu(&dir, &["verify", "--data", "data", "--as-of", "2025-10-01"]);
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{summary}");
+    assert!(summary.contains("读取 rows          2   拒绝 rejected       1"), "{summary}");
+    assert!(summary.contains("家庭 households: 3") && summary.contains("有发现 with findings: 1"), "{summary}");
+    assert!(summary.contains("拥有机动车"), "{summary}");
+
+    let out = jiuzhu(&dir, &["report", "1", "--out", "report.pdf"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pdf = std::fs::read(dir.join("report.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // A region outside the registry is refused before anything runs.
+    let out = jiuzhu(&dir, &["verify", "--region", "34x"]);
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
