@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use jiuzhu_domain::dataset::DatasetKind;
 use jiuzhu_domain::household::{Disability, DisabilityLevel, HouseholdFields, MemberFields, PersonName};
 use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, Region, RegionCode, RegionLevel, Relation};
 use jiuzhu_store::{self as store, Db};
@@ -350,6 +351,139 @@ pub async fn load_demo(
     Ok(loaded)
 }
 
+/// Department data for the demo county, one CSV per dataset kind, in the
+/// layout of `datasets.md`: cars (some exempt motorbikes), homes and
+/// parking spaces, businesses, wages, pensions, deposits, deaths and the
+/// public payroll of some members, deterministic for a seed. A few rows are
+/// about people outside the registry, one row is damaged by Excel.
+pub fn department_files(seed: u64, households: usize, today: NaiveDate) -> Vec<(DatasetKind, String)> {
+    let regions = regions(seed);
+    let mut rng = Rng::new(seed ^ 0x0D15_EA5E);
+    let mut files: Vec<(DatasetKind, String)> = [
+        (DatasetKind::Vehicle, "机动车所有人身份证号,号牌号码,车辆类型,初次登记日期\n"),
+        (DatasetKind::RealEstate, "权利人证件号,不动产单元号,用途,建筑面积,坐落区划\n"),
+        (DatasetKind::Business, "身份证号,身份,市场主体名称,注册资本,登记状态\n"),
+        (DatasetKind::SocialInsurance, "身份证号,费款所属期,单位名称,缴费基数\n"),
+        (DatasetKind::Pension, "身份证号,发放年月,月养老金,险种\n"),
+        (DatasetKind::Deposit, "身份证号,金融机构,余额,截止日期\n"),
+        (DatasetKind::Death, "身份证号,姓名,死亡日期\n"),
+        (DatasetKind::PublicPayroll, "身份证号,单位名称,所属期\n"),
+    ]
+    .into_iter()
+    .map(|(k, h)| (k, h.to_string()))
+    .collect();
+    let mut push = |kind: DatasetKind, line: String| {
+        if let Some((_, text)) = files.iter_mut().find(|(k, _)| *k == kind) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    };
+    let months = ["2025-07", "2025-08", "2025-09"];
+    for (n, (household, members)) in HouseholdGenerator::new(seed, households, &regions, today).enumerate() {
+        for m in &members {
+            let id = m.id_number.as_str();
+            let age = m.id_number.age_on(today);
+            if rng.chance(3) {
+                let kind = if rng.chance(40) { "摩托车" } else { "小型轿车" };
+                push(
+                    DatasetKind::Vehicle,
+                    format!("{id},皖N{:05},{kind},2018-0{}-15", rng.below(100_000), 1 + rng.below(9)),
+                );
+            }
+            if m.relation == Relation::Head && rng.chance(20) {
+                let area = 40 + rng.below(80);
+                push(
+                    DatasetKind::RealEstate,
+                    format!("{id},D{n:06}A,住宅,{area}.{},{}", rng.below(10), household.region_code),
+                );
+                if rng.chance(10) {
+                    push(
+                        DatasetKind::RealEstate,
+                        format!("{id},D{n:06}B,住宅,{},{}", 50 + rng.below(60), household.region_code),
+                    );
+                }
+                if rng.chance(8) {
+                    push(DatasetKind::RealEstate, format!("{id},D{n:06}C,车位,12.5,{}", household.region_code));
+                }
+            }
+            if (18..60).contains(&age) && rng.chance(6) {
+                let base = 2_000 + rng.below(4_000);
+                for month in months {
+                    push(DatasetKind::SocialInsurance, format!("{id},{month},某某有限公司,{base}.00"));
+                }
+            }
+            if age >= 60 && rng.chance(40) {
+                let amount = 150 + rng.below(900);
+                for month in months {
+                    push(DatasetKind::Pension, format!("{id},{month},{amount}.50,城乡居民基本养老保险"));
+                }
+            }
+            if rng.chance(5) {
+                push(
+                    DatasetKind::Deposit,
+                    format!("{id},某农商银行,\"{}.{:02}\",2025-09-30", rng.below(40_000), rng.below(100)),
+                );
+            }
+            if (18..70).contains(&age) && rng.chance(1) {
+                let status = if rng.chance(50) { "存续" } else { "注销" };
+                push(DatasetKind::Business, format!("{id},经营者,某某商店,50000,{status}"));
+            }
+            if age >= 70 && rng.chance(2) {
+                push(
+                    DatasetKind::Death,
+                    format!("{id},{},2025-0{}-1{}", m.name.as_str(), 1 + rng.below(9), rng.below(10)),
+                );
+            }
+            if (22..60).contains(&age) && rng.chance(1) {
+                push(DatasetKind::PublicPayroll, format!("{id},某镇人民政府,2025-09"));
+            }
+        }
+    }
+    // People outside the registry, and one number Excel turned into a float.
+    for k in 0..20u16 {
+        if let Some(id) = IdNumber::from_parts("349901", NaiveDate::from_ymd_opt(1980, 1, 1).unwrap_or(today), 900 + k)
+        {
+            push(DatasetKind::Vehicle, format!("{id},皖N9{k:04},小型轿车,2020-01-01"));
+        }
+    }
+    push(DatasetKind::Deposit, "3.49901198001E+17,某银行,1000,2025-09-30".to_string());
+    files
+}
+
+/// Imports the demo county's department data and verifies every household,
+/// so a fresh demo shows reports and findings. Returns the households with
+/// findings.
+pub async fn load_demo_verification(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    seed: u64,
+    households: usize,
+) -> Result<i64> {
+    let as_of = jiuzhu_domain::i18n::china_date(now);
+    for (kind, text) in department_files(seed, households, now.date_naive()) {
+        let meta = crate::verification::DeliveryMeta {
+            kind,
+            department: kind.department_zh().to_string(),
+            as_of,
+            file_name: format!("{}.csv", kind.label_zh()),
+        };
+        crate::verification::import_delivery(db, actor, now, meta, text.as_bytes()).await.map_err(|e| match e {
+            crate::verification::DeliveryError::App(e) => e,
+            crate::verification::DeliveryError::Rejected(p) => AppError::Internal(format!("demo data rejected: {p:?}")),
+        })?;
+    }
+    let summary = crate::verification::run_verification(
+        db,
+        actor,
+        now,
+        crate::verification::Selection::Region(None),
+        &mut |_, _| {},
+    )
+    .await?;
+    Ok(summary.with_findings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,5 +528,18 @@ mod tests {
         let disabled = a.iter().flat_map(|(_, m)| m).filter(|m| m.disability.is_some()).count();
         assert!(disabled > people / 30 && disabled < people / 5, "{disabled} disabled");
         assert!(a.iter().any(|(h, _)| h.program == Some(Program::Tekun)));
+    }
+
+    #[test]
+    fn department_files_parse_and_concern_the_county() {
+        let files = department_files(7, 500, today());
+        assert_eq!(files.len(), 8);
+        for (kind, text) in &files {
+            let parsed = jiuzhu_files::department::parse_delivery(*kind, text.as_bytes()).unwrap();
+            assert!(!parsed.records.is_empty(), "{kind:?}");
+            let expected_rejects = usize::from(*kind == DatasetKind::Deposit);
+            assert_eq!(parsed.rows_rejected(), expected_rejects, "{kind:?}: {:?}", parsed.rejected);
+        }
+        assert_eq!(files, department_files(7, 500, today()), "deterministic");
     }
 }

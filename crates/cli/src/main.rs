@@ -9,6 +9,8 @@
 //!   or `postgres://user@host/db`.
 //! - `--addr` / `JIUZHU_ADDR`: where `serve` listens (default
 //!   `127.0.0.1:8080`).
+//! - `--font-dir` / `JIUZHU_FONT_DIR`: the CJK fonts for PDFs (default
+//!   Debian's `fonts-noto-cjk`, `/usr/share/fonts/opentype/noto`).
 //! - `RUST_LOG`: log filter (default `info`).
 
 use std::io::Write;
@@ -47,6 +49,9 @@ enum Command {
         households: usize,
         #[arg(long, default_value_t = 2025)]
         seed: u64,
+        /// Folder with the Noto CJK fonts for PDFs.
+        #[arg(long, env = "JIUZHU_FONT_DIR", default_value = jiuzhu_print::DEFAULT_FONT_DIR)]
+        font_dir: std::path::PathBuf,
     },
     /// Create or update the database schema.
     Migrate,
@@ -185,13 +190,21 @@ async fn run() -> Result<()> {
             open(&cli.db).await?;
             eprintln!("数据库已就绪 / database ready");
         }
-        Command::Serve { addr, demo, households, seed } => {
+        Command::Serve { addr, demo, households, seed, font_dir } => {
             let db = open(&cli.db).await?;
             if demo {
-                load_demo(&db, households, seed, true).await?;
+                if load_demo(&db, households, seed, true).await? {
+                    let started = std::time::Instant::now();
+                    let found =
+                        demo::load_demo_verification(&db, &Actor::system(), system_now(), seed, households).await?;
+                    eprintln!(
+                        "示范部门数据已导入并完成核对：{found} 户有核对发现，用时 {:.1} 秒",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
                 demo_users(&db).await?;
             }
-            serve(db, &addr).await?;
+            serve(db, &addr, font_dir).await?;
         }
         Command::Demo { households, seed, out } => match out {
             Some(path) => write_demo_csv(&path, households, seed)?,
@@ -545,6 +558,8 @@ async fn demo_users(db: &Db) -> Result<()> {
         ("clerk", "城关街道经办人", "township_clerk", format!("{county}001")),
         ("village", "城关街道协理员", "village_assistant", format!("{county}001001")),
         ("auditor", "区纪检监察", "auditor", county.to_string()),
+        ("hedui", "区核对中心核对员", "verification_officer", county.to_string()),
+        ("shenpi", "区民政局审批人", "county_approver", county.to_string()),
     ];
     eprintln!("演示账号（仅本次显示）/ demo accounts (shown once):");
     for (login, name, role, region) in accounts {
@@ -582,7 +597,9 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn load_demo(db: &Db, households: usize, seed: u64, skip_if_loaded: bool) -> Result<()> {
+/// Loads the demo county; false when it was skipped (the database already
+/// has households).
+async fn load_demo(db: &Db, households: usize, seed: u64, skip_if_loaded: bool) -> Result<bool> {
     let started = std::time::Instant::now();
     let mut last_shown = 0;
     let res = demo::load_demo(db, &Actor::system(), system_now(), seed, households, &mut |done, total| {
@@ -599,11 +616,11 @@ async fn load_demo(db: &Db, households: usize, seed: u64, skip_if_loaded: bool) 
     match res {
         Ok(n) => {
             eprintln!("\n示范县已载入：{n} 户，用时 {:.1} 秒", started.elapsed().as_secs_f64());
-            Ok(())
+            Ok(true)
         }
         Err(jiuzhu_app::AppError::Conflict(_)) if skip_if_loaded => {
             eprintln!("数据库中已有家庭数据，跳过示范数据 / the database already has households; demo not loaded");
-            Ok(())
+            Ok(false)
         }
         Err(e) => Err(e).context("cannot load the demo county"),
     }
@@ -646,8 +663,8 @@ fn write_demo_csv(path: &std::path::Path, households: usize, seed: u64) -> Resul
     Ok(())
 }
 
-async fn serve(db: Db, addr: &str) -> Result<()> {
-    let state = jiuzhu_web::AppState::new(db, Arc::new(system_now));
+async fn serve(db: Db, addr: &str, font_dir: std::path::PathBuf) -> Result<()> {
+    let state = jiuzhu_web::AppState::new(db, Arc::new(system_now)).with_font_dir(font_dir);
     let app = jiuzhu_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
