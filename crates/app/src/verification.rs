@@ -522,6 +522,98 @@ pub async fn run_verification(
     Ok(summary)
 }
 
+/// A run as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RunInfo {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub run_by: String,
+    /// Empty: every household in the installation.
+    pub region_code: String,
+    pub households: i64,
+    pub with_findings: i64,
+}
+
+/// A household to follow up after a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FollowUp {
+    pub result_id: i64,
+    pub household_id: i64,
+    pub external_id: String,
+    pub region_code: String,
+    pub region_name: String,
+    /// The rules of its findings.
+    pub rules: Vec<String>,
+}
+
+/// A run's follow-up list for the actor: the households in their scope
+/// with findings, by region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RunFollowUps {
+    pub run: RunInfo,
+    pub follow_ups: Vec<FollowUp>,
+    /// More households than listed have findings.
+    pub truncated: bool,
+}
+
+/// Households listed at most on one follow-up page.
+const FOLLOW_UP_LIMIT: i64 = 2_000;
+
+fn run_info(r: store::RunRecord) -> RunInfo {
+    RunInfo {
+        id: r.id,
+        at: r.at,
+        run_by: r.run_by,
+        region_code: r.region_code,
+        households: r.households,
+        with_findings: r.with_findings,
+    }
+}
+
+/// The latest runs whose region overlaps the actor's scope, newest first.
+pub async fn list_runs(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RunInfo>> {
+    require(db, actor, now, Permission::VerificationRead, "verification_runs_listed", &Target::none()).await?;
+    let mut tx = db.begin().await?;
+    let runs = store::list_runs(&mut tx, 50).await?;
+    Ok(runs
+        .into_iter()
+        .filter(|r| match (&actor.scope, RegionCode::parse(&r.region_code)) {
+            (Scope::All, _) => true,
+            (Scope::Region(_), Err(_)) => true,
+            (Scope::Region(scope), Ok(region)) => scope.contains(&region) || region.contains(scope),
+        })
+        .map(run_info)
+        .collect())
+}
+
+/// The follow-up list of a run for the actor's scope (核对发现待核实).
+pub async fn run_follow_ups(db: &Db, actor: &Actor, now: DateTime<Utc>, run_id: i64) -> Result<RunFollowUps> {
+    let target = Target::new("verification_run", run_id, None);
+    require(db, actor, now, Permission::VerificationRead, "verification_follow_ups_viewed", &target).await?;
+    let mut tx = db.begin().await?;
+    let Some(run) = store::get_run(&mut tx, run_id).await? else { return Err(AppError::NotFound) };
+    let region = actor.scope.narrow(None);
+    let rows = store::results_with_findings(&mut tx, run_id, region.as_ref(), FOLLOW_UP_LIMIT + 1).await?;
+    let tree = region_tree(&mut tx).await?;
+    let truncated = rows.len() as i64 > FOLLOW_UP_LIMIT;
+    let follow_ups = rows
+        .into_iter()
+        .take(FOLLOW_UP_LIMIT as usize)
+        .map(|(r, external_id, region_code)| {
+            let found: Vec<Finding> = serde_json::from_str(&r.findings).unwrap_or_default();
+            FollowUp {
+                result_id: r.id,
+                household_id: r.household_id,
+                external_id,
+                region_name: RegionCode::parse(&region_code).map(|c| tree.full_name(&c)).unwrap_or_default(),
+                region_code,
+                rules: found.iter().map(|f| f.rule.code().to_string()).collect(),
+            }
+        })
+        .collect();
+    Ok(RunFollowUps { run: run_info(run), follow_ups, truncated })
+}
+
 // ------------------------------------------------------------------ report
 
 /// A household's results, newest first (for its page).

@@ -180,6 +180,15 @@ async fn findings_name_their_records(db: Db) {
     assert_eq!(pension.sums.pension_fen, 120_000, "the 15-digit ID number matched the 18-digit member");
     assert!(pension.findings.is_empty());
 
+    // The follow-up list: each township sees its own households.
+    let all = v::run_follow_ups(&db, &officer(), now(), summary.run_id).await.unwrap();
+    let listed: Vec<_> = all.follow_ups.iter().map(|f| f.external_id.as_str()).collect();
+    assert_eq!(listed, vec!["SF-0001", "SF-0002"]);
+    assert_eq!(all.follow_ups[1].rules, vec!["deceased"]);
+    let hekou = Actor::user(9006, "hekou", &[Role::TownshipLeader], Scope::Region(code("340102002")));
+    assert!(v::run_follow_ups(&db, &hekou, now(), summary.run_id).await.unwrap().follow_ups.is_empty());
+    assert_eq!(v::list_runs(&db, &hekou, now()).await.unwrap().len(), 1, "a county run concerns the township");
+
     // One household alone gives what the batch gave.
     let id = household_id(&db, "SF-0001").await;
     run_verification(&db, &officer(), now(), Selection::Household(id), &mut |_, _| {}).await.unwrap();

@@ -331,6 +331,7 @@ async fn verify_database(
         None => jiuzhu_domain::i18n::china_date(now),
     };
     if let Some(dir) = data {
+        let started = std::time::Instant::now();
         for kind in DatasetKind::ALL {
             let Some(path) =
                 ["csv", "xlsx"].iter().map(|ext| dir.join(format!("{}.{ext}", kind.code()))).find(|p| p.exists())
@@ -344,12 +345,14 @@ async fn verify_database(
                 as_of,
                 file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
             };
+            let one = std::time::Instant::now();
             match v::import_delivery(db, &actor, now, meta, &bytes).await {
                 Ok(done) => eprintln!(
-                    "  {:<18} 读取 rows {:>10}   拒绝 rejected {:>7}",
+                    "  {:<18} 读取 rows {:>10}   拒绝 rejected {:>7}   {:.2} s",
                     kind.code(),
                     done.delivery.rows_read,
-                    done.delivery.rows_rejected
+                    done.delivery.rows_rejected,
+                    one.elapsed().as_secs_f64()
                 ),
                 Err(DeliveryError::Rejected(problems)) => {
                     for p in &problems {
@@ -360,6 +363,7 @@ async fn verify_database(
                 Err(DeliveryError::App(e)) => return Err(e).context("import failed"),
             }
         }
+        eprintln!("部门数据导入用时 import {:.2} s", started.elapsed().as_secs_f64());
     }
     let region = match region {
         Some(r) => Some(jiuzhu_domain::RegionCode::parse(r).map_err(|e| anyhow::anyhow!("区划代码不正确：{e}"))?),

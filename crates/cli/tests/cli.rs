@@ -120,6 +120,7 @@ fn verify_against_the_database_stores_results_and_prints_the_report() {
     let summary = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{summary}");
     assert!(summary.contains("读取 rows          2   拒绝 rejected       1"), "{summary}");
+    assert!(summary.contains("部门数据导入用时 import"), "{summary}");
     assert!(summary.contains("家庭 households: 3") && summary.contains("有发现 with findings: 1"), "{summary}");
     assert!(summary.contains("拥有机动车"), "{summary}");
 

@@ -379,7 +379,8 @@ pub async fn insert_run(tx: &mut Tx, run: &RunRecord) -> Result<i64> {
 }
 
 pub async fn list_runs(tx: &mut Tx, limit: i64) -> Result<Vec<RunRecord>> {
-    let rows: Vec<(i64, DateTime<Utc>, String, String, String, i64, i64)> = on_tx!(tx, |conn| {
+    type Row = (i64, DateTime<Utc>, String, String, String, i64, i64);
+    let rows: Vec<Row> = on_tx!(tx, |conn| {
         sqlx::query_as(
             "SELECT id, at, run_by, region_code, deliveries, households, with_findings FROM verification_run
              ORDER BY id DESC LIMIT $1",
@@ -465,16 +466,89 @@ pub async fn results_of(tx: &mut Tx, household_id: i64) -> Result<Vec<ResultReco
     Ok(rows.into_iter().map(result_from).collect())
 }
 
-/// A run's results with findings, in household order (the township's
-/// follow-up list).
-pub async fn results_with_findings(tx: &mut Tx, run_id: i64, limit: i64) -> Result<Vec<ResultRecord>> {
+/// A run's results with findings inside `region`, in region and household
+/// order (the townships' follow-up list): the result, the household number
+/// and its region code.
+pub async fn results_with_findings(
+    tx: &mut Tx,
+    run_id: i64,
+    region: Option<&RegionCode>,
+    limit: i64,
+) -> Result<Vec<(ResultRecord, String, String)>> {
+    let (from, to) = region.map_or_else(|| (String::new(), ":".to_string()), RegionCode::prefix_range);
+    let columns = RESULT_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
-        "SELECT {RESULT_COLUMNS} FROM verification_result WHERE run_id = $1 AND finding_count > 0 ORDER BY household_id LIMIT $2"
+        "SELECT {columns}, h.external_id, h.region_code FROM verification_result r JOIN household h ON h.id = r.household_id
+         WHERE r.run_id = $1 AND r.finding_count > 0 AND h.region_code >= $2 AND h.region_code < $3
+         ORDER BY h.region_code, h.id LIMIT $4"
     );
-    let rows: Vec<ResultTuple> = on_tx!(tx, |conn| {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(limit).fetch_all(&mut *conn).await?
+    type Row = (i64, i64, i64, DateTime<Utc>, String, String, String, i64, String, String, String, String);
+    let rows: Vec<Row> = on_tx!(tx, |conn| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(run_id)
+            .bind(&from)
+            .bind(&to)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?
     });
-    Ok(rows.into_iter().map(result_from).collect())
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                run_id,
+                household_id,
+                at,
+                members,
+                sums,
+                findings,
+                finding_count,
+                policy,
+                deliveries,
+                ext,
+                region,
+            )| {
+                (
+                    ResultRecord {
+                        id,
+                        run_id,
+                        household_id,
+                        at,
+                        members,
+                        sums,
+                        findings,
+                        finding_count,
+                        policy,
+                        deliveries,
+                    },
+                    ext,
+                    region,
+                )
+            },
+        )
+        .collect())
+}
+
+pub async fn get_run(tx: &mut Tx, id: i64) -> Result<Option<RunRecord>> {
+    type Row = (i64, DateTime<Utc>, String, String, String, i64, i64);
+    let row: Option<Row> = on_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, at, run_by, region_code, deliveries, households, with_findings FROM verification_run WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    });
+    Ok(row.map(|(id, at, run_by, region_code, deliveries, households, with_findings)| RunRecord {
+        id,
+        at,
+        run_by,
+        region_code,
+        deliveries,
+        households,
+        with_findings,
+    }))
 }
 
 // -------------------------------------------------------------- objections

@@ -37,6 +37,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/verification/deliveries", post(upload_delivery))
         .route("/verification/deliveries/{id}", get(delivery_page))
         .route("/verification/runs", post(run_batch))
+        .route("/verification/runs/{id}", get(run_page))
         .route("/verification/policies", post(save_policy))
         .route("/households/{id}/verify", post(verify_household))
         .route("/verification/results/{id}", get(report_page))
@@ -45,6 +46,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/verification/results/{id}/objections/{objection}", post(decide))
         .route("/api/verification/deliveries", get(api_deliveries).post(api_import_delivery))
         .route("/api/verification/runs", post(api_run))
+        .route("/api/verification/runs/{id}", get(api_run_follow_ups))
         .route("/api/verification/policies", get(api_policies).put(api_set_policy))
         .route("/api/households/{id}/verification", get(api_household_results).post(api_verify_household))
         .route("/api/verification/results/{id}", get(api_report))
@@ -310,6 +312,7 @@ struct OverviewPage {
     deliveries: Vec<(DeliveryView, String, bool)>,
     kinds: Vec<(String, String)>,
     policies: Vec<RegionPolicy>,
+    runs: Vec<v::RunInfo>,
     run: Option<RunSummary>,
     run_text: String,
     /// `(label, households, bar width %)`.
@@ -334,7 +337,9 @@ async fn overview_page(state: &AppState, auth: &Authed, lang: Lang) -> Result<Ov
         })
         .collect();
     let policies = v::list_policies(&state.db, actor, state.now()).await?;
+    let runs = v::list_runs(&state.db, actor, state.now()).await?;
     Ok(OverviewPage {
+        runs,
         tr: Tr::signed_in(lang, actor, &auth.csrf),
         deliveries,
         kinds: DatasetKind::ALL.iter().map(|k| (k.code().to_string(), kind_label(lang, *k).to_string())).collect(),
@@ -417,6 +422,30 @@ fn delivery_meta(kind: &str, department: &str, as_of: &str, file_name: &str) -> 
         }),
         _ => Err(errors),
     }
+}
+
+#[derive(Template)]
+#[template(path = "run.html")]
+struct RunPage {
+    tr: Tr,
+    view: v::RunFollowUps,
+}
+
+impl RunPage {
+    fn rule_labels(&self, rules: &[String]) -> String {
+        let sep = if self.tr.lang == Lang::Zh { "、" } else { ", " };
+        rules.iter().map(|r| rule_label(self.tr.lang, r)).collect::<Vec<_>>().join(sep)
+    }
+}
+
+async fn run_page(
+    State(state): State<AppState>,
+    UiLang(lang): UiLang,
+    auth: Authed,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let view = v::run_follow_ups(&state.db, &auth.actor, state.now(), id).await.map_err(fail(lang))?;
+    render(&RunPage { tr: Tr::signed_in(lang, &auth.actor, &auth.csrf), view })
 }
 
 #[derive(Template)]
@@ -818,6 +847,17 @@ pub(crate) async fn api_run(
         .await
         .map_err(api_fail(lang))?;
     Ok(Json(summary))
+}
+
+/// A run's follow-up list: the households in the actor's scope with findings.
+#[utoipa::path(get, path = "/api/verification/runs/{id}", responses((status = 200, body = v::RunFollowUps)))]
+pub(crate) async fn api_run_follow_ups(
+    State(state): State<AppState>,
+    ApiLang(lang): ApiLang,
+    ApiAuthed(actor): ApiAuthed,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<v::RunFollowUps>> {
+    Ok(Json(v::run_follow_ups(&state.db, &actor, state.now(), id).await.map_err(api_fail(lang))?))
 }
 
 /// The verification policies set for the actor's regions and above.

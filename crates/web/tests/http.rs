@@ -571,6 +571,8 @@ async fn verification_from_delivery_to_printed_report() {
     let run = app.post_form("/verification/runs", "region=").await.text();
     assert!(run.contains("核对完成：3户、6人，1户有核对发现。"), "{run}");
     assert!(run.contains("class=\"bar\"") && run.contains("拥有机动车"));
+    let follow_ups = app.get("/verification/runs/1").await.text();
+    assert!(follow_ups.contains("待核实家庭") && follow_ups.contains("SF-0001") && !follow_ups.contains("SF-0002"));
 
     // The household page lists the result; the report shows the record.
     let id = app.household_id("SF-0001").await;

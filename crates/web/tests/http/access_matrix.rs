@@ -62,6 +62,7 @@ fn cases() -> Vec<Case> {
         case(Method::GET, "/api/verification/deliveries", VerificationRead, false),
         case(Method::POST, "/api/verification/deliveries", DeliveryImport, false),
         case(Method::POST, "/api/verification/runs", VerificationRun, true),
+        case(Method::GET, "/api/verification/runs/{id}", VerificationRead, false),
         case(Method::GET, "/api/verification/policies", VerificationRead, false),
         case(Method::PUT, "/api/verification/policies", PolicyManage, true),
         case(Method::GET, "/api/households/{id}/verification", VerificationRead, true),
@@ -81,6 +82,7 @@ struct Fixture {
     /// death), and an objection to it awaiting re-check.
     result: i64,
     objection: i64,
+    run: i64,
 }
 
 async fn fixture_ids(app: &TestApp) -> Fixture {
@@ -104,11 +106,14 @@ async fn fixture_ids(app: &TestApp) -> Fixture {
     v::import_delivery(&app.db, &system, now(), meta, "身份证号,死亡日期\n340102195803120137,2025-09-01\n".as_bytes())
         .await
         .unwrap();
-    v::run_verification(&app.db, &system, now(), v::Selection::Household(household), &mut |_, _| {}).await.unwrap();
+    let run = v::run_verification(&app.db, &system, now(), v::Selection::Household(household), &mut |_, _| {})
+        .await
+        .unwrap()
+        .run_id;
     let result = v::household_results(&app.db, &system, now(), household).await.unwrap()[0].id;
     let form = v::ObjectionForm { rule: "deceased".into(), reason: "本人健在".into(), evidence: String::new() };
     let objection = v::lodge_objection(&app.db, &system, now(), result, form).await.unwrap();
-    Fixture { household, spouse: detail.members[1].id, version: detail.household.version, result, objection }
+    Fixture { household, spouse: detail.members[1].id, version: detail.household.version, result, objection, run }
 }
 
 fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
@@ -116,6 +121,8 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         f.spouse
     } else if case.path.starts_with("/api/verification/results") {
         f.result
+    } else if case.path.starts_with("/api/verification/runs/") {
+        f.run
     } else {
         f.household
     };
