@@ -5,49 +5,26 @@
 // Debian's headless Chromium driven by playwright-core (no browser download).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { here, workspace, start } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = process.env.JIUZHU_BIN ?? join(here, '..', 'target', 'debug', 'jiuzhu');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-let server, browser, baseUrl, workdir;
+let app, baseUrl, browser;
 
 const TOWNSHIP = '349901008000';
 const PASSWORD = 'Qinghe-e2e-2025';
 
 before(async () => {
-  workdir = mkdtempSync(join(tmpdir(), 'jiuzhu-e2e-'));
-  const env = { ...process.env, JIUZHU_DATABASE_URL: `sqlite:${join(workdir, 'e2e.db')}`, RUST_LOG: 'warn' };
-  execFileSync(bin, ['demo', '--households', '400'], { cwd: workdir, env, stdio: 'ignore' });
-  execFileSync(bin, ['user', 'add', 'hekou', '--name', '河口镇经办人', '--role', 'township_clerk',
-    '--region', TOWNSHIP, '--password', PASSWORD], { cwd: workdir, env, stdio: 'ignore' });
-  server = spawn(bin, ['serve', '--addr', '127.0.0.1:0'], { cwd: workdir, env });
-  baseUrl = await new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 60000);
-    server.stderr.on('data', (chunk) => {
-      seen += chunk.toString();
-      const m = seen.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (m) { clearTimeout(timer); resolve(m[0]); }
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const ws = workspace('registry');
+  ws.run(['demo', '--households', '400']);
+  ws.run(['user', 'add', 'hekou', '--name', '河口镇经办人', '--role', 'township_clerk',
+    '--region', TOWNSHIP, '--password', PASSWORD]);
+  app = await start(ws);
+  ({ baseUrl, browser } = app);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill();
-  if (workdir) rmSync(workdir, { recursive: true, force: true });
+  await app?.stop();
 });
 
 test('a township clerk signs in, sees only her township, and signs out', async () => {

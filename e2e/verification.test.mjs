@@ -5,57 +5,34 @@
 // the real `jiuzhu` binary on a fresh SQLite file with a small demo county.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { workspace, start } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const bin = process.env.JIUZHU_BIN ?? join(here, '..', 'target', 'debug', 'jiuzhu');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const PASSWORD = 'Qinghe-e2e-2025';
-let server, browser, baseUrl, workdir, head;
+let app, browser, baseUrl, head;
 
 before(async () => {
-  workdir = mkdtempSync(join(tmpdir(), 'jiuzhu-e2e-v-'));
-  const env = { ...process.env, JIUZHU_DATABASE_URL: `sqlite:${join(workdir, 'e2e.db')}`, RUST_LOG: 'warn' };
-  const run = (args) => execFileSync(bin, args, { cwd: workdir, env, stdio: 'ignore' });
+  const ws = workspace('verification');
+  const { workdir, run } = ws;
   run(['demo', '--households', '200']);
   run(['demo', '--households', '200', '--out', 'roster.csv']);
   // The first household's head (the roster is deterministic for the seed).
   const [, first] = readFileSync(join(workdir, 'roster.csv'), 'utf8').replace(/^\uFEFF/, '').split('\n');
   const [household, region, id, name] = first.split(',');
-  head = { household, region, id, name };
-  writeFileSync(join(workdir, 'vehicle.csv'),
+  head = { household, region, id, name, file: join(workdir, 'vehicle.csv') };
+  writeFileSync(head.file,
     `机动车所有人身份证号,号牌号码,车辆类型,初次登记日期\n${id},皖N12345,小型轿车,2019-05-01\n${id},皖N0001,摩托车,2016-01-01\n`);
   run(['user', 'add', 'hedui', '--name', '核对中心核对员', '--role', 'verification_officer', '--region', '349901',
     '--password', PASSWORD]);
   run(['user', 'add', 'jingban', '--name', '乡镇经办人', '--role', 'township_clerk', '--region', region.slice(0, 9),
     '--password', PASSWORD]);
-  server = spawn(bin, ['serve', '--addr', '127.0.0.1:0'], { cwd: workdir, env });
-  baseUrl = await new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 60000);
-    server.stderr.on('data', (chunk) => {
-      seen += chunk.toString();
-      const m = seen.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (m) { clearTimeout(timer); resolve(m[0]); }
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  app = await start(ws);
+  ({ baseUrl, browser } = app);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill();
-  if (workdir) rmSync(workdir, { recursive: true, force: true });
+  await app?.stop();
 });
 
 async function signIn(login) {
@@ -85,7 +62,7 @@ test('verification from a delivery to the report, an objection and its re-check'
   await officer.selectOption('#kind', 'vehicle');
   await officer.fill('#department', '区公安分局交警大队');
   await officer.fill('#as_of', '2025-10-31');
-  await officer.setInputFiles('#file', join(workdir, 'vehicle.csv'));
+  await officer.setInputFiles('#file', head.file);
   await officer.click('#upload-delivery button[type=submit]');
   await officer.waitForURL(/\/verification\/deliveries\/\d+$/);
   assert.equal((await officer.locator('#rows-read').innerText()).trim(), '2');

@@ -16,7 +16,7 @@ use jiuzhu_domain::text::{clean, header_key};
 use jiuzhu_domain::{Fen, IdNumber};
 
 use crate::roster::{ColumnRef, Problem};
-use crate::table::{Table, TableError, read_table};
+use crate::table::{Table, read_table};
 
 /// One accepted row: the person, the values in catalogue order (empty when
 /// absent), and what the household sums read from it.
@@ -57,13 +57,7 @@ impl DeliveryFile {
 
 /// Reads a delivery of `kind` from a CSV (UTF-8 or GBK) or xlsx file.
 pub fn parse_delivery(kind: DatasetKind, bytes: &[u8]) -> Result<DeliveryFile, Vec<Problem>> {
-    let table = read_table(bytes).map_err(|e| {
-        let message = match e {
-            TableError::Empty => Message::new("import.error.empty"),
-            TableError::Unreadable(detail) => Message::new("import.error.unreadable").arg("detail", detail),
-        };
-        vec![Problem { line: None, column: None, message }]
-    })?;
+    let table = read_table(bytes).map_err(|e| vec![e.to_problem()])?;
     parse_delivery_table(kind, &table)
 }
 

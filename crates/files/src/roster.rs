@@ -15,7 +15,7 @@ use jiuzhu_domain::i18n::{Lang, Message};
 use jiuzhu_domain::text::{clean, header_key};
 use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, RegionCode, Relation};
 
-use crate::table::{Table, TableError, read_table};
+use crate::table::{Table, read_table};
 
 /// The columns of a roster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -179,13 +179,7 @@ struct ParsedLine {
 /// Reads a roster file (CSV in UTF-8 or GBK, or xlsx) and returns its
 /// households, or every problem found.
 pub fn parse_roster(bytes: &[u8]) -> Result<Roster, Vec<Problem>> {
-    let table = read_table(bytes).map_err(|e| {
-        let message = match e {
-            TableError::Empty => Message::new("import.error.empty"),
-            TableError::Unreadable(detail) => Message::new("import.error.unreadable").arg("detail", detail),
-        };
-        vec![Problem { line: None, column: None, message }]
-    })?;
+    let table = read_table(bytes).map_err(|e| vec![e.to_problem()])?;
     parse_table(&table)
 }
 

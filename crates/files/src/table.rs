@@ -31,6 +31,18 @@ pub enum TableError {
     Empty,
 }
 
+impl TableError {
+    /// The error as a file problem (no line, no column), for a person.
+    pub fn to_problem(&self) -> crate::roster::Problem {
+        use jiuzhu_domain::i18n::Message;
+        let message = match self {
+            TableError::Empty => Message::new("import.error.empty"),
+            TableError::Unreadable(detail) => Message::new("import.error.unreadable").arg("detail", detail),
+        };
+        crate::roster::Problem { line: None, column: None, message }
+    }
+}
+
 /// Reads a CSV (UTF-8 or GB18030/GBK) or xlsx file.
 pub fn read_table(bytes: &[u8]) -> Result<Table, TableError> {
     if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes) } else { read_csv(bytes) }
