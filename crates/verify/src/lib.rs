@@ -357,9 +357,17 @@ fn read_members_csv(bytes: &[u8], file: String) -> Result<(Members, Vec<RowError
             buf[..n].copy_from_slice(&h[..n]);
             u128::from_be_bytes(buf)
         };
-        let mut keyed: Vec<(u128, &[u8], u64)> = pairs.into_iter().map(|(h, k)| (prefix(h), h, k)).collect();
-        keyed.sort_unstable();
-        let pairs: Vec<(&[u8], u64)> = keyed.into_iter().map(|(_, h, k)| (h, k)).collect();
+        let pairs: Vec<(&[u8], u64)> = if pairs.iter().all(|(h, _)| h.len() <= 16) {
+            // Short numbers (the usual case): the prefix is the whole
+            // number, so sorting never needs to look at the bytes.
+            let mut keyed: Vec<(u128, u64, &[u8])> = pairs.into_iter().map(|(h, k)| (prefix(h), k, h)).collect();
+            keyed.sort_unstable_by_key(|&(p, k, _)| (p, k));
+            keyed.into_iter().map(|(_, k, h)| (h, k)).collect()
+        } else {
+            let mut keyed: Vec<(u128, &[u8], u64)> = pairs.into_iter().map(|(h, k)| (prefix(h), h, k)).collect();
+            keyed.sort_unstable();
+            keyed.into_iter().map(|(_, h, k)| (h, k)).collect()
+        };
         let mut members = Members { table: KeyTable::with_capacity(pairs.len()), ..Default::default() };
         let mut last: Option<&[u8]> = None;
         for (household, key) in pairs {
@@ -867,30 +875,65 @@ pub const REPORT_COLUMNS: &str = "household_id,members,wage_fen,pension_fen,vehi
 /// Writes the report: one row per household, sorted by household number.
 pub fn write_report(out: &mut impl Write, households: &[HouseholdSums]) -> std::io::Result<()> {
     writeln!(out, "{REPORT_COLUMNS}")?;
+    let mut line = Vec::with_capacity(128);
     for h in households {
         let id = if h.household_id.contains([',', '"']) {
             format!("\"{}\"", h.household_id.replace('"', "\"\""))
         } else {
             h.household_id.clone()
         };
-        writeln!(
-            out,
-            "{id},{},{},{},{},{},{}.{:02},{},{},{},{},{}",
-            h.members,
+        line.clear();
+        line.extend_from_slice(id.as_bytes());
+        for (idx, v) in [
+            i64::from(h.members),
             h.wage_fen,
             h.pension_fen,
-            h.vehicles,
-            h.homes,
-            h.home_area_centi_m2 / 100,
-            h.home_area_centi_m2 % 100,
-            h.other_properties,
-            h.businesses,
+            i64::from(h.vehicles),
+            i64::from(h.homes),
+            h.home_area_centi_m2,
+            i64::from(h.other_properties),
+            i64::from(h.businesses),
             h.deposits_fen,
-            h.deceased,
-            h.public_payroll
-        )?;
+            i64::from(h.deceased),
+            i64::from(h.public_payroll),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            line.push(b',');
+            if idx == 5 {
+                push_int(&mut line, v / 100);
+                line.push(b'.');
+                line.push(b'0' + (v % 100 / 10) as u8);
+                line.push(b'0' + (v % 10) as u8);
+            } else {
+                push_int(&mut line, v);
+            }
+        }
+        line.push(b'\n');
+        out.write_all(&line)?;
     }
     Ok(())
+}
+
+/// Appends a non-negative integer's decimal digits (sums are never negative;
+/// a negative one is written with its sign).
+fn push_int(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    let mut n = v.unsigned_abs();
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 /// Writes the rejected rows: file, line, column, reason (in `lang`).

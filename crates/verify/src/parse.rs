@@ -159,6 +159,15 @@ pub fn fen(field: &[u8], encoding: Encoding) -> Result<i64, Message> {
         .map_err(|_| Message::new("import.error.bad_money").arg("value", encoding.decode(f)))
 }
 
+fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// Whether a field reads as a date (`2025-10-31`, `2025/10/31`,
 /// `2025.10.31`, `20251031`, `2025年10月31日`) or, for `month`, also as a
 /// month (`2025-10`, `2025/10`, `202510`, `2025年10月`). Empty is accepted.
@@ -166,6 +175,17 @@ pub fn is_date(field: &[u8], month: bool, _encoding: Encoding) -> bool {
     let f = trim(field);
     if f.is_empty() {
         return true;
+    }
+    // The canonical forms, `2025-10-31` and `2025-10`, without the loop.
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    let num = |r: &[u8]| r.iter().fold(0u32, |a, b| a * 10 + u32::from(b - b'0'));
+    if f.len() == 10 && f[4] == b'-' && f[7] == b'-' && digits(&f[..4]) && digits(&f[5..7]) && digits(&f[8..]) {
+        let (y, m, d) = (num(&f[..4]), num(&f[5..7]), num(&f[8..]));
+        return (1900..=2100).contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m);
+    }
+    if month && f.len() == 7 && f[4] == b'-' && digits(&f[..4]) && digits(&f[5..]) {
+        let (y, m) = (num(&f[..4]), num(&f[5..]));
+        return (1900..=2100).contains(&y) && (1..=12).contains(&m);
     }
     // Digit groups separated by anything else (`-`, `/`, `.`, 年, 月, 日 in
     // UTF-8 or GBK: no byte of those is an ASCII digit).
@@ -260,6 +280,16 @@ mod tests {
             let fast = id_key(s.as_bytes(), Encoding::Utf8).ok();
             let slow = IdNumber::parse(&s).ok().map(|id| id.to_u64());
             prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn canonical_dates_read_like_the_domain(y in 1850u32..2150, m in 0u32..14, d in 0u32..33) {
+            let day = format!("{y:04}-{m:02}-{d:02}");
+            let expected = jiuzhu_domain::dataset::parse_date(&day).is_some();
+            prop_assert_eq!(is_date(day.as_bytes(), false, Encoding::Utf8), expected, "{}", day);
+            let month = format!("{y:04}-{m:02}");
+            let expected = jiuzhu_domain::dataset::parse_month(&month).is_some();
+            prop_assert_eq!(is_date(month.as_bytes(), true, Encoding::Utf8), expected, "{}", month);
         }
 
         #[test]
