@@ -190,6 +190,33 @@ mod tests {
     }
 
     #[test]
+    fn xlsx_deliveries_read_like_csv_with_dates_as_dates() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, h) in ["身份证号", "金融机构", "余额", "截止日期"].iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        sheet.write_string(1, 0, "11010519491231002x").unwrap();
+        sheet.write_string(1, 1, "某银行").unwrap();
+        sheet.write_number(1, 2, 1234.5).unwrap();
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2025, 9, 30).unwrap();
+        sheet
+            .write_datetime_with_format(1, 3, &date, &rust_xlsxwriter::Format::new().set_num_format("yyyy/m/d"))
+            .unwrap();
+        sheet.write_number(2, 0, 110105194912310020.0).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let file = parse_delivery(DatasetKind::Deposit, &bytes).unwrap();
+        assert_eq!(file.format, "xlsx");
+        assert_eq!(file.records.len(), 1);
+        let r = &file.records[0];
+        assert_eq!((r.id_number.as_str(), r.amount), ("11010519491231002X", Some(123_450)));
+        assert_eq!(r.values[2], ("as_of_date", "2025-09-30".to_string()));
+        assert_eq!(file.rows_rejected(), 1, "the row whose ID number Excel stored as a float");
+        assert!(file.rejected.iter().all(|p| p.line == Some(3)));
+        assert_eq!(file.rejected[0].message.key, "id.error.scientific");
+    }
+
+    #[test]
     fn a_missing_required_column_refuses_the_file() {
         let problems = parse_delivery(DatasetKind::Vehicle, "身份证号,号牌号码\n11010519491231002X,皖A1\n".as_bytes())
             .unwrap_err();
