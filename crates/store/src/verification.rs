@@ -108,8 +108,10 @@ pub async fn insert_delivery(tx: &mut Tx, d: &DeliveryDraft) -> Result<i64> {
     Ok(id)
 }
 
-/// Rows per multi-row insert on SQLite (7 parameters each, under its limit).
-const CHUNK: usize = 1000;
+/// Rows per multi-row insert on SQLite. Small on purpose: binding looks up
+/// every parameter by name, which costs time quadratic in the parameters of
+/// one statement (a 7,000-parameter statement loaded 16,000 rows/s, 224 parameters 90,000).
+const CHUNK: usize = 32;
 
 /// Writes a delivery's records: `COPY` on PostgreSQL, multi-row inserts on
 /// SQLite, inside the caller's transaction either way.
