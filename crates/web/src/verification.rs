@@ -375,7 +375,7 @@ async fn upload_delivery(
         }
     }
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
-    let meta = match delivery_meta(&get("kind"), &get("department"), &get("as_of"), &file_name) {
+    let meta = match delivery_meta(lang, &get("kind"), &get("department"), &get("as_of"), &file_name) {
         Ok(meta) => meta,
         Err(errors) => return refused_overview(&state, &auth, lang, errors).await,
     };
@@ -399,15 +399,23 @@ async fn refused_overview(state: &AppState, auth: &Authed, lang: Lang, errors: V
 }
 
 /// Reads a delivery's description from text inputs.
-fn delivery_meta(kind: &str, department: &str, as_of: &str, file_name: &str) -> Result<DeliveryMeta, Vec<String>> {
+fn delivery_meta(
+    lang: Lang,
+    kind: &str,
+    department: &str,
+    as_of: &str,
+    file_name: &str,
+) -> Result<DeliveryMeta, Vec<String>> {
     let mut errors = Vec::new();
-    let kind = DatasetKind::parse(kind);
-    if kind.is_none() {
-        errors.push(t(Lang::Zh, "import.error.required").to_string());
+    let kind_parsed = DatasetKind::parse(kind);
+    if kind_parsed.is_none() {
+        errors.push(format!("{}：{}", t(lang, "verification.kind"), t(lang, "import.error.required")));
     }
+    let kind = kind_parsed;
+    let as_of_raw = as_of;
     let as_of = jiuzhu_domain::dataset::parse_date(as_of);
     if as_of.is_none() {
-        errors.push(Message::new("verify.error.bad_date").arg("value", "").render(Lang::Zh));
+        errors.push(Message::new("verify.error.bad_date").arg("value", as_of_raw).render(lang));
     }
     match (kind, as_of) {
         (Some(kind), Some(as_of)) if errors.is_empty() => Ok(DeliveryMeta {
@@ -817,7 +825,7 @@ pub(crate) async fn api_import_delivery(
     Query(params): Query<DeliveryParams>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let meta = delivery_meta(&params.kind, &params.department, &params.as_of, &params.file_name)
+    let meta = delivery_meta(lang, &params.kind, &params.department, &params.as_of, &params.file_name)
         .map_err(|_| api_fail(lang)(AppError::invalid("kind", Message::new("import.error.required"))))?;
     match v::import_delivery(&state.db, &actor, state.now(), meta, &body).await {
         Ok(done) => {
