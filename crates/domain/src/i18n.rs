@@ -387,6 +387,12 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
     ("sums.deposits", "存款余额", "Deposits"),
     ("sums.deceased", "已死亡成员（人）", "Deceased members"),
     ("sums.public_payroll", "财政供养成员（人）", "Members on the public payroll"),
+    (
+        "calendar.error.not_covered",
+        "工作日历尚未载入{year}年的节假日安排，无法计算期限",
+        "The working-day calendar has no holiday arrangement for {year} yet; the deadline cannot be computed",
+    ),
+    ("calendar.error.bad_line", "节假日文件第{line}行有误：{reason}", "Holiday file line {line}: {reason}"),
     ("import.error.too_many_rows", "文件行数超过上限 {max}", "More than {max} rows"),
     ("id.error.empty", "身份证号为空", "ID number is empty"),
     (

@@ -21,6 +21,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod calendar;
 pub mod dataset;
 pub mod household;
 pub mod i18n;
