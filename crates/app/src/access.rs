@@ -90,18 +90,14 @@ pub async fn deny(
     target: &Target,
     error: AppError,
 ) -> AppError {
-    let res: Result<()> = async {
-        let mut tx = db.begin().await?;
-        store::append_audit(&mut tx, draft(actor, now, action, target, Outcome::Denied)).await?;
-        tx.commit().await?;
-        Ok(())
+    match db.begin().await {
+        Ok(tx) => deny_in(tx, actor, now, action, target, error).await,
+        Err(e) => {
+            tracing::error!(error = %e, action, "could not record a denied attempt");
+            tracing::warn!(login = %actor.login, action, target = %target.id, "access denied");
+            error
+        }
     }
-    .await;
-    if let Err(e) = res {
-        tracing::error!(error = %e, action, "could not record a denied attempt");
-    }
-    tracing::warn!(login = %actor.login, action, target = %target.id, "access denied");
-    error
 }
 
 /// Checks a permission; a missing one is recorded and answered `Forbidden`.

@@ -1,6 +1,8 @@
-//! The department datasets of `datasets.md` as the engine sees them: which
-//! columns each kind needs (with their aliases), and what one row adds to
-//! a member's accumulator.
+//! The department datasets of `datasets.md` as the engine sees them: the
+//! kinds the sums read and, from the domain catalogue, the columns each
+//! needs.
+
+use jiuzhu_domain::dataset::{Column, ColumnType};
 
 /// The dataset kinds the household sums use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -41,43 +43,26 @@ impl Kind {
         }
     }
 
-    /// The columns read, in order: `(canonical name, aliases)`. The first is
-    /// always the ID number.
-    pub fn columns(self) -> &'static [(&'static str, &'static [&'static str])] {
-        const ID: (&str, &[&str]) = ("id_number", &["身份证号", "公民身份号码", "证件号码", "身份证号码"]);
-        match self {
-            Kind::SocialInsurance => &[ID, ("contribution_base_yuan", &["缴费基数"])],
-            Kind::Pension => &[ID, ("monthly_amount_yuan", &["月养老金", "发放金额"])],
-            Kind::Vehicle => &[
-                ("owner_id_number", &["机动车所有人身份证号", "身份证号", "id_number"]),
-                ("vehicle_type", &["车辆类型"]),
-            ],
-            Kind::RealEstate => &[
-                ("owner_id_number", &["权利人证件号", "身份证号", "id_number"]),
-                ("usage", &["用途"]),
-                ("area_m2", &["建筑面积"]),
-            ],
-            Kind::Business => &[ID, ("status", &["登记状态"])],
-            Kind::Deposit => &[ID, ("balance_yuan", &["余额"])],
-            Kind::Death => &[ID],
-            Kind::PublicPayroll => &[ID],
-        }
+    /// The columns read, in order: the ID number, then the category the
+    /// value sets classify, then the amount the sums add (all from the
+    /// domain catalogue, with its aliases).
+    pub fn columns(self) -> Vec<&'static Column> {
+        let kind = self.dataset();
+        let all = kind.columns();
+        let named = |name: Option<&str>| name.and_then(|n| all.iter().find(|c| c.name == n));
+        std::iter::once(&all[0]).chain(named(kind.category_column())).chain(named(kind.amount_column())).collect()
     }
 }
 
-/// An optional date or period column validated on every row: `(canonical
-/// name, aliases, is a month)`. A value that does not read as a date is a
-/// rejected row; an empty value or a missing column is accepted.
-pub fn date_column(kind: Kind) -> Option<(&'static str, &'static [&'static str], bool)> {
-    match kind {
-        Kind::SocialInsurance => Some(("period", &["费款所属期"], true)),
-        Kind::Pension => Some(("period", &["发放年月"], true)),
-        Kind::PublicPayroll => Some(("period", &[], true)),
-        Kind::Vehicle => Some(("registration_date", &["初次登记日期"], false)),
-        Kind::Deposit => Some(("as_of_date", &["截止日期"], false)),
-        Kind::Death => Some(("death_date", &["死亡日期"], false)),
-        Kind::RealEstate | Kind::Business => None,
-    }
+/// An optional date or period column validated on every row, and whether it
+/// is a month. A value that does not read as a date is a rejected row; an
+/// empty value or a missing column is accepted.
+pub fn date_column(kind: Kind) -> Option<(&'static Column, bool)> {
+    kind.dataset().columns().iter().find_map(|c| match c.ty {
+        ColumnType::Date => Some((c, false)),
+        ColumnType::Month => Some((c, true)),
+        _ => None,
+    })
 }
 
 /// The value sets (defaults of `datasets.md`), from the domain catalogue.

@@ -146,6 +146,22 @@ impl Members {
         self.persons
     }
 
+    /// Adds a person (by packed ID) to the household pushed last.
+    fn add_to_last_household(&mut self, key: u64) {
+        let h = self.households.len() as u32 - 1;
+        let p = self.table.get_or_insert(key, self.persons as u32);
+        if p as usize == self.persons {
+            self.persons += 1;
+        }
+        self.memberships.push((h, p));
+    }
+
+    /// Orders the memberships and keeps each pair once.
+    fn finish(&mut self) {
+        self.memberships.sort_unstable();
+        self.memberships.dedup();
+    }
+
     /// Builds the member set from `(household number, packed ID)` pairs,
     /// households numbered in sorted order.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, u64)>) -> Members {
@@ -156,15 +172,9 @@ impl Members {
             if members.households.last() != Some(&household) {
                 members.households.push(household);
             }
-            let h = members.households.len() as u32 - 1;
-            let p = members.table.get_or_insert(id, members.persons as u32);
-            if p as usize == members.persons {
-                members.persons += 1;
-            }
-            members.memberships.push((h, p));
+            members.add_to_last_household(id);
         }
-        members.memberships.sort_unstable();
-        members.memberships.dedup();
+        members.finish();
         members
     }
 
@@ -375,15 +385,9 @@ fn read_members_csv(bytes: &[u8], file: String) -> Result<(Members, Vec<RowError
                 members.households.push(encoding.decode(household));
                 last = Some(household);
             }
-            let h = members.households.len() as u32 - 1;
-            let p = members.table.get_or_insert(key, members.persons as u32);
-            if p as usize == members.persons {
-                members.persons += 1;
-            }
-            members.memberships.push((h, p));
+            members.add_to_last_household(key);
         }
-        members.memberships.sort_unstable();
-        members.memberships.dedup();
+        members.finish();
         members
     } else {
         Members::from_pairs(pairs.into_iter().map(|(h, k)| (encoding.decode(h), k)))
@@ -675,27 +679,20 @@ fn interpreter<'a>(
     let headers: Vec<String> = raw[..n].iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect();
     let keys: Vec<String> = headers.iter().map(|h| jiuzhu_domain::text::header_key(h)).collect();
     let mut cols = Vec::new();
-    for (canonical, aliases) in kind.columns() {
-        let found = keys.iter().position(|k| {
-            *k == jiuzhu_domain::text::header_key(canonical)
-                || aliases.iter().any(|a| *k == jiuzhu_domain::text::header_key(a))
-        });
-        match found {
+    for column in kind.columns() {
+        match keys.iter().position(|k| column.matches(k)) {
             Some(idx) => cols.push(idx),
             None => {
                 return Err(VerifyError::MissingColumn {
                     file,
-                    column: format!("{canonical}（{}）", aliases.first().unwrap_or(&"")),
+                    column: format!("{}（{}）", column.name, column.aliases.first().unwrap_or(&"")),
                 });
             }
         }
     }
     let mut date = None;
-    if let Some((canonical, aliases, month)) = dataset::date_column(kind)
-        && let Some(idx) = keys.iter().position(|k| {
-            *k == jiuzhu_domain::text::header_key(canonical)
-                || aliases.iter().any(|a| *k == jiuzhu_domain::text::header_key(a))
-        })
+    if let Some((column, month)) = dataset::date_column(kind)
+        && let Some(idx) = keys.iter().position(|k| column.matches(k))
     {
         cols.push(idx);
         date = Some(month);

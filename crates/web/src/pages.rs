@@ -189,8 +189,7 @@ struct HouseholdPageT {
 
 impl HouseholdPageT {
     fn rule_labels(&self, rules: &[String]) -> String {
-        let sep = if self.tr.lang == Lang::Zh { "、" } else { ", " };
-        rules.iter().map(|r| self.tr.code_label("rule", Some(r))).collect::<Vec<_>>().join(sep)
+        crate::verification::rule_labels(self.tr.lang, rules)
     }
 }
 

@@ -18,7 +18,7 @@ use jiuzhu_app::verification::{
     RunSummary, Selection,
 };
 use jiuzhu_domain::dataset::DatasetKind;
-use jiuzhu_domain::i18n::{Lang, Message, format_date, format_datetime, t, tf};
+use jiuzhu_domain::i18n::{Lang, Message, format_date, t, tf};
 use jiuzhu_domain::verification::{HouseholdSums, Policy, RegionPolicy};
 use jiuzhu_domain::{Fen, Permission, RegionCode};
 use jiuzhu_print::{DatasetDoc, FindingDoc, ReportDoc};
@@ -62,8 +62,13 @@ fn kind_label(lang: Lang, kind: DatasetKind) -> &'static str {
 }
 
 fn rule_label(lang: Lang, rule: &str) -> String {
-    let key = format!("rule.{rule}");
-    if jiuzhu_domain::i18n::has_key(&key) { t(lang, &key).to_string() } else { rule.to_string() }
+    Tr::new(lang).code_label("rule", Some(rule))
+}
+
+/// Finding rules as one line: `拥有机动车、成员已死亡`.
+pub(crate) fn rule_labels(lang: Lang, rules: &[String]) -> String {
+    let sep = if lang == Lang::Zh { "、" } else { ", " };
+    rules.iter().map(|r| rule_label(lang, r)).collect::<Vec<_>>().join(sep)
 }
 
 fn column_label(lang: Lang, kind: DatasetKind, name: &str) -> String {
@@ -209,10 +214,6 @@ fn notes(lang: Lang) -> Vec<String> {
     ["report.note.objection", "report.note.use", "report.note.data"].iter().map(|k| t(lang, k).to_string()).collect()
 }
 
-fn beijing(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
-    (at + chrono::Duration::hours(8)).naive_utc()
-}
-
 /// The printed report, always in Chinese (it is an official document).
 fn report_doc(report: &Report, printed: chrono::DateTime<chrono::Utc>) -> ReportDoc {
     let lang = Lang::Zh;
@@ -224,7 +225,7 @@ fn report_doc(report: &Report, printed: chrono::DateTime<chrono::Utc>) -> Report
         number: format!("HD-{:08}", report.result_id),
         household: report.external_id.clone(),
         region: report.region_name.clone(),
-        verified_at: format_datetime(lang, beijing(report.verified_at)),
+        verified_at: Tr::new(lang).datetime(&report.verified_at),
         policy: policy_text(lang, report),
         members: report
             .members
@@ -407,15 +408,14 @@ fn delivery_meta(
     file_name: &str,
 ) -> Result<DeliveryMeta, Vec<String>> {
     let mut errors = Vec::new();
-    let kind_parsed = DatasetKind::parse(kind);
-    if kind_parsed.is_none() {
+    let (raw_kind, raw_as_of) = (kind, as_of);
+    let kind = DatasetKind::parse(raw_kind);
+    if kind.is_none() {
         errors.push(format!("{}：{}", t(lang, "verification.kind"), t(lang, "import.error.required")));
     }
-    let kind = kind_parsed;
-    let as_of_raw = as_of;
-    let as_of = jiuzhu_domain::dataset::parse_date(as_of);
+    let as_of = jiuzhu_domain::dataset::parse_date(raw_as_of);
     if as_of.is_none() {
-        errors.push(Message::new("verify.error.bad_date").arg("value", as_of_raw).render(lang));
+        errors.push(Message::new("verify.error.bad_date").arg("value", raw_as_of).render(lang));
     }
     match (kind, as_of) {
         (Some(kind), Some(as_of)) if errors.is_empty() => Ok(DeliveryMeta {
@@ -441,8 +441,7 @@ struct RunPage {
 
 impl RunPage {
     fn rule_labels(&self, rules: &[String]) -> String {
-        let sep = if self.tr.lang == Lang::Zh { "、" } else { ", " };
-        rules.iter().map(|r| rule_label(self.tr.lang, r)).collect::<Vec<_>>().join(sep)
+        rule_labels(self.tr.lang, rules)
     }
 }
 
