@@ -140,6 +140,27 @@ impl Calendar {
         Ok(count)
     }
 
+    /// `date` when people work on it, otherwise the next working day: a
+    /// period that ends on a rest day is acted on the next working day.
+    pub fn working_day_on_or_after(&self, date: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        if self.is_working_day(date)? { Ok(date) } else { self.add_working_days(date, 1) }
+    }
+
+    /// This calendar with the years of `newer` replacing its own (an
+    /// administrator's file replaces the built-in arrangement of the years
+    /// it covers, and adds new ones).
+    pub fn overlay(mut self, newer: &Calendar) -> Calendar {
+        self.days.retain(|d, _| !newer.covers(d.year()));
+        self.days.extend(newer.days.iter().map(|(d, k)| (*d, *k)));
+        self.years.extend(newer.years.iter().copied());
+        self
+    }
+
+    /// The listed days of one year, in date order.
+    pub fn days_of(&self, year: i32) -> Vec<(NaiveDate, DayKind)> {
+        self.days.iter().filter(|(d, _)| d.year() == year).map(|(d, k)| (*d, *k)).collect()
+    }
+
     /// From November on, the next year when its arrangement is missing:
     /// the dashboard warns an administrator to load it.
     pub fn missing_next_year(&self, today: NaiveDate) -> Option<i32> {

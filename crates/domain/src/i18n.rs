@@ -535,10 +535,19 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
     ("api.explorer", "接口浏览器", "API explorer"),
 ];
 
+/// The parts of the catalogue: the general one above and the texts of the
+/// applications workflow (kept beside its rules).
+static PARTS: &[&[(&str, &str, &str)]] = &[CATALOGUE, crate::assistance::MESSAGES, crate::case::MESSAGES];
+
+/// Every entry of the catalogue, in order.
+pub fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
+
 /// Looks up a message; an unknown key gives an empty text (the tidy test in
 /// the web crate fails on it, and [`tf`] shows the key itself).
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    match CATALOGUE.iter().find(|(k, _, _)| *k == key) {
+    match entries().find(|(k, _, _)| *k == key) {
         Some((_, zh, en)) => match lang {
             Lang::Zh => zh,
             Lang::En => en,
@@ -549,7 +558,7 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 
 /// Whether a key is in the catalogue.
 pub fn has_key(key: &str) -> bool {
-    CATALOGUE.iter().any(|(k, _, _)| *k == key)
+    entries().any(|(k, _, _)| *k == key)
 }
 
 /// Looks up a message and fills its `{name}` placeholders.
@@ -611,7 +620,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_both_languages_filled() {
         let mut keys = std::collections::HashSet::new();
-        for (key, zh, en) in CATALOGUE {
+        for (key, zh, en) in entries() {
             assert!(keys.insert(key), "duplicate key {key}");
             assert!(!zh.is_empty() && !en.is_empty(), "empty text for {key}");
             let holes = |s: &str| {

@@ -19,9 +19,14 @@
 //! assert_eq!(Fen::parse_yuan("￥1,234.5").unwrap().to_string(), "1,234.50元");
 //! ```
 
+#[macro_use]
+mod macros;
+
 pub mod access;
+pub mod assistance;
 pub mod audit;
 pub mod calendar;
+pub mod case;
 pub mod dataset;
 pub mod household;
 pub mod i18n;

@@ -1,0 +1,512 @@
+//! Given/when/then walks of every programme through its path and every
+//! branch. Dates are the ones an official counts with the 2025 and 2026
+//! arrangements: National Day and Mid-Autumn 2025-10-01..08 (Sunday 09-28
+//! and Saturday 10-11 worked), the 2026 Spring Festival 02-15..23
+//! (Saturdays 02-14 and 02-28 worked).
+
+use super::*;
+use crate::assistance::{AssistancePolicy, CaseKind, Level};
+use proptest::prelude::*;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// A case being walked through its steps, one actor and date per step.
+struct Given {
+    calendar: Calendar,
+    policy: AssistancePolicy,
+    spot: SpotTally,
+    case: Case,
+    events: Vec<EventKind>,
+}
+
+/// 09:30 Beijing time on a date.
+fn morning(date: NaiveDate) -> DateTime<Utc> {
+    date.and_hms_opt(1, 30, 0).unwrap().and_utc()
+}
+
+fn ctx<'a>(
+    calendar: &'a Calendar,
+    policy: &'a AssistancePolicy,
+    office: Office,
+    date: NaiveDate,
+    spot: SpotTally,
+) -> Ctx<'a> {
+    Ctx { today: date, now: morning(date), calendar, policy, office, spot_tally: spot }
+}
+
+impl Given {
+    fn opened(policy: AssistancePolicy, office: Office, on: &str, new: NewCase) -> Given {
+        let calendar = Calendar::built_in();
+        let c = ctx(&calendar, &policy, office, d(on), SpotTally::default());
+        let (case, events) = Case::open(new, &c).unwrap();
+        Given { calendar, policy, spot: SpotTally::default(), case, events }
+    }
+
+    /// A household application entered at the township window, complete.
+    fn accepted(kind: CaseKind, policy: AssistancePolicy, on: &str) -> Given {
+        Given::opened(policy, Office::Township, on, new(kind, Some(vec![])))
+    }
+
+    fn when(&mut self, office: Office, on: &str, command: Command) -> Result<Vec<EventKind>, WorkflowError> {
+        let c = ctx(&self.calendar, &self.policy, office, d(on), self.spot);
+        let (case, events) = self.case.apply(&command, &c)?;
+        self.case = case;
+        self.events.extend(events.iter().copied());
+        Ok(events)
+    }
+
+    fn ok(&mut self, office: Office, on: &str, command: Command) -> Vec<EventKind> {
+        let action = command.code();
+        self.when(office, on, command).unwrap_or_else(|e| panic!("{action} on {on}: {e}"))
+    }
+
+    fn refused(&mut self, office: Office, on: &str, command: Command) -> WorkflowError {
+        let before = self.case.clone();
+        let err = self.when(office, on, command).unwrap_err();
+        assert_eq!(self.case, before, "a refused step changes nothing");
+        err
+    }
+
+    fn step_due(&self) -> Option<NaiveDate> {
+        self.case.step_due.map(Due::date)
+    }
+
+    fn overall_due(&self) -> Option<NaiveDate> {
+        self.case.overall_due(&self.calendar).unwrap()
+    }
+
+    /// Investigation with verification and one township survey.
+    fn investigated(&mut self, on: &str, eligible: bool) {
+        self.ok(Office::Township, on, Command::RequestVerification);
+        self.ok(Office::County, on, Command::AttachVerification { result_id: 7, eligible });
+        self.ok(Office::Township, on, Command::RecordSurvey { investigators: 2, family_signed: true });
+    }
+}
+
+fn new(kind: CaseKind, missing: Option<Vec<Material>>) -> NewCase {
+    NewCase {
+        kind,
+        area: Area::Urban,
+        on_behalf: missing.is_none(),
+        staff_relative: false,
+        missing,
+        requested: None,
+        helped_this_year: 0,
+    }
+}
+
+use EventKind as E;
+use Office::*;
+
+#[test]
+fn dibao_full_path_across_national_day_2025() {
+    // Given a complete 低保 application accepted at the window on Friday 2025-09-26.
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2025-09-26");
+    assert_eq!(g.events, vec![E::Submitted, E::Accepted]);
+    assert_eq!(g.case.stage, Stage::Accepted);
+    // Then the investigation starts within 3 working days (Sunday 09-28 is worked).
+    assert_eq!(g.step_due(), Some(d("2025-09-30")));
+    // And the whole case is due 30 working days after 受理.
+    assert_eq!(g.overall_due(), Some(d("2025-11-13")));
+
+    // When the investigation starts on 09-29, the township's opinion is due
+    // 10 working days later, past the holiday and the worked Saturday 10-11.
+    g.ok(Township, "2025-09-29", Command::StartInvestigation);
+    assert_eq!(g.step_due(), Some(d("2025-10-20")));
+    g.ok(Township, "2025-09-29", Command::RequestVerification);
+    assert_eq!(g.case.verification_due, Some(d("2025-10-10")));
+
+    // The opinion needs the verification report and a survey.
+    assert_eq!(
+        g.refused(Township, "2025-10-09", Command::GiveOpinion { approve: true }),
+        WorkflowError::NeedsVerification
+    );
+    g.ok(County, "2025-10-09", Command::AttachVerification { result_id: 1, eligible: true });
+    assert_eq!(g.case.verification_due, None);
+    assert_eq!(g.refused(Township, "2025-10-09", Command::GiveOpinion { approve: true }), WorkflowError::NeedsSurvey);
+    assert_eq!(
+        g.refused(Township, "2025-10-09", Command::RecordSurvey { investigators: 1, family_signed: true }),
+        WorkflowError::TooFewInvestigators
+    );
+    assert_eq!(
+        g.refused(Township, "2025-10-09", Command::RecordSurvey { investigators: 2, family_signed: false }),
+        WorkflowError::NotSigned
+    );
+    g.ok(Township, "2025-10-09", Command::RecordSurvey { investigators: 2, family_signed: true });
+
+    // When the township recommends approval on 10-10, the notice runs 7 days.
+    assert_eq!(
+        g.ok(Township, "2025-10-10", Command::GiveOpinion { approve: true }),
+        vec![E::Opinion, E::NoticeStarted]
+    );
+    assert_eq!(g.case.notice, Some(NoticeWindow { from: d("2025-10-10"), until: d("2025-10-17") }));
+    assert_eq!(g.step_due(), Some(d("2025-10-17")));
+    assert_eq!(
+        g.refused(Township, "2025-10-16", Command::CloseNotice),
+        WorkflowError::NoticeNotOver { until: d("2025-10-17") }
+    );
+    // Then without objections it goes to the county, due in 10 working days.
+    assert_eq!(g.ok(Township, "2025-10-17", Command::CloseNotice), vec![E::NoticeClosed, E::SentForConfirmation]);
+    assert_eq!((g.case.stage, g.step_due()), (Stage::Confirmation, Some(d("2025-10-31"))));
+
+    // Only the county approver confirms at county level.
+    let approve = Command::Approve { amount: Fen(150_000) };
+    assert!(matches!(g.refused(Township, "2025-10-20", approve.clone()), WorkflowError::NotAllowed { .. }));
+    assert!(matches!(g.refused(TownshipLeader, "2025-10-20", approve.clone()), WorkflowError::NotAllowed { .. }));
+    assert_eq!(g.ok(CountyApprover, "2025-10-20", approve), vec![E::Approved]);
+    assert_eq!(
+        (g.case.stage, g.case.amount, g.case.decided_on),
+        (Stage::Approved, Some(Fen(150_000)), Some(d("2025-10-20")))
+    );
+    assert_eq!(g.step_due(), None);
+    assert_eq!(first_payment_month(CaseKind::Dibao, d("2025-10-20")), d("2025-11-01"));
+    // A decided case takes no further steps.
+    assert!(matches!(g.refused(Township, "2025-10-21", Command::Withdraw), WorkflowError::WrongStage { .. }));
+}
+
+#[test]
+fn ten_working_days_from_2025_09_26_is_2025_10_16() {
+    // Given the demo county's 放管服 limit of 10 working days for the whole case.
+    let policy = {
+        let mut p = AssistancePolicy::default();
+        AssistancePolicy::demo_patch().apply_to(&mut p);
+        p
+    };
+    let g = Given::accepted(CaseKind::Dibao, policy, "2025-09-26");
+    // Then the case is due on 10-16: 09-28 and 10-11 are worked, 10-01..08 are not.
+    assert_eq!(g.overall_due(), Some(d("2025-10-16")));
+}
+
+#[test]
+fn incomplete_materials_give_a_one_time_notice_and_acceptance_later() {
+    // Given an application missing the pledge and the household register.
+    let missing = vec![Material::Pledge, Material::Hukou];
+    let mut g =
+        Given::opened(AssistancePolicy::default(), Township, "2025-09-26", new(CaseKind::Dibao, Some(missing.clone())));
+    // Then one notice lists both, and no limit runs yet.
+    assert_eq!(g.events, vec![E::Submitted, E::MaterialsIncomplete]);
+    assert_eq!((g.case.stage, g.case.missing.clone()), (Stage::Incomplete, missing));
+    assert_eq!((g.step_due(), g.overall_due()), (None, None));
+    // When the rest arrives on 10-09, 受理 is that day and the limits run from it.
+    g.ok(Township, "2025-10-09", Command::CheckMaterials { missing: vec![] });
+    assert_eq!((g.case.stage, g.case.accepted_on), (Stage::Accepted, Some(d("2025-10-09"))));
+    assert_eq!(g.step_due(), Some(d("2025-10-13")));
+    assert!(g.case.missing.is_empty());
+}
+
+#[test]
+fn village_assistant_enters_on_behalf_and_the_township_checks() {
+    // Given a village assistant entering an application for someone (帮办代办).
+    let mut g = Given::opened(AssistancePolicy::default(), Village, "2025-09-30", new(CaseKind::Dibao, None));
+    assert!(g.case.on_behalf);
+    assert_eq!((g.case.stage, g.step_due()), (Stage::Submitted, Some(d("2025-10-11"))));
+    // Then only the township accepts it.
+    assert!(matches!(
+        g.refused(Village, "2025-10-09", Command::CheckMaterials { missing: vec![] }),
+        WorkflowError::NotAllowed { office: Village, .. }
+    ));
+    g.ok(Township, "2025-10-09", Command::CheckMaterials { missing: vec![] });
+    assert_eq!(g.case.accepted_on, Some(d("2025-10-09")));
+}
+
+#[test]
+fn rejection_after_verification_needs_no_notice_and_a_written_notice_in_3_days() {
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2025-09-26");
+    // Given a verification that finds the household ineligible.
+    g.investigated("2025-09-29", false);
+    // When the township recommends rejection, it goes straight to the county.
+    assert_eq!(
+        g.ok(Township, "2025-09-30", Command::GiveOpinion { approve: false }),
+        vec![E::Opinion, E::SentForConfirmation]
+    );
+    assert_eq!(g.case.notice, None);
+    // Then the county rejects, and the written notice is due in 3 working days.
+    assert_eq!(g.ok(CountyApprover, "2025-09-30", Command::Reject), vec![E::Rejected]);
+    assert_eq!(g.case.stage, Stage::Rejected);
+    assert_eq!(g.case.rejection_notice_due, Some(d("2025-10-11")));
+}
+
+#[test]
+fn objection_during_notice_then_democratic_review_then_county() {
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2025-11-03");
+    g.investigated("2025-11-04", true);
+    g.ok(Township, "2025-11-05", Command::GiveOpinion { approve: true });
+    // Given an objection during the notice (anyone may lodge one).
+    assert_eq!(g.ok(Village, "2025-11-07", Command::LodgeObjection), vec![E::Objection]);
+    // When the notice closes, the case is disputed and the township re-examines it.
+    g.ok(Township, "2025-11-12", Command::CloseNotice);
+    assert_eq!((g.case.stage, g.step_due()), (Stage::Disputed, Some(d("2025-11-26"))));
+    // Then a democratic review is held and a new opinion sends it to the
+    // county without a second notice (低保, S2 art. 19).
+    assert_eq!(g.ok(Township, "2025-11-13", Command::DemocraticReview), vec![E::DemocraticReview]);
+    assert_eq!(g.case.stage, Stage::Investigating);
+    assert_eq!(
+        g.ok(Township, "2025-11-14", Command::GiveOpinion { approve: true }),
+        vec![E::Opinion, E::SentForConfirmation]
+    );
+}
+
+#[test]
+fn tekun_is_noticed_again_after_a_reinvestigation() {
+    let mut g = Given::accepted(CaseKind::Tekun, AssistancePolicy::default(), "2025-11-03");
+    assert_eq!(g.overall_due(), Some(d("2025-12-22")));
+    g.investigated("2025-11-04", true);
+    g.ok(Township, "2025-11-05", Command::GiveOpinion { approve: true });
+    g.ok(Township, "2025-11-06", Command::LodgeObjection);
+    g.ok(Township, "2025-11-12", Command::CloseNotice);
+    // When the township re-investigates, a new survey is needed.
+    g.ok(Township, "2025-11-13", Command::Reinvestigate);
+    assert_eq!(g.refused(Township, "2025-11-14", Command::GiveOpinion { approve: true }), WorkflowError::NeedsSurvey);
+    g.ok(Township, "2025-11-14", Command::RecordSurvey { investigators: 3, family_signed: true });
+    // Then 特困 is noticed again (S3 art. 15).
+    assert_eq!(
+        g.ok(Township, "2025-11-17", Command::GiveOpinion { approve: true }),
+        vec![E::Opinion, E::NoticeStarted]
+    );
+    assert_eq!(g.case.objections, 0);
+    // And the county stage is 15 working days.
+    assert_eq!(g.ok(Township, "2025-11-24", Command::CloseNotice)[1], E::SentForConfirmation);
+    assert_eq!(g.step_due(), Some(d("2025-12-15")));
+}
+
+#[test]
+fn return_from_confirmation_goes_back_to_the_township() {
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2025-09-26");
+    g.investigated("2025-09-29", true);
+    g.ok(Township, "2025-09-29", Command::GiveOpinion { approve: false });
+    assert_eq!(g.ok(CountyApprover, "2025-10-09", Command::Return), vec![E::Returned]);
+    assert_eq!((g.case.stage, g.case.opinion), (Stage::Investigating, None));
+    assert_eq!(g.step_due(), Some(d("2025-10-22")));
+}
+
+#[test]
+fn suspension_over_the_2026_spring_festival_pauses_every_limit() {
+    // Given a case accepted on Monday 2026-02-09.
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2026-02-09");
+    assert_eq!(g.step_due(), Some(d("2026-02-12")));
+    g.ok(Township, "2026-02-12", Command::StartInvestigation);
+    // Then the township's 10 working days run over the festival: 02-14 and 02-28 are worked.
+    assert_eq!(g.step_due(), Some(d("2026-03-04")));
+    assert_eq!(g.overall_due(), Some(d("2026-03-27")));
+    // When the case waits for the applicant from 03-02 to 03-06 (4 working days).
+    g.ok(Township, "2026-03-02", Command::Suspend);
+    assert!(!g.case.is_overdue(d("2026-03-05"), morning(d("2026-03-05"))));
+    assert_eq!(g.refused(Township, "2026-03-03", Command::RequestVerification), WorkflowError::Suspended);
+    g.ok(Township, "2026-03-06", Command::Resume);
+    // Then every limit moves by the 4 working days.
+    assert_eq!(g.case.paused_wd, 4);
+    assert_eq!(g.step_due(), Some(d("2026-03-10")));
+    assert_eq!(g.overall_due(), Some(d("2026-04-02")));
+    assert!(g.case.is_overdue(d("2026-03-11"), morning(d("2026-03-11"))));
+    assert_eq!(g.refused(Township, "2026-03-06", Command::Resume), WorkflowError::NotSuspended);
+}
+
+#[test]
+fn one_extension_from_30_to_45_working_days() {
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2026-02-09");
+    g.ok(Township, "2026-02-10", Command::Extend);
+    assert_eq!((g.case.extended, g.case.overall_limit), (true, Some(45)));
+    assert_eq!(g.overall_due(), Some(d("2026-04-20")));
+    assert_eq!(g.refused(Township, "2026-02-11", Command::Extend), WorkflowError::AlreadyExtended);
+}
+
+#[test]
+fn withdrawal_ends_the_case() {
+    let mut g = Given::accepted(CaseKind::TempExpense, AssistancePolicy::default(), "2025-09-26");
+    g.ok(Township, "2025-09-29", Command::StartInvestigation);
+    assert_eq!(g.ok(Township, "2025-09-30", Command::Withdraw), vec![E::Withdrawn]);
+    assert_eq!((g.case.stage, g.step_due()), (Stage::Withdrawn, None));
+    assert!(!g.case.is_overdue(d("2026-01-05"), morning(d("2026-01-05"))));
+    assert!(matches!(g.refused(Township, "2025-10-09", Command::StartInvestigation), WorkflowError::WrongStage { .. }));
+}
+
+#[test]
+fn emergency_is_paid_within_24_hours_and_the_paperwork_within_20_working_days() {
+    // Given an emergency reported on 2025-09-30 at 09:30, its evidence still missing.
+    let policy = AssistancePolicy::default();
+    let mut g = Given::opened(
+        policy,
+        Township,
+        "2025-09-30",
+        new(CaseKind::TempEmergency, Some(vec![Material::HardshipEvidence])),
+    );
+    assert_eq!(g.case.stage, Stage::EmergencyPayment);
+    let due = morning(d("2025-10-01"));
+    assert_eq!(g.case.step_due, Some(Due::Instant(due)));
+    assert!(!g.case.is_overdue(d("2025-10-01"), due));
+    assert!(g.case.is_overdue(d("2025-10-01"), due + TimeDelta::minutes(1)));
+    // The township pays first, up to its limit (4 months of 800元).
+    assert_eq!(
+        g.refused(Township, "2025-10-01", Command::PayFirst { amount: Fen(320_001) }),
+        WorkflowError::AboveLimit { amount: Fen(320_001), limit: Fen(320_000) }
+    );
+    assert_eq!(g.ok(Township, "2025-10-01", Command::PayFirst { amount: Fen(200_000) }), vec![E::PaidFirst]);
+    // Then the paperwork is due 20 working days later, past the holiday.
+    assert_eq!((g.case.stage, g.step_due()), (Stage::Paperwork, Some(d("2025-11-04"))));
+    assert_eq!(
+        g.refused(Township, "2025-10-09", Command::CompletePaperwork),
+        WorkflowError::MaterialsMissing(vec![Material::HardshipEvidence])
+    );
+    g.ok(Township, "2025-10-09", Command::CheckMaterials { missing: vec![] });
+    g.ok(Township, "2025-10-09", Command::RecordSurvey { investigators: 2, family_signed: true });
+    assert_eq!(g.ok(Township, "2025-10-10", Command::CompletePaperwork), vec![E::PaperworkCompleted]);
+    assert_eq!((g.case.stage, g.case.amount), (Stage::Approved, Some(Fen(200_000))));
+    assert_eq!(first_payment_month(CaseKind::TempEmergency, d("2025-10-10")), d("2025-10-01"));
+}
+
+#[test]
+fn staff_relative_needs_the_county_home_survey() {
+    // Given a household declared or found related to a township clerk.
+    let mut n = new(CaseKind::Dibao, Some(vec![]));
+    n.staff_relative = true;
+    let mut g = Given::opened(AssistancePolicy::default(), Township, "2025-09-26", n);
+    assert_eq!(g.events, vec![E::Submitted, E::StaffRelative, E::Accepted]);
+    g.investigated("2025-09-29", true);
+    g.ok(Township, "2025-09-29", Command::GiveOpinion { approve: true });
+    g.ok(Township, "2025-10-09", Command::CloseNotice);
+    // When the county approver confirms without its own survey, it is refused.
+    let approve = Command::Approve { amount: Fen(50_000) };
+    assert_eq!(g.refused(CountyApprover, "2025-10-09", approve.clone()), WorkflowError::NeedsCountySurvey);
+    // Then after the county survey it can be approved.
+    assert_eq!(
+        g.ok(County, "2025-10-10", Command::RecordSurvey { investigators: 2, family_signed: true }),
+        vec![E::CountySurveyed]
+    );
+    g.ok(CountyApprover, "2025-10-10", approve);
+    assert_eq!(g.case.stage, Stage::Approved);
+}
+
+#[test]
+fn tekun_spot_check_keeps_at_least_30_percent() {
+    let mut g = Given::accepted(CaseKind::Tekun, AssistancePolicy::default(), "2025-11-03");
+    g.spot = SpotTally { checked: 2, total: 9 };
+    g.investigated("2025-11-04", true);
+    g.ok(Township, "2025-11-05", Command::GiveOpinion { approve: true });
+    assert_eq!(
+        g.ok(Township, "2025-11-12", Command::CloseNotice),
+        vec![E::NoticeClosed, E::SentForConfirmation, E::SpotCheck]
+    );
+    assert_eq!(
+        g.refused(CountyApprover, "2025-11-13", Command::Approve { amount: Fen(1) }),
+        WorkflowError::NeedsCountySurvey
+    );
+    assert!(!SpotTally { checked: 3, total: 9 }.next_is_checked(30));
+}
+
+#[test]
+fn temporary_request_above_the_township_limit_is_confirmed_by_the_county() {
+    // Given a 支出型 request of 5,000元 (township limit 3,200元, cap 8,000元).
+    let mut n = new(CaseKind::TempExpense, Some(vec![]));
+    n.requested = Some(Fen(500_000));
+    let mut g = Given::opened(AssistancePolicy::default(), Township, "2025-09-26", n);
+    assert_eq!(g.case.level, Level::County);
+    assert_eq!(g.case.overall_limit, Some(15));
+    g.investigated("2025-09-29", true);
+    g.ok(Township, "2025-09-30", Command::GiveOpinion { approve: true });
+    g.ok(Township, "2025-10-09", Command::CloseNotice);
+    // Then the township leader may not approve it, the county approver may, within the cap.
+    let approve = Command::Approve { amount: Fen(500_000) };
+    assert!(matches!(g.refused(TownshipLeader, "2025-10-09", approve.clone()), WorkflowError::NotAllowed { .. }));
+    assert!(matches!(
+        g.refused(CountyApprover, "2025-10-09", Command::Approve { amount: Fen(800_001) }),
+        WorkflowError::AboveLimit { .. }
+    ));
+    g.ok(CountyApprover, "2025-10-09", approve);
+
+    // And a small request stays with the township.
+    let mut n = new(CaseKind::TempExpense, Some(vec![]));
+    n.requested = Some(Fen(100_000));
+    let g = Given::opened(AssistancePolicy::default(), Township, "2025-09-26", n);
+    assert_eq!(g.case.level, Level::Township);
+    // And the same cause twice in a year is refused at intake.
+    let mut n = new(CaseKind::TempExpense, Some(vec![]));
+    n.requested = Some(Fen(100_000));
+    n.helped_this_year = 1;
+    let calendar = Calendar::built_in();
+    let policy = AssistancePolicy::default();
+    let c = ctx(&calendar, &policy, Township, d("2025-09-26"), SpotTally::default());
+    assert!(matches!(Case::open(n, &c), Err(WorkflowError::Amount(AmountError::CauseLimitReached { .. }))));
+}
+
+#[test]
+fn streamlined_policy_verifies_first_confirms_in_the_township_without_review_notice() {
+    let mut policy = AssistancePolicy::default();
+    AssistancePolicy::demo_patch().apply_to(&mut policy);
+    let mut g = Given::accepted(CaseKind::Dibao, policy, "2025-09-26");
+    assert_eq!(g.case.level, Level::Township);
+    g.ok(Township, "2025-09-29", Command::RequestVerification);
+    // Verification comes first.
+    assert_eq!(
+        g.refused(Township, "2025-09-29", Command::RecordSurvey { investigators: 2, family_signed: true }),
+        WorkflowError::NeedsVerification
+    );
+    g.ok(County, "2025-09-30", Command::AttachVerification { result_id: 3, eligible: true });
+    g.ok(Township, "2025-09-30", Command::RecordSurvey { investigators: 2, family_signed: true });
+    // No review-stage notice: the opinion goes straight to confirmation, in the township.
+    assert_eq!(
+        g.ok(Township, "2025-10-09", Command::GiveOpinion { approve: true }),
+        vec![E::Opinion, E::SentForConfirmation]
+    );
+    assert_eq!(g.step_due(), Some(d("2025-10-14")));
+    assert!(matches!(
+        g.refused(Township, "2025-10-09", Command::Approve { amount: Fen(1) }),
+        WorkflowError::NotAllowed { .. }
+    ));
+    g.ok(TownshipLeader, "2025-10-10", Command::Approve { amount: Fen(150_000) });
+    assert_eq!(g.case.stage, Stage::Approved);
+}
+
+#[test]
+fn objections_are_only_lodged_during_a_notice() {
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2025-09-26");
+    assert!(matches!(g.refused(Township, "2025-09-29", Command::LodgeObjection), WorkflowError::WrongStage { .. }));
+    assert!(matches!(g.refused(Township, "2025-09-29", Command::CloseNotice), WorkflowError::WrongStage { .. }));
+}
+
+#[test]
+fn a_limit_past_the_calendar_is_an_error_not_a_guess() {
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2026-12-15");
+    assert_eq!(g.case.accepted_on, Some(d("2026-12-15")));
+    assert!(matches!(g.case.overall_due(&g.calendar), Err(CalendarError::NotCovered { year: 2027 })));
+    assert_eq!(
+        g.refused(Township, "2026-12-28", Command::StartInvestigation),
+        WorkflowError::Calendar(CalendarError::NotCovered { year: 2027 })
+    );
+}
+
+proptest! {
+    #[test]
+    fn spot_checks_never_fall_below_the_share(percent in 1u32..100, cases in 1u32..200) {
+        let mut tally = SpotTally::default();
+        for _ in 0..cases {
+            if tally.next_is_checked(percent) {
+                tally.checked += 1;
+            }
+            tally.total += 1;
+            prop_assert!(u64::from(tally.checked) * 100 >= u64::from(percent) * u64::from(tally.total));
+        }
+    }
+
+    #[test]
+    fn every_allowed_step_changes_the_case_and_records_an_event(step in 0usize..19, day in 0u64..300) {
+        let commands = [
+            Command::CheckMaterials { missing: vec![] }, Command::StartInvestigation, Command::RequestVerification,
+            Command::AttachVerification { result_id: 1, eligible: true },
+            Command::RecordSurvey { investigators: 2, family_signed: true }, Command::GiveOpinion { approve: true },
+            Command::LodgeObjection, Command::CloseNotice, Command::Reinvestigate, Command::DemocraticReview,
+            Command::Approve { amount: Fen(1) }, Command::Reject, Command::Return, Command::PayFirst { amount: Fen(1) },
+            Command::CompletePaperwork, Command::Suspend, Command::Resume, Command::Extend, Command::Withdraw,
+        ];
+        let on = d("2025-03-01") + Days::new(day);
+        let calendar = Calendar::built_in();
+        let policy = AssistancePolicy::default();
+        let c = ctx(&calendar, &policy, Township, on, SpotTally::default());
+        let (case, _) = Case::open(new(CaseKind::Dibao, None), &c).unwrap();
+        if let Ok((next, events)) = case.apply(&commands[step], &c) {
+            prop_assert!(!events.is_empty());
+            prop_assert!(next != case);
+        }
+    }
+}
