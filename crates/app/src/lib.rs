@@ -14,6 +14,7 @@
 pub mod access;
 pub mod audit_log;
 pub mod auth;
+pub mod cases;
 pub mod demo;
 pub mod error;
 pub mod import;

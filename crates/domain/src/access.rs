@@ -42,8 +42,20 @@ pub enum Permission {
     ObjectionLodge,
     /// Record the outcome of a re-check (异议复核).
     ObjectionDecide,
-    /// Set a region's verification policy.
+    /// Set a region's verification and assistance policy.
     PolicyManage,
+    /// See applications and cases (申请与案件).
+    CaseRead,
+    /// Enter an application (at the window, or on someone's behalf).
+    CaseApply,
+    /// Carry a case through its steps (受理, investigation, notice…).
+    CaseHandle,
+    /// Decide a case at one's confirmation level (审核确认).
+    CaseDecide,
+    /// Keep the staff-relatives register (近亲属备案).
+    RelativesManage,
+    /// Load the working-day calendar.
+    CalendarManage,
 }
 
 impl Permission {
@@ -62,6 +74,12 @@ impl Permission {
         Permission::ObjectionLodge,
         Permission::ObjectionDecide,
         Permission::PolicyManage,
+        Permission::CaseRead,
+        Permission::CaseApply,
+        Permission::CaseHandle,
+        Permission::CaseDecide,
+        Permission::RelativesManage,
+        Permission::CalendarManage,
     ];
 
     pub fn code(self) -> &'static str {
@@ -80,6 +98,12 @@ impl Permission {
             Permission::ObjectionLodge => "objection_lodge",
             Permission::ObjectionDecide => "objection_decide",
             Permission::PolicyManage => "policy_manage",
+            Permission::CaseRead => "case_read",
+            Permission::CaseApply => "case_apply",
+            Permission::CaseHandle => "case_handle",
+            Permission::CaseDecide => "case_decide",
+            Permission::RelativesManage => "relatives_manage",
+            Permission::CalendarManage => "calendar_manage",
         }
     }
 }
@@ -151,7 +175,8 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::VillageAssistant | Role::GridWorker => &[RegistryRead],
+            Role::VillageAssistant => &[RegistryRead, CaseRead, CaseApply],
+            Role::GridWorker => &[RegistryRead, CaseRead],
             Role::TownshipClerk => &[
                 RegistryRead,
                 RegistryWrite,
@@ -161,8 +186,14 @@ impl Role {
                 VerificationRead,
                 VerificationRun,
                 ObjectionLodge,
+                CaseRead,
+                CaseApply,
+                CaseHandle,
+                RelativesManage,
             ],
-            Role::TownshipLeader => &[RegistryRead, RegistryExport, RevealSensitive, VerificationRead],
+            Role::TownshipLeader => {
+                &[RegistryRead, RegistryExport, RevealSensitive, VerificationRead, CaseRead, CaseHandle, CaseDecide]
+            }
             Role::CountyClerk => &[
                 RegistryRead,
                 RegistryWrite,
@@ -172,14 +203,33 @@ impl Role {
                 VerificationRead,
                 VerificationRun,
                 ObjectionLodge,
+                CaseRead,
+                CaseApply,
+                CaseHandle,
+                RelativesManage,
             ],
-            Role::CountyApprover => &[RegistryRead, RegistryExport, RevealSensitive, VerificationRead, PolicyManage],
-            Role::CityStaff => &[RegistryRead, RegistryExport, VerificationRead],
-            Role::VerificationOfficer => {
-                &[RegistryRead, RevealSensitive, VerificationRead, VerificationRun, DeliveryImport, ObjectionDecide]
-            }
-            Role::Auditor => &[RegistryRead, RegistryExport, RevealSensitive, AuditRead, VerificationRead],
-            Role::Administrator => &[RegistryRead, UserManage, RegionManage, AuditRead],
+            Role::CountyApprover => &[
+                RegistryRead,
+                RegistryExport,
+                RevealSensitive,
+                VerificationRead,
+                PolicyManage,
+                CaseRead,
+                CaseHandle,
+                CaseDecide,
+            ],
+            Role::CityStaff => &[RegistryRead, RegistryExport, VerificationRead, CaseRead],
+            Role::VerificationOfficer => &[
+                RegistryRead,
+                RevealSensitive,
+                VerificationRead,
+                VerificationRun,
+                DeliveryImport,
+                ObjectionDecide,
+                CaseRead,
+            ],
+            Role::Auditor => &[RegistryRead, RegistryExport, RevealSensitive, AuditRead, VerificationRead, CaseRead],
+            Role::Administrator => &[RegistryRead, UserManage, RegionManage, AuditRead, CalendarManage],
         }
     }
 

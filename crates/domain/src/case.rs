@@ -407,11 +407,16 @@ impl Case {
     /// Opens a case: entered on someone's behalf it waits for the
     /// township's materials check; at the window the check is made at once.
     pub fn open(new: NewCase, ctx: &Ctx<'_>) -> Result<(Case, Vec<EventKind>), WorkflowError> {
+        if new.kind.is_temporary() && new.helped_this_year >= ctx.policy.temp_per_cause_per_year {
+            return Err(AmountError::CauseLimitReached { times: new.helped_this_year }.into());
+        }
         let level = match (new.kind, new.requested) {
             (CaseKind::TempExpense | CaseKind::TempEmergency, Some(requested)) => {
                 temp_route(ctx.policy, new.area, requested, new.helped_this_year)?.level
             }
-            (CaseKind::TempExpense | CaseKind::TempEmergency, None) => Level::County,
+            // 急难 without an amount yet: the township pays first within its limit.
+            (CaseKind::TempEmergency, None) => Level::Township,
+            (CaseKind::TempExpense, None) => Level::County,
             _ => ctx.policy.confirmation,
         };
         let mut case = Case {

@@ -23,6 +23,7 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 mod dialect;
 pub mod registry;
 mod sql;
@@ -141,6 +142,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "verification",
         sqlite: include_str!("../migrations/sqlite/0003_verification.sql"),
         postgres: include_str!("../migrations/postgres/0003_verification.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "applications",
+        sqlite: include_str!("../migrations/sqlite/0004_applications.sql"),
+        postgres: include_str!("../migrations/postgres/0004_applications.sql"),
     },
 ];
 

@@ -1,0 +1,474 @@
+//! Applications through their workflow on SQLite and PostgreSQL: intake by
+//! a village assistant, the township's materials check with the one-time
+//! notice, investigation with a verification run and a home survey, the
+//! public notice and objections from the public, county confirmation with
+//! the amount from the region's policy, documents, scope and permissions,
+//! the staff-relatives register, temporary assistance and the calendar.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use jiuzhu_app::cases::{self as c, ActionForm, AmountLine, ApplicationForm, CaseView, Photo, RelativeForm};
+use jiuzhu_app::import::import_roster;
+use jiuzhu_app::registry;
+use jiuzhu_app::{Actor, AppError, Db, Scope};
+use jiuzhu_domain::assistance::PolicyPatch;
+use jiuzhu_domain::{Fen, RegionCode, Role};
+
+jiuzhu_testkit::on_both_databases!(
+    dibao_from_village_assistant_to_county_approval,
+    public_notices_show_only_what_the_law_allows_and_take_objections,
+    staff_relatives_are_detected_from_the_register,
+    temporary_assistance_is_routed_and_emergencies_paid_first,
+    rejection_issues_a_written_notice_with_reasons,
+    administrator_loads_next_years_calendar,
+);
+
+/// Friday 2025-10-31, 10:00 in Beijing.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 10, 31, 2, 0, 0).unwrap()
+}
+
+fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn village_assistant() -> Actor {
+    Actor::user(101, "cun", &[Role::VillageAssistant], Scope::Region(code("340102001001")))
+}
+
+fn clerk() -> Actor {
+    Actor::user(102, "jingban", &[Role::TownshipClerk], Scope::Region(code("340102001")))
+}
+
+fn other_clerk() -> Actor {
+    Actor::user(103, "hekou", &[Role::TownshipClerk], Scope::Region(code("340102002")))
+}
+
+fn approver() -> Actor {
+    Actor::user(104, "shenpi", &[Role::CountyApprover], Scope::Region(code("340102")))
+}
+
+async fn county(db: &Db) {
+    registry::upsert_regions(db, &Actor::system(), now(), &jiuzhu_testkit::sample_regions()).await.unwrap();
+    let roster =
+        std::fs::read(format!("{}/../files/tests/fixtures/roster_utf8.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    import_roster(db, &Actor::system(), now(), &roster).await.unwrap();
+    // The county's standards: 800元 urban and rural.
+    let patch = PolicyPatch { dibao_urban: Some(Fen(80_000)), dibao_rural: Some(Fen(80_000)), ..Default::default() };
+    c::set_assistance_policy(db, &approver(), now(), &code("340102"), day(2025, 1, 1), &patch).await.unwrap();
+}
+
+async fn household_id(db: &Db, external: &str) -> i64 {
+    let mut tx = db.begin().await.unwrap();
+    jiuzhu_store::get_household_by_external_id(&mut tx, external).await.unwrap().unwrap().id
+}
+
+fn every_material_but(missing: &[&str]) -> Vec<String> {
+    jiuzhu_domain::assistance::Material::ALL
+        .iter()
+        .map(|m| m.code().to_string())
+        .filter(|m| !missing.contains(&m.as_str()))
+        .collect()
+}
+
+fn dibao_form(household_id: i64, provided: Vec<String>) -> ApplicationForm {
+    ApplicationForm {
+        household_id,
+        kinds: vec!["dibao".into()],
+        area: "urban".into(),
+        provided,
+        income: vec![AmountLine { kind: "wage".into(), yuan: "900".into() }],
+        needs: vec!["medical".into()],
+        ..Default::default()
+    }
+}
+
+async fn step(db: &Db, actor: &Actor, at: DateTime<Utc>, case: &CaseView, form: ActionForm) -> CaseView {
+    let action = form.action.clone();
+    let form = ActionForm { version: case.version, ..form };
+    c::act(db, actor, at, case.id, &form, vec![]).await.unwrap_or_else(|e| panic!("{action}: {e:?}"))
+}
+
+fn action(name: &str) -> ActionForm {
+    ActionForm { action: name.into(), ..Default::default() }
+}
+
+fn kinds(view: &CaseView) -> Vec<&str> {
+    view.events.iter().map(|e| e.kind.as_str()).collect()
+}
+
+/// Takes a complete 低保 case to the end of its investigation.
+async fn investigated(db: &Db, case: CaseView, at: DateTime<Utc>) -> CaseView {
+    let case = step(db, &clerk(), at, &case, action("start_investigation")).await;
+    let case = step(db, &clerk(), at, &case, action("request_verification")).await;
+    let case = step(db, &clerk(), at, &case, action("attach_verification")).await;
+    let survey = ActionForm {
+        investigators: "李明、王芳".into(),
+        family_signatures: "张建国".into(),
+        findings: "家中无贵重物品，住房为自建平房。".into(),
+        ..action("record_survey")
+    };
+    let photo = Photo { content_type: "image/jpeg".into(), bytes: vec![0xFF, 0xD8, 0xFF, 0xE0] };
+    let form = ActionForm { version: case.version, ..survey };
+    c::act(db, &clerk(), at, case.id, &form, vec![photo]).await.unwrap()
+}
+
+async fn dibao_from_village_assistant_to_county_approval(db: Db) {
+    county(&db).await;
+    let hid = household_id(&db, "SF-0001").await;
+    // Given a village assistant entering the application on the family's behalf, without the pledge.
+    let created =
+        c::submit_application(&db, &village_assistant(), now(), &dibao_form(hid, every_material_but(&["pledge"])))
+            .await
+            .unwrap();
+    assert_eq!(created.case_ids.len(), 1);
+    assert_eq!(created.one_time_notice, None, "the township checks the materials, not the assistant");
+    let case = c::case_detail(&db, &clerk(), now(), created.case_ids[0]).await.unwrap();
+    assert_eq!(case.stage, "submitted");
+    assert_eq!(case.step_due, Some(day(2025, 11, 5)));
+    assert_eq!(case.referrals.len(), 1);
+    assert_eq!(case.referrals[0].department, "县医疗保障局");
+    // The assistant may not take the township's steps, and other townships do not see the case.
+    let refused = c::act(
+        &db,
+        &village_assistant(),
+        now(),
+        case.id,
+        &ActionForm { version: case.version, ..action("check_materials") },
+        vec![],
+    )
+    .await;
+    assert!(matches!(refused, Err(AppError::Forbidden)), "{refused:?}");
+    assert!(matches!(c::case_detail(&db, &other_clerk(), now(), case.id).await, Err(AppError::NotFound)));
+
+    // When the township checks the materials, the pledge is missing: one notice lists it.
+    let case = step(&db, &clerk(), now(), &case, action("check_materials")).await;
+    assert_eq!((case.stage.as_str(), case.missing.clone()), ("incomplete", vec!["pledge".to_string()]));
+    let notice = case.documents.iter().find(|d| d.kind == "one_time_notice").expect("one-time notice");
+    let (_, doc) = c::document(&db, &clerk(), now(), case.id, notice.id).await.unwrap();
+    assert_eq!(doc.items, vec!["承诺书".to_string()]);
+    assert!(doc.paragraphs[0].contains("最低生活保障"), "{:?}", doc.paragraphs);
+
+    // Then the pledge arrives on Monday 11-03: accepted, investigation due in 3 working days.
+    let monday = now() + Duration::days(3);
+    let case =
+        step(&db, &clerk(), monday, &case, ActionForm { provided: vec!["pledge".into()], ..action("check_materials") })
+            .await;
+    assert_eq!(case.stage, "accepted");
+    assert_eq!(case.step_due, Some(day(2025, 11, 6)));
+    assert_eq!(case.overall_due, Some(day(2025, 12, 15)));
+
+    let case = investigated(&db, case, monday).await;
+    assert_eq!(case.photos.len(), 1);
+    assert_eq!(case.state["verification"]["eligible"], true);
+    // The opinion recommends approval: a 7-day notice in the village.
+    let case = step(&db, &clerk(), monday, &case, ActionForm { approve: true, ..action("give_opinion") }).await;
+    assert_eq!(case.stage, "notice");
+    assert_eq!(case.amount_preview, Some(150_000));
+    let (_, notices) = c::public_notices(&db, monday, &code("340102001001")).await.unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(
+        (notices[0].name.as_str(), notices[0].household_size, notices[0].amount_fen),
+        ("张建国", 3, Some(150_000))
+    );
+    assert!(notices[0].open_for_objection);
+
+    // After the notice, the county approves: 3 people, 900元 income, 800元 standard → 1,500元.
+    let after = monday + Duration::days(7);
+    let case = step(&db, &clerk(), after, &case, action("close_notice")).await;
+    assert_eq!(case.stage, "confirmation");
+    assert_eq!(case.step_due, Some(day(2025, 11, 24)));
+    let refused =
+        c::act(&db, &clerk(), after, case.id, &ActionForm { version: case.version, ..action("approve") }, vec![]).await;
+    assert!(matches!(refused, Err(AppError::Forbidden)), "{refused:?}");
+    let case = step(&db, &approver(), after, &case, action("approve")).await;
+    assert_eq!(case.stage, "approved");
+    let decision = case.decision.clone().unwrap();
+    assert_eq!(decision["amount_fen"], 150_000);
+    assert_eq!(decision["first_month"], "2025-12-01");
+    assert_eq!(decision["policy_versions"].as_array().unwrap().len(), 1);
+    let doc_id = case.documents.iter().find(|d| d.kind == "decision").unwrap().id;
+    let (_, doc) = c::document(&db, &approver(), after, case.id, doc_id).await.unwrap();
+    assert!(doc.table.iter().any(|(k, v)| k == "月保障金额" && v == "1,500.00元"), "{:?}", doc.table);
+    assert!(doc.appeal.contains("行政复议") && doc.appeal.contains("行政诉讼"));
+    assert_eq!(doc.issuer, "示范区民政局");
+    assert_eq!(
+        kinds(&case),
+        vec![
+            "submitted",
+            "materials_incomplete",
+            "accepted",
+            "investigation_started",
+            "verification_requested",
+            "verification_attached",
+            "surveyed",
+            "opinion",
+            "notice_started",
+            "notice_closed",
+            "sent_for_confirmation",
+            "approved",
+        ]
+    );
+    // The household is enrolled with the amount, and the result is published.
+    let detail = registry::household_detail(&db, &approver(), hid, after, false).await.unwrap();
+    assert_eq!(detail.household.form.monthly_benefit_yuan, "1500.00");
+    let (_, notices) = c::public_notices(&db, after, &code("340102001001")).await.unwrap();
+    assert_eq!(notices.iter().filter(|n| n.kind == "result").count(), 1);
+    // Every step was audited.
+    let mut tx = db.begin().await.unwrap();
+    let filter = jiuzhu_store::AuditFilter { limit: 500, ..Default::default() };
+    let audited = jiuzhu_store::search_audit(&mut tx, &filter).await.unwrap();
+    for a in ["application_submitted", "case_check_materials", "case_record_survey", "case_approve"] {
+        assert!(audited.iter().any(|r| r.record.action == a), "{a} not audited");
+    }
+    drop(tx);
+    // A stale form is a conflict.
+    let stale = c::act(
+        &db,
+        &approver(),
+        after,
+        case.id,
+        &ActionForm { version: case.version - 1, ..action("withdraw") },
+        vec![],
+    )
+    .await;
+    assert!(matches!(stale, Err(AppError::Conflict(_))));
+}
+
+fn id_or_phone(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut run = 0;
+    for (i, ch) in chars.iter().enumerate() {
+        if ch.is_ascii_digit() || ((*ch == 'X' || *ch == 'x') && run == 17) {
+            run += 1;
+            if run >= 11 {
+                return Some(chars[i + 1 - run..=i].iter().collect());
+            }
+        } else {
+            run = 0;
+        }
+    }
+    None
+}
+
+async fn public_notices_show_only_what_the_law_allows_and_take_objections(db: Db) {
+    county(&db).await;
+    let hid = household_id(&db, "SF-0001").await;
+    let created = c::submit_application(&db, &clerk(), now(), &dibao_form(hid, every_material_but(&[]))).await.unwrap();
+    let case = c::case_detail(&db, &clerk(), now(), created.case_ids[0]).await.unwrap();
+    let case = investigated(&db, case, now()).await;
+    let case = step(&db, &clerk(), now(), &case, ActionForm { approve: true, ..action("give_opinion") }).await;
+    // Given the notice, a neighbour objects without signing in.
+    let (_, notices) = c::public_notices(&db, now(), &code("340102001001")).await.unwrap();
+    c::public_objection(&db, now() + Duration::days(1), "10.0.0.9", notices[0].id, "他家儿子在城里有车。", "")
+        .await
+        .unwrap();
+    let case = c::case_detail(&db, &clerk(), now(), case.id).await.unwrap();
+    assert_eq!(case.state["objections"], 1);
+    assert_eq!(case.public_objections[0].text, "他家儿子在城里有车。");
+    // Then the closed notice is disputed and handled by a democratic review.
+    let later = now() + Duration::days(8);
+    let case = step(&db, &clerk(), later, &case, action("close_notice")).await;
+    assert_eq!(case.stage, "disputed");
+    let case = step(
+        &db,
+        &clerk(),
+        later,
+        &case,
+        ActionForm {
+            findings: "经评议，车辆系其子所有，不在共同生活范围。".into(), ..action("democratic_review")
+        },
+    )
+    .await;
+    assert_eq!(case.stage, "investigating");
+    // Objections after the notice closed are refused.
+    let closed = c::public_objection(&db, later, "10.0.0.9", notices[0].id, "再提一次", "").await;
+    assert!(matches!(closed, Err(AppError::Conflict(_))));
+
+    // Every programme's notice: nothing that looks like an ID number or phone number.
+    let tekun_hid = household_id(&db, "SF-0002").await;
+    let tekun = ApplicationForm { kinds: vec!["tekun".into()], ..dibao_form(tekun_hid, every_material_but(&[])) };
+    let t = c::submit_application(&db, &clerk(), now(), &tekun).await.unwrap();
+    let t = c::case_detail(&db, &clerk(), now(), t.case_ids[0]).await.unwrap();
+    let t = investigated(&db, t, now()).await;
+    step(&db, &clerk(), now(), &t, ActionForm { approve: true, ..action("give_opinion") }).await;
+    let temp = ApplicationForm {
+        kinds: vec!["temp_expense".into()],
+        cause: "medical_expense".into(),
+        requested_yuan: "2000".into(),
+        ..dibao_form(tekun_hid, every_material_but(&[]))
+    };
+    let x = c::submit_application(&db, &clerk(), now(), &temp).await.unwrap();
+    let x = c::case_detail(&db, &clerk(), now(), x.case_ids[0]).await.unwrap();
+    let x = investigated(&db, x, now()).await;
+    step(&db, &clerk(), now(), &x, ActionForm { approve: true, ..action("give_opinion") }).await;
+    let villages = c::public_villages(&db, now()).await.unwrap();
+    assert_eq!(villages.len(), 2);
+    let mut programmes = Vec::new();
+    for v in villages {
+        let (_, list) = c::public_notices(&db, now(), &code(&v.region_code)).await.unwrap();
+        let json = serde_json::to_string(&list).unwrap();
+        assert_eq!(id_or_phone(&json), None, "{json}");
+        for private in ["城关镇东村12号", "13955110001", "0551-6288888", "340102"] {
+            assert!(!json.contains(private), "{private} in {json}");
+        }
+        programmes.extend(list.into_iter().map(|n| n.programme));
+    }
+    programmes.sort();
+    assert_eq!(programmes, vec!["dibao", "tekun", "temp_expense"]);
+}
+
+async fn staff_relatives_are_detected_from_the_register(db: Db) {
+    county(&db).await;
+    let form = RelativeForm {
+        staff_name: "张某".into(),
+        staff_post: "乡镇社会救助经办人员".into(),
+        region_code: "340102001".into(),
+        relative_id_number: "340102198511090355".into(),
+        relative_name: "张伟".into(),
+        relation: "兄弟".into(),
+    };
+    c::add_staff_relative(&db, &clerk(), now(), &form).await.unwrap();
+    assert!(matches!(c::add_staff_relative(&db, &village_assistant(), now(), &form).await, Err(AppError::Forbidden)));
+    let listed = c::staff_relatives(&db, &clerk(), now()).await.unwrap();
+    assert_eq!(listed[0].relative_id_number, "3401**********0355");
+    let hid = household_id(&db, "SF-0001").await;
+    let created = c::submit_application(&db, &clerk(), now(), &dibao_form(hid, every_material_but(&[]))).await.unwrap();
+    assert!(created.staff_relative);
+    let case = c::case_detail(&db, &clerk(), now(), created.case_ids[0]).await.unwrap();
+    assert!(case.staff_relative);
+    assert!(case.detected_relatives[0].contains("张某"), "{:?}", case.detected_relatives);
+    assert!(kinds(&case).contains(&"staff_relative"));
+    // The county must survey the household before approving.
+    let case = investigated(&db, case, now()).await;
+    let case = step(&db, &clerk(), now(), &case, ActionForm { approve: true, ..action("give_opinion") }).await;
+    let later = now() + Duration::days(8);
+    let case = step(&db, &clerk(), later, &case, action("close_notice")).await;
+    let refused =
+        c::act(&db, &approver(), later, case.id, &ActionForm { version: case.version, ..action("approve") }, vec![])
+            .await;
+    assert!(matches!(refused, Err(AppError::Conflict(_))), "{refused:?}");
+    let county_survey = ActionForm {
+        investigators: "县局甲、县局乙".into(),
+        family_signatures: "张建国".into(),
+        ..action("record_survey")
+    };
+    let case = step(&db, &approver(), later, &case, county_survey).await;
+    let case = step(&db, &approver(), later, &case, action("approve")).await;
+    assert_eq!(case.stage, "approved");
+}
+
+async fn temporary_assistance_is_routed_and_emergencies_paid_first(db: Db) {
+    county(&db).await;
+    let hid = household_id(&db, "SF-0003").await;
+    // 5,000元 is above the township's 3,200元 (4 months of 800元): the county confirms.
+    let form = ApplicationForm {
+        kinds: vec!["temp_expense".into()],
+        area: "rural".into(),
+        cause: "medical_expense".into(),
+        requested_yuan: "5000".into(),
+        provided: every_material_but(&[]),
+        household_id: hid,
+        ..Default::default()
+    };
+    let created = c::submit_application(&db, &other_clerk(), now(), &form).await.unwrap();
+    let case = c::case_detail(&db, &other_clerk(), now(), created.case_ids[0]).await.unwrap();
+    assert_eq!(case.state["level"], "county");
+    // Above the cap (8,000元) the request is refused at intake.
+    let too_much = ApplicationForm { requested_yuan: "9000".into(), ..form.clone() };
+    assert!(matches!(c::submit_application(&db, &other_clerk(), now(), &too_much).await, Err(AppError::Conflict(_))));
+
+    // An emergency is paid first, within 24 hours, up to the township limit.
+    let emergency = ApplicationForm {
+        kinds: vec!["temp_emergency".into()],
+        cause: "accident".into(),
+        requested_yuan: String::new(),
+        provided: vec![],
+        ..form
+    };
+    let created = c::submit_application(&db, &other_clerk(), now(), &emergency).await.unwrap();
+    assert!(created.one_time_notice.is_some(), "what is missing is notified at once");
+    let case = c::case_detail(&db, &other_clerk(), now(), created.case_ids[0]).await.unwrap();
+    assert_eq!(case.stage, "emergency_payment");
+    assert_eq!(case.step_due_at, Some(now() + Duration::hours(24)));
+    let case =
+        step(&db, &other_clerk(), now(), &case, ActionForm { amount_yuan: "2000".into(), ..action("pay_first") }).await;
+    assert_eq!((case.stage.as_str(), case.step_due), ("paperwork", Some(day(2025, 11, 28))));
+    let case = step(
+        &db,
+        &other_clerk(),
+        now(),
+        &case,
+        ActionForm { provided: every_material_but(&[]), ..action("check_materials") },
+    )
+    .await;
+    let case = step(&db, &other_clerk(), now(), &case, action("complete_paperwork")).await;
+    assert_eq!(case.stage, "approved");
+    assert_eq!(case.decision.unwrap()["amount_fen"], 200_000);
+    // The same cause again this year is refused.
+    let again = c::submit_application(&db, &other_clerk(), now(), &emergency).await;
+    assert!(matches!(again, Err(AppError::Conflict(_))), "{again:?}");
+}
+
+async fn rejection_issues_a_written_notice_with_reasons(db: Db) {
+    county(&db).await;
+    let hid = household_id(&db, "SF-0001").await;
+    let created = c::submit_application(&db, &clerk(), now(), &dibao_form(hid, every_material_but(&[]))).await.unwrap();
+    let case = c::case_detail(&db, &clerk(), now(), created.case_ids[0]).await.unwrap();
+    let case = investigated(&db, case, now()).await;
+    let case = step(
+        &db,
+        &clerk(),
+        now(),
+        &case,
+        ActionForm { approve: false, reason: "家庭人均收入高于标准".into(), ..action("give_opinion") },
+    )
+    .await;
+    assert_eq!(case.stage, "confirmation");
+    let refused =
+        c::act(&db, &approver(), now(), case.id, &ActionForm { version: case.version, ..action("reject") }, vec![])
+            .await;
+    assert!(matches!(refused, Err(AppError::Invalid(_))), "a rejection needs reasons");
+    let case = step(
+        &db,
+        &approver(),
+        now(),
+        &case,
+        ActionForm {
+            reason: "经核对，家庭人均月收入高于当地低保标准。".into(), ..action("reject")
+        },
+    )
+    .await;
+    assert_eq!(case.stage, "rejected");
+    assert_eq!(case.state["rejection_notice_due"], "2025-11-05");
+    let doc = case.documents.iter().find(|d| d.kind == "rejection").unwrap();
+    let (_, data) = c::document(&db, &approver(), now(), case.id, doc.id).await.unwrap();
+    assert_eq!(data.items, vec!["经核对，家庭人均月收入高于当地低保标准。".to_string()]);
+    assert!(data.title.contains("不予批准"));
+}
+
+async fn administrator_loads_next_years_calendar(db: Db) {
+    let admin = Actor::user(1, "admin", &[Role::Administrator], Scope::All);
+    let november = Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0).unwrap();
+    let status = c::calendar_status(&db, november).await.unwrap();
+    assert_eq!(status.missing_next_year, Some(2027));
+    assert!(matches!(
+        c::load_calendar(&db, &clerk(), november, "2027-01-01,holiday,元旦").await,
+        Err(AppError::Forbidden)
+    ));
+    let bad = c::load_calendar(&db, &admin, november, "2027-01-04,workday,周一").await;
+    assert!(matches!(bad, Err(AppError::Invalid(_))), "a make-up day on a Monday is refused");
+    let years =
+        c::load_calendar(&db, &admin, november, "2027-01-01,holiday,元旦\n2027-02-06,holiday,春节\n").await.unwrap();
+    assert_eq!(years, vec![2027]);
+    let status = c::calendar_status(&db, november).await.unwrap();
+    assert_eq!(status.missing_next_year, None);
+    assert_eq!(status.years, vec![2025, 2026, 2027]);
+    let mut tx = db.begin().await.unwrap();
+    let calendar = c::calendar_in(&mut tx).await.unwrap();
+    assert!(!calendar.is_working_day(day(2027, 1, 1)).unwrap());
+    assert_eq!(calendar.add_working_days(day(2026, 12, 31), 1).unwrap(), day(2027, 1, 4));
+}
