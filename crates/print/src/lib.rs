@@ -27,6 +27,7 @@ const FONT_FILES: &[&str] =
     &["NotoSerifCJK-Regular.ttc", "NotoSerifCJK-Bold.ttc", "NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc"];
 
 const REPORT_TEMPLATE: &str = include_str!("../templates/verification_report.typ");
+const NOTICE_TEMPLATE: &str = include_str!("../templates/case_notice.typ");
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {
@@ -81,6 +82,11 @@ impl Printer {
     pub fn verification_report(&self, doc: &ReportDoc) -> Result<Vec<u8>, PrintError> {
         self.render(REPORT_TEMPLATE, doc)
     }
+
+    /// A notice to an applicant (一次性告知书, 审批确认通知书, 不予批准通知书) as PDF.
+    pub fn case_notice(&self, doc: &NoticeDoc) -> Result<Vec<u8>, PrintError> {
+        self.render(NOTICE_TEMPLATE, doc)
+    }
 }
 
 /// The verification report as printed: every text in Chinese.
@@ -124,4 +130,22 @@ pub struct DatasetDoc {
     pub delivery: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
+}
+
+/// A notice to an applicant as printed: every text in Chinese, with the
+/// issuing body, the legal basis, the appeal rights and a place for the seal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NoticeDoc {
+    pub title: String,
+    pub issuer: String,
+    pub number: String,
+    pub addressee: String,
+    pub paragraphs: Vec<String>,
+    pub items: Vec<String>,
+    /// How the amount or the refusal was derived: `[label, value]` rows.
+    pub table: Vec<[String; 2]>,
+    pub basis: String,
+    pub appeal: String,
+    pub date: String,
+    pub seal: String,
 }

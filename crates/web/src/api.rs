@@ -27,7 +27,7 @@ use crate::{ApiLang, AppState, ListParams};
 #[openapi(
     info(
         title = "jiuzhu (救助通) API",
-        description = "Social assistance case management: household registry and economic verification."
+        description = "Social assistance case management: household registry, economic verification, applications and their workflow, public notices."
     ),
     paths(
         list_regions,
@@ -52,7 +52,23 @@ use crate::{ApiLang, AppState, ListParams};
         crate::verification::api_report,
         crate::verification::api_report_pdf,
         crate::verification::api_lodge,
-        crate::verification::api_decide
+        crate::verification::api_decide,
+        crate::cases::api_inbox,
+        crate::cases::api_submit,
+        crate::cases::api_checklist,
+        crate::cases::api_case,
+        crate::cases::api_act,
+        crate::cases::api_document,
+        crate::cases::api_referral,
+        crate::cases::api_policies,
+        crate::cases::api_set_policy,
+        crate::cases::api_relatives,
+        crate::cases::api_add_relative,
+        crate::cases::api_calendar,
+        crate::cases::api_load_calendar,
+        crate::cases::api_public_villages,
+        crate::cases::api_public_notices,
+        crate::cases::api_public_objection
     ),
     components(schemas(
         RegionNode,
@@ -91,7 +107,30 @@ use crate::{ApiLang, AppState, ListParams};
         crate::verification::PolicyForm,
         crate::verification::DecisionForm,
         crate::verification::DeliveryImportResult,
-        crate::verification::ObjectionCreated
+        crate::verification::ObjectionCreated,
+        jiuzhu_app::cases::Inbox,
+        jiuzhu_app::cases::CaseLine,
+        jiuzhu_app::cases::TownshipLoad,
+        jiuzhu_app::cases::ApplicationForm,
+        jiuzhu_app::cases::AmountLine,
+        jiuzhu_app::cases::ApplicationCreated,
+        jiuzhu_app::cases::Checklist,
+        jiuzhu_app::cases::ChecklistMember,
+        jiuzhu_app::cases::CaseView,
+        jiuzhu_app::cases::EventView,
+        jiuzhu_app::cases::DocumentInfo,
+        jiuzhu_app::cases::ReferralView,
+        jiuzhu_app::cases::PublicObjectionView,
+        jiuzhu_app::cases::ActionForm,
+        jiuzhu_app::cases::PolicyVersionView,
+        jiuzhu_app::cases::RelativeForm,
+        jiuzhu_app::cases::RelativeView,
+        jiuzhu_app::cases::CalendarStatus,
+        jiuzhu_app::cases::PublicNotice,
+        jiuzhu_app::cases::PublicVillage,
+        crate::cases::ReferralForm,
+        crate::cases::PolicyForm,
+        crate::cases::PublicObjectionForm
     ))
 )]
 pub struct ApiDoc;

@@ -24,6 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 mod admin;
 pub mod api;
+pub mod cases;
 mod error;
 mod pages;
 mod session;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(admin::router())
         .merge(verification::router())
+        .merge(cases::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::csrf_guard))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))

@@ -185,6 +185,9 @@ struct HouseholdPageT {
     /// Verification results, newest first (empty without the permission).
     results: Vec<jiuzhu_app::verification::ResultSummary>,
     can_verify: bool,
+    /// Applications and cases of the household (empty without the permission).
+    cases: Vec<jiuzhu_app::cases::CaseLine>,
+    can_apply: bool,
 }
 
 impl HouseholdPageT {
@@ -227,7 +230,20 @@ async fn household_page(
         kinds: kind_options(lang),
         results,
         can_verify: auth.actor.can(jiuzhu_domain::Permission::VerificationRun),
+        cases: household_cases(&state, &auth, id).await.map_err(fail(lang))?,
+        can_apply: auth.actor.can(jiuzhu_domain::Permission::CaseApply),
     })
+}
+
+async fn household_cases(
+    state: &AppState,
+    auth: &Authed,
+    id: i64,
+) -> Result<Vec<jiuzhu_app::cases::CaseLine>, jiuzhu_app::AppError> {
+    if !auth.actor.can(jiuzhu_domain::Permission::CaseRead) {
+        return Ok(Vec::new());
+    }
+    jiuzhu_app::cases::household_cases(&state.db, &auth.actor, state.now(), id).await
 }
 
 async fn add_member(
@@ -252,6 +268,8 @@ async fn add_member(
                 kinds: kind_options(lang),
                 results: crate::verification::household_results(&state, &auth, id).await.map_err(fail(lang))?,
                 can_verify: auth.actor.can(jiuzhu_domain::Permission::VerificationRun),
+                cases: household_cases(&state, &auth, id).await.map_err(fail(lang))?,
+                can_apply: auth.actor.can(jiuzhu_domain::Permission::CaseApply),
             };
             refused(&page)
         }

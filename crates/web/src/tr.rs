@@ -22,6 +22,7 @@ pub struct Tr {
     pub can_manage_users: bool,
     pub can_read_audit: bool,
     pub can_verify: bool,
+    pub can_cases: bool,
 }
 
 impl Tr {
@@ -38,6 +39,7 @@ impl Tr {
             can_manage_users: actor.can(jiuzhu_domain::Permission::UserManage),
             can_read_audit: actor.can(jiuzhu_domain::Permission::AuditRead),
             can_verify: actor.can(jiuzhu_domain::Permission::VerificationRead),
+            can_cases: actor.can(jiuzhu_domain::Permission::CaseRead),
         }
     }
 
@@ -70,6 +72,15 @@ impl Tr {
             }
             _ => String::new(),
         }
+    }
+
+    /// The November warning: next year's holiday arrangement is missing.
+    pub fn calendar_warning(&self, year: &i32) -> String {
+        i18n::tf(self.lang, "calendar.warning", &[("year", &year.to_string())])
+    }
+
+    pub fn money(&self, fen: &i64) -> String {
+        Fen(*fen).to_string()
     }
 
     pub fn money_opt(&self, fen: &Option<i64>) -> String {

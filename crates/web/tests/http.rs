@@ -628,3 +628,224 @@ async fn verification_from_delivery_to_printed_report() {
         "{report}"
     );
 }
+
+/// A multipart step form: repeated fields and an optional photo.
+fn step_form(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String, Vec<u8>) {
+    let boundary = "jiuzhu-step";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    if let Some(bytes) = photo {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"home.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl TestApp {
+    /// Takes one step on the case page; answers the page after the redirect.
+    async fn step(&self, case: i64, action: &str, fields: &[(&str, &str)], photo: Option<&[u8]>) -> String {
+        let version = self.get(&format!("/api/cases/{case}")).await.json()["version"].as_i64().unwrap().to_string();
+        let mut all = vec![("action", action), ("version", version.as_str())];
+        all.extend_from_slice(fields);
+        let (content_type, body) = step_form(&all, photo);
+        let req = Request::post(format!("/cases/{case}/act")).header(header::CONTENT_TYPE, content_type);
+        let reply = self.send(req.body(Body::from(body)).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{action}: {}", reply.text());
+        self.get(&format!("/cases/{case}")).await.text()
+    }
+
+    /// The text of a case's document, as printed (pdftotext, lines trimmed).
+    async fn document_text(&self, case: i64, kind: &str) -> String {
+        let docs = self.get(&format!("/api/cases/{case}")).await.json()["documents"].clone();
+        let doc = docs.as_array().unwrap().iter().find(|d| d["kind"] == kind).unwrap()["id"].as_i64().unwrap();
+        let pdf = self.get(&format!("/cases/{case}/documents/{doc}/pdf")).await;
+        assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+        let (text, fonts) = pdf_text_and_fonts(&pdf.body);
+        let cjk: Vec<&str> = fonts.lines().filter(|l| l.contains("CJK")).collect();
+        assert!(!cjk.is_empty() && cjk.iter().all(|l| l.contains("yes yes")), "fonts embedded and subset: {fonts}");
+        text.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Something that reads as an ID number or a phone number: 11 or more digits in a row, or a landline.
+fn looks_private(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut run = 0;
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_ascii_digit() || (matches!(c, 'X' | 'x') && run == 17) {
+            run += 1;
+            if run >= 11 {
+                return Some(chars[i + 1 - run..=i].iter().collect());
+            }
+        } else {
+            run = 0;
+        }
+    }
+    let landline = text.split(|c: char| !(c.is_ascii_digit() || c == '-')).find(|w| {
+        let parts: Vec<&str> = w.split('-').collect();
+        parts.len() == 2 && parts[0].len() >= 3 && parts[0].starts_with('0') && parts[1].len() >= 7
+    });
+    landline.map(str::to_string)
+}
+
+#[tokio::test]
+async fn applications_through_pages_with_printed_notices_and_a_public_board() {
+    use jiuzhu_domain::assistance::PolicyPatch;
+    let mut app = TestApp::sqlite().await;
+    app.import_fixture("roster_utf8.csv").await;
+    // The county confirms without a review-stage notice; 河口镇 keeps its notice.
+    let system = Actor::system();
+    let code = |s: &str| jiuzhu_domain::RegionCode::parse(s).unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let county = PolicyPatch {
+        dibao_urban: Some(jiuzhu_domain::Fen(80_000)),
+        dibao_rural: Some(jiuzhu_domain::Fen(80_000)),
+        review_notice: Some(false),
+        ..Default::default()
+    };
+    jiuzhu_app::cases::set_assistance_policy(&app.db, &system, now(), &code("340102"), day, &county).await.unwrap();
+    let hekou = PolicyPatch { review_notice: Some(true), ..Default::default() };
+    jiuzhu_app::cases::set_assistance_policy(&app.db, &system, now(), &code("340102002"), day, &hekou).await.unwrap();
+
+    // The township window takes a 低保 application without the pledge.
+    app.sign_in_as("jingban", &[Role::TownshipClerk], "340102001").await;
+    let household = app.household_id("SF-0001").await;
+    let form = app.get(&format!("/households/{household}/apply")).await.text();
+    assert!(form.contains("承诺书") && form.contains("家庭经济状况核对授权书"), "{form}");
+    let provided =
+        ["application_form", "id_card", "hukou", "income_declaration", "authorisation", "disability_certificate"];
+    let mut body = format!("household_id={household}&kinds=dibao&area=urban&income_wage=900&needs=medical");
+    for p in provided {
+        body.push_str(&format!("&provided={p}"));
+    }
+    let reply = app.post_form("/applications", &body).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let location = reply.headers[header::LOCATION].to_str().unwrap().to_string();
+    let case: i64 = location.trim_start_matches("/cases/").parse().unwrap();
+    let page = app.get(&location).await.text();
+    assert!(page.contains("材料不全（已一次性告知）") && page.contains("一次性告知书"), "{page}");
+    insta::assert_snapshot!("case_one_time_notice_pdf", app.document_text(case, "one_time_notice").await);
+
+    // Then the steps, the survey with a photo taken on the phone.
+    app.step(case, "check_materials", &[("provided", "pledge")], None).await;
+    for action in ["start_investigation", "request_verification", "attach_verification"] {
+        app.step(case, action, &[], None).await;
+    }
+    let survey =
+        [("investigators", "李明、王芳"), ("family_signatures", "张建国"), ("findings", "自建平房，无贵重物品")];
+    let page = app.step(case, "record_survey", &survey, Some(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 1])).await;
+    assert!(page.contains("/photos/1"), "{page}");
+    let page = app.step(case, "give_opinion", &[("approve", "true")], None).await;
+    assert!(page.contains("审核确认") && page.contains("1,500.00元"), "{page}");
+    // The township clerk cannot approve; the county approver does.
+    let (content_type, body) = step_form(&[("action", "approve"), ("version", "9")], None);
+    let denied = app
+        .send(
+            Request::post(format!("/cases/{case}/act"))
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    app.sign_in_as("shenpi", &[Role::CountyApprover], "340102").await;
+    let page = app.step(case, "approve", &[], None).await;
+    assert!(page.contains("已批准") && page.contains("月保障金额"), "{page}");
+    insta::assert_snapshot!("case_decision_pdf", app.document_text(case, "decision").await);
+
+    // A second household is refused, with reasons, in writing.
+    app.sign_in_as("jingban2", &[Role::TownshipClerk], "340102001").await;
+    let other = app.household_id("SF-0002").await;
+    let all = "application_form,id_card,hukou,income_declaration,authorisation,pledge";
+    let mut body = format!("household_id={other}&kinds=dibao&area=urban&income_transfer=2000");
+    for p in all.split(',') {
+        body.push_str(&format!("&provided={p}"));
+    }
+    let reply = app.post_form("/applications", &body).await;
+    let refused_case: i64 =
+        reply.headers[header::LOCATION].to_str().unwrap().trim_start_matches("/cases/").parse().unwrap();
+    for action in ["start_investigation", "request_verification", "attach_verification"] {
+        app.step(refused_case, action, &[], None).await;
+    }
+    app.step(refused_case, "record_survey", &[("investigators", "李明、王芳"), ("family_signatures", "王桂兰")], None)
+        .await;
+    app.step(refused_case, "give_opinion", &[("approve", "false"), ("reason", "收入高于标准")], None).await;
+    app.sign_in_as("shenpi2", &[Role::CountyApprover], "340102").await;
+    app.step(refused_case, "reject", &[("reason", "家庭人均月收入2,000.00元，高于当地低保标准800.00元。")], None).await;
+    insta::assert_snapshot!("case_rejection_pdf", app.document_text(refused_case, "rejection").await);
+
+    // 河口镇 posts a review-stage notice for its applicant.
+    app.sign_in_as("hekou", &[Role::TownshipClerk], "340102002").await;
+    let third = app.household_id("SF-0003").await;
+    let mut body = format!("household_id={third}&kinds=dibao&area=rural&income_wage=300");
+    for p in all.split(',').chain(["disability_certificate"]) {
+        body.push_str(&format!("&provided={p}"));
+    }
+    let reply = app.post_form("/applications", &body).await;
+    let noticed: i64 = reply.headers[header::LOCATION].to_str().unwrap().trim_start_matches("/cases/").parse().unwrap();
+    for action in ["start_investigation", "request_verification", "attach_verification"] {
+        app.step(noticed, action, &[], None).await;
+    }
+    app.step(noticed, "record_survey", &[("investigators", "甲、乙"), ("family_signatures", "赵大勇")], None).await;
+    let page = app.step(noticed, "give_opinion", &[("approve", "true")], None).await;
+    assert!(page.contains("公示中"), "{page}");
+
+    // The public board needs no sign-in and shows no private data.
+    let anonymous = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
+    let index = app.send_raw(anonymous("/public/notices")).await.text();
+    assert!(
+        index.contains("/public/notices/340102001001") && index.contains("/public/notices/340102002001"),
+        "{index}"
+    );
+    let mut kinds = Vec::new();
+    for village in ["340102001001", "340102002001"] {
+        let board = app.send_raw(anonymous(&format!("/public/notices/{village}"))).await.text();
+        let api = app.send_raw(anonymous(&format!("/api/public/notices/{village}"))).await.text();
+        for text in [&board, &api] {
+            // The village's own code (in links) is public; everything else long and numeric is suspect.
+            let text = &text.replace(village, "");
+            assert_eq!(looks_private(text), None, "{text}");
+            for private in ["城关镇东村12号", "河口镇西村5号", "13955110001", "0551-6288888", "智力"] {
+                assert!(!text.contains(private), "{private} published");
+            }
+        }
+        kinds.extend(["data-kind=\"review\"", "data-kind=\"result\""].into_iter().filter(|k| board.contains(*k)));
+    }
+    kinds.sort();
+    assert_eq!(kinds, vec!["data-kind=\"result\"", "data-kind=\"review\""]);
+    let board = app.send_raw(anonymous("/public/notices/340102001001")).await.text();
+    assert!(board.contains("张建国") && board.contains("1,500.00元") && !board.contains("王桂兰"), "{board}");
+
+    // An objection from the public, without signing in, reaches the case.
+    let notices = app.send_raw(anonymous("/api/public/notices/340102002001")).await.json();
+    let notice = notices[0]["id"].as_i64().unwrap();
+    let objection = Request::post(format!("/public/notices/340102002001/{notice}/objection"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("text=%E4%BB%96%E5%AE%B6%E6%9C%89%E8%BD%A6&contact="))
+        .unwrap();
+    let reply = app.send_raw(objection).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(reply.text().contains("异议已收到"));
+    let case_json = app.get(&format!("/api/cases/{noticed}")).await.json();
+    assert_eq!(case_json["state"]["objections"], 1);
+    assert_eq!(case_json["public_objections"][0]["text"], "他家有车");
+
+    // The inbox lists the open case with its due date.
+    let inbox = app.get("/cases").await.text();
+    assert!(inbox.contains(&format!("data-case=\"{noticed}\"")) && inbox.contains("各乡镇在办案件"), "{inbox}");
+}

@@ -7,6 +7,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use jiuzhu_app::cases;
 use jiuzhu_app::verification as v;
 use jiuzhu_app::{Actor, auth, registry};
 use jiuzhu_domain::audit::Outcome;
@@ -37,12 +38,17 @@ impl Placement {
 struct Case {
     method: Method,
     path: &'static str,
-    permission: Permission,
+    /// `None`: every signed-in user (or, for the public notice board, anybody).
+    permission: Option<Permission>,
     scoped: bool,
 }
 
 const fn case(method: Method, path: &'static str, permission: Permission, scoped: bool) -> Case {
-    Case { method, path, permission, scoped }
+    Case { method, path, permission: Some(permission), scoped }
+}
+
+const fn open(method: Method, path: &'static str) -> Case {
+    Case { method, path, permission: None, scoped: false }
 }
 
 fn cases() -> Vec<Case> {
@@ -71,6 +77,22 @@ fn cases() -> Vec<Case> {
         case(Method::GET, "/api/verification/results/{id}/report.pdf", VerificationRead, true),
         case(Method::POST, "/api/verification/results/{id}/objections", ObjectionLodge, true),
         case(Method::PUT, "/api/verification/results/{id}/objections/{objection}", ObjectionDecide, true),
+        case(Method::GET, "/api/cases", CaseRead, false),
+        case(Method::POST, "/api/applications", CaseApply, true),
+        case(Method::GET, "/api/households/{id}/checklist", CaseApply, true),
+        case(Method::GET, "/api/cases/{id}", CaseRead, true),
+        case(Method::POST, "/api/cases/{id}/actions", CaseHandle, true),
+        case(Method::GET, "/api/cases/{id}/documents/{doc}", CaseRead, true),
+        case(Method::PUT, "/api/cases/{id}/referrals/{referral}", CaseHandle, true),
+        case(Method::GET, "/api/assistance-policies", CaseRead, false),
+        case(Method::POST, "/api/assistance-policies", PolicyManage, true),
+        case(Method::GET, "/api/staff-relatives", RelativesManage, false),
+        case(Method::POST, "/api/staff-relatives", RelativesManage, true),
+        open(Method::GET, "/api/calendar"),
+        case(Method::PUT, "/api/calendar", CalendarManage, false),
+        open(Method::GET, "/api/public/notices"),
+        open(Method::GET, "/api/public/notices/{village}"),
+        open(Method::POST, "/api/public/notices/{village}/{notice}/objections"),
     ]
 }
 
@@ -83,6 +105,14 @@ struct Fixture {
     result: i64,
     objection: i64,
     run: i64,
+    /// A 低保 case of the household in its public notice, with a referral.
+    case: i64,
+    case_version: i64,
+    referral: i64,
+    notice: i64,
+    /// An incomplete 特困 case and its one-time notice.
+    doc_case: i64,
+    document: i64,
 }
 
 async fn fixture_ids(app: &TestApp) -> Fixture {
@@ -113,11 +143,65 @@ async fn fixture_ids(app: &TestApp) -> Fixture {
     let result = v::household_results(&app.db, &system, now(), household).await.unwrap()[0].id;
     let form = v::ObjectionForm { rule: "deceased".into(), reason: "本人健在".into(), evidence: String::new() };
     let objection = v::lodge_objection(&app.db, &system, now(), result, form).await.unwrap();
-    Fixture { household, spouse: detail.members[1].id, version: detail.household.version, result, objection, run }
+
+    let application = cases::ApplicationForm {
+        household_id: household,
+        kinds: vec!["dibao".into()],
+        area: "urban".into(),
+        provided: jiuzhu_domain::assistance::Material::ALL.iter().map(|m| m.code().to_string()).collect(),
+        needs: vec!["medical".into()],
+        ..Default::default()
+    };
+    // The township's window and investigation, by a township clerk.
+    let clerk = Actor::user(9, "fixture-clerk", &[Role::TownshipClerk], jiuzhu_app::Scope::All);
+    let created = cases::submit_application(&app.db, &clerk, now(), &application).await.unwrap();
+    let mut view = cases::case_detail(&app.db, &clerk, now(), created.case_ids[0]).await.unwrap();
+    for (action, approve) in [
+        ("start_investigation", false),
+        ("request_verification", false),
+        ("attach_verification", false),
+        ("record_survey", false),
+        ("give_opinion", true),
+    ] {
+        let form = cases::ActionForm {
+            action: action.into(),
+            version: view.version,
+            approve,
+            investigators: "甲、乙".into(),
+            family_signatures: "张建国".into(),
+            ..Default::default()
+        };
+        view = cases::act(&app.db, &clerk, now(), view.id, &form, vec![]).await.unwrap();
+    }
+    assert_eq!(view.stage, "notice");
+    let (_, notices) =
+        cases::public_notices(&app.db, now(), &jiuzhu_domain::RegionCode::parse("340102001001").unwrap())
+            .await
+            .unwrap();
+    let tekun = cases::ApplicationForm { kinds: vec!["tekun".into()], provided: vec![], needs: vec![], ..application };
+    let incomplete = cases::submit_application(&app.db, &system, now(), &tekun).await.unwrap();
+    Fixture {
+        household,
+        spouse: detail.members[1].id,
+        version: detail.household.version,
+        result,
+        objection,
+        run,
+        case: view.id,
+        case_version: view.version,
+        referral: view.referrals[0].id,
+        notice: notices[0].id,
+        doc_case: incomplete.case_ids[0],
+        document: incomplete.one_time_notice.unwrap(),
+    }
 }
 
 fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
-    let id = if case.path.starts_with("/api/members") {
+    let id = if case.path.starts_with("/api/cases/{id}/documents") {
+        f.doc_case
+    } else if case.path.starts_with("/api/cases/") {
+        f.case
+    } else if case.path.starts_with("/api/members") {
         f.spouse
     } else if case.path.starts_with("/api/verification/results") {
         f.result
@@ -130,7 +214,11 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         .path
         .replace("{id}", &id.to_string())
         .replace("{objection}", &f.objection.to_string())
-        .replace("{id_number}", "340102196005210247");
+        .replace("{id_number}", "340102196005210247")
+        .replace("{doc}", &f.document.to_string())
+        .replace("{referral}", &f.referral.to_string())
+        .replace("{village}", "340102001001")
+        .replace("{notice}", &f.notice.to_string());
     let path = if case.path == "/api/export.xlsx" { format!("{path}?region=340102001") } else { path };
     let body = match (case.method.clone(), case.path) {
         (Method::POST, "/api/households") => serde_json::json!({
@@ -165,6 +253,30 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         }
         (Method::PUT, "/api/verification/results/{id}/objections/{objection}") => {
             serde_json::json!({"outcome": "upheld", "note": "核实本人健在"}).to_string()
+        }
+        (Method::POST, "/api/applications") => serde_json::json!({
+            "household_id": f.household, "kinds": ["temp_expense"], "area": "urban",
+            "cause": "medical_expense", "requested_yuan": "1000"
+        })
+        .to_string(),
+        (Method::POST, "/api/cases/{id}/actions") => {
+            serde_json::json!({"action": "suspend", "version": f.case_version, "reason": "等待申请人补充说明"}).to_string()
+        }
+        (Method::PUT, "/api/cases/{id}/referrals/{referral}") => {
+            serde_json::json!({"status": "received", "note": "医保局已接收"}).to_string()
+        }
+        (Method::POST, "/api/assistance-policies") => serde_json::json!({
+            "region_code": "340102001", "effective_from": "2025-01-01", "patch": {"dibao_urban": 85000}
+        })
+        .to_string(),
+        (Method::POST, "/api/staff-relatives") => serde_json::json!({
+            "staff_name": "张某", "staff_post": "乡镇经办", "region_code": "340102001",
+            "relative_id_number": "340102198511090355", "relative_name": "张伟", "relation": "兄弟"
+        })
+        .to_string(),
+        (Method::PUT, "/api/calendar") => "2027-01-01,holiday,元旦\n".to_string(),
+        (Method::POST, "/api/public/notices/{village}/{notice}/objections") => {
+            serde_json::json!({"text": "情况不实", "contact": ""}).to_string()
         }
         (Method::POST, "/api/verification/deliveries") => {
             return Request::post(format!("{path}?kind=vehicle&as_of=2025-10-01"))
@@ -224,7 +336,7 @@ async fn every_role_in_every_region_gets_exactly_its_rights() {
                 let before = denied_count(&app).await;
 
                 let reply = app.send_raw(request(&case, &f, &format!("token-{user}"))).await;
-                let permitted = role.grants(case.permission);
+                let permitted = case.permission.is_none_or(|p| role.grants(p));
                 let reaches = !case.scoped || placement != Placement::Sibling;
                 let expected = match (permitted, reaches) {
                     (false, _) => "forbidden",
