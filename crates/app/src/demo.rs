@@ -484,6 +484,56 @@ pub async fn load_demo_verification(
     Ok(summary.with_findings)
 }
 
+/// The demo county's applications: the policy of seed 001 (放管服:
+/// verification first, township confirmation, no review-stage notice,
+/// decisions within 10 working days, 急难 within 24 hours) from 2025, and a
+/// few applications in the first township at different steps, so the inbox
+/// and the notice board are not empty. Returns the cases opened.
+pub async fn load_demo_cases(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<usize> {
+    use crate::cases::{self, ActionForm, AmountLine, ApplicationForm};
+    use jiuzhu_domain::assistance::{AssistancePolicy, Material};
+    let county = RegionCode::parse(COUNTY_CODE).map_err(|e| AppError::Internal(e.to_string()))?;
+    let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
+    cases::set_assistance_policy(db, actor, now, &county, from, &AssistancePolicy::demo_patch()).await?;
+    let township = RegionCode::parse(&format!("{COUNTY_CODE}001")).map_err(|e| AppError::Internal(e.to_string()))?;
+    let query = crate::registry::HouseholdQuery { region: Some(township), ..Default::default() };
+    let page = crate::registry::search_households(db, actor, now, &query).await?;
+    let everything: Vec<String> = Material::ALL.iter().map(|m| m.code().to_string()).collect();
+    let mut opened = 0;
+    // The township's window and investigation, as its clerk would do them.
+    let clerk = Actor { roles: vec![jiuzhu_domain::Role::TownshipClerk], ..actor.clone() };
+    for (i, row) in page.rows.iter().take(3).enumerate() {
+        let form = match i {
+            0 => ApplicationForm {
+                kinds: vec!["dibao".into()],
+                provided: everything.clone(),
+                income: vec![AmountLine { kind: "wage".into(), yuan: "600".into() }],
+                needs: vec!["medical".into()],
+                ..Default::default()
+            },
+            1 => ApplicationForm {
+                kinds: vec!["tekun".into()],
+                provided: vec!["application_form".into(), "id_card".into()],
+                ..Default::default()
+            },
+            _ => {
+                ApplicationForm { kinds: vec!["temp_emergency".into()], cause: "accident".into(), ..Default::default() }
+            }
+        };
+        let form = ApplicationForm { household_id: row.id, area: "rural".into(), ..form };
+        let created = cases::submit_application(db, &clerk, now, &form).await?;
+        opened += created.case_ids.len();
+        if i == 0 {
+            let mut view = cases::case_detail(db, &clerk, now, created.case_ids[0]).await?;
+            for action in ["start_investigation", "request_verification", "attach_verification"] {
+                let form = ActionForm { action: action.into(), version: view.version, ..Default::default() };
+                view = cases::act(db, &clerk, now, view.id, &form, vec![]).await?;
+            }
+        }
+    }
+    Ok(opened)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

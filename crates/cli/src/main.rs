@@ -201,6 +201,8 @@ async fn run() -> Result<()> {
                         "示范部门数据已导入并完成核对：{found} 户有核对发现，用时 {:.1} 秒",
                         started.elapsed().as_secs_f64()
                     );
+                    let opened = demo::load_demo_cases(&db, &Actor::system(), system_now()).await?;
+                    eprintln!("示范申请已录入：{opened} 件 / demo applications: {opened}");
                 }
                 demo_users(&db).await?;
             }
@@ -560,6 +562,7 @@ async fn demo_users(db: &Db) -> Result<()> {
         ("admin", "系统管理员", "administrator", String::new()),
         ("county", "区民政局经办人", "county_clerk", county.to_string()),
         ("clerk", "城关街道经办人", "township_clerk", format!("{county}001")),
+        ("leader", "城关街道分管领导", "township_leader", format!("{county}001")),
         ("village", "城关街道协理员", "village_assistant", format!("{county}001001")),
         ("auditor", "区纪检监察", "auditor", county.to_string()),
         ("hedui", "区核对中心核对员", "verification_officer", county.to_string()),
