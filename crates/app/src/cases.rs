@@ -1941,7 +1941,9 @@ pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> 
         let name = serde_json::from_str::<ApplicationDetail>(&application.detail)
             .map(|d| d.applicant_name)
             .unwrap_or_default();
-        let overdue = case.is_overdue(today, now);
+        // Late when the step is, or when the whole case has passed its overall limit.
+        let overall_late = case.suspended_on.is_none() && row.overall_due.is_some_and(|d| today > d);
+        let overdue = case.is_overdue(today, now) || overall_late;
         let due_soon = !overdue && case.suspended_on.is_none() && row.step_due.is_some_and(|d| d <= soon_limit);
         let line = CaseLine {
             id: row.id,

@@ -20,6 +20,7 @@ jiuzhu_testkit::on_both_databases!(
     temporary_assistance_is_routed_and_emergencies_paid_first,
     rejection_issues_a_written_notice_with_reasons,
     administrator_loads_next_years_calendar,
+    inboxes_order_by_due_date_and_escalate_overdue_steps,
 );
 
 /// Friday 2025-10-31, 10:00 in Beijing.
@@ -471,4 +472,35 @@ async fn administrator_loads_next_years_calendar(db: Db) {
     let calendar = c::calendar_in(&mut tx).await.unwrap();
     assert!(!calendar.is_working_day(day(2027, 1, 1)).unwrap());
     assert_eq!(calendar.add_working_days(day(2026, 12, 31), 1).unwrap(), day(2027, 1, 4));
+}
+
+async fn inboxes_order_by_due_date_and_escalate_overdue_steps(db: Db) {
+    county(&db).await;
+    let first = household_id(&db, "SF-0001").await;
+    let second = household_id(&db, "SF-0002").await;
+    // Accepted on Friday 10-31: investigation due Wednesday 11-05.
+    let a = c::submit_application(&db, &clerk(), now(), &dibao_form(first, every_material_but(&[]))).await.unwrap();
+    // Accepted on Monday 11-03: investigation due Thursday 11-06.
+    let monday = now() + Duration::days(3);
+    let b = c::submit_application(&db, &clerk(), monday, &dibao_form(second, every_material_but(&[]))).await.unwrap();
+    let inbox = c::inbox(&db, &clerk(), monday).await.unwrap();
+    let ids: Vec<i64> = inbox.cases.iter().map(|l| l.id).collect();
+    assert_eq!(ids, vec![a.case_ids[0], b.case_ids[0]], "by step due date");
+    assert!(inbox.cases.iter().all(|l| l.yours && !l.overdue));
+    assert!(inbox.cases[0].due_soon, "due within two working days");
+    assert!(inbox.escalated.is_empty());
+    assert_eq!((inbox.townships.len(), inbox.townships[0].name.as_str(), inbox.townships[0].open), (1, "城关镇", 2));
+    // The county approver has nothing waiting for them, but sees both.
+    let county_view = c::inbox(&db, &approver(), monday).await.unwrap();
+    assert!(county_view.cases.iter().all(|l| !l.yours));
+    // A week later both steps are late: the leaders' list has them.
+    let late = now() + Duration::days(10);
+    let county_view = c::inbox(&db, &approver(), late).await.unwrap();
+    assert_eq!(county_view.escalated.len(), 2);
+    assert_eq!(county_view.townships[0].overdue, 2);
+    assert!(c::inbox(&db, &clerk(), late).await.unwrap().escalated.is_empty(), "a clerk is not a leader");
+    // The village assistant sees the cases of her village only.
+    let village = c::inbox(&db, &village_assistant(), monday).await.unwrap();
+    assert_eq!(village.cases.iter().map(|l| l.id).collect::<Vec<_>>(), vec![a.case_ids[0]]);
+    assert_eq!(c::inbox(&db, &other_clerk(), monday).await.unwrap().cases.len(), 0);
 }

@@ -309,6 +309,14 @@ struct CasePage {
 }
 
 impl CasePage {
+    fn verification_result(&self) -> Option<i64> {
+        self.case.state.get("verification").and_then(|v| v.get("result_id")).and_then(|v| v.as_i64())
+    }
+
+    fn verification_eligible(&self) -> bool {
+        self.case.state.get("verification").and_then(|v| v.get("eligible")).and_then(|v| v.as_bool()) == Some(true)
+    }
+
     fn kind_is(&self, kind: &str) -> bool {
         self.case.kind == kind
     }

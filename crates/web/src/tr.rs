@@ -23,6 +23,7 @@ pub struct Tr {
     pub can_read_audit: bool,
     pub can_verify: bool,
     pub can_cases: bool,
+    pub can_calendar: bool,
 }
 
 impl Tr {
@@ -40,6 +41,7 @@ impl Tr {
             can_read_audit: actor.can(jiuzhu_domain::Permission::AuditRead),
             can_verify: actor.can(jiuzhu_domain::Permission::VerificationRead),
             can_cases: actor.can(jiuzhu_domain::Permission::CaseRead),
+            can_calendar: actor.can(jiuzhu_domain::Permission::CalendarManage),
         }
     }
 
