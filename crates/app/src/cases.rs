@@ -18,7 +18,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use jiuzhu_domain::assistance::{
     Area, AssistancePolicy, CaseKind, DeductionKind, IncomeDeclaration, IncomeKind, Material, MaterialFacts,
     MemberFacts, Need, PolicyPatch, PolicyVersion, ReferralStatus, ResolvedPolicy, SelfCare, SupportMode, TempCause,
-    dibao_amount, required_materials, resolve, tekun_amount,
+    dibao_amount, individual_amount, required_materials, resolve, tekun_amount,
 };
 use jiuzhu_domain::calendar::Calendar;
 use jiuzhu_domain::case::{Case, Command, Ctx, Due, EventKind, NewCase, Office, SpotTally, Stage, WorkflowError};
@@ -365,6 +365,9 @@ pub struct ApplicationDetail {
     pub applicant_person_id: i64,
     pub household_size: u32,
     pub members: Vec<MemberFacts>,
+    /// The applicant (the person included alone for 单人保).
+    #[serde(default)]
+    pub applicant: MemberFacts,
     pub provided: Vec<Material>,
     pub declared_relative: String,
     /// Matches in the staff-relatives register: "name (post), relation".
@@ -517,9 +520,13 @@ pub struct ChecklistMember {
 }
 
 fn member_facts(fields: &jiuzhu_domain::household::MemberFields, today: NaiveDate) -> MemberFacts {
+    use jiuzhu_domain::DisabilityKind;
     MemberFacts {
         age: fields.id_number.age_on(today),
         disability_level: fields.disability.map(|d| d.level.get()),
+        cognitive_disability: fields
+            .disability
+            .is_some_and(|d| matches!(d.kind, DisabilityKind::Intellectual | DisabilityKind::Mental)),
         serious_illness: fields.serious_illness,
     }
 }
@@ -646,6 +653,7 @@ pub async fn submit_application(
         applicant_person_id: applicant.id,
         household_size: facts.len() as u32,
         members: facts,
+        applicant: member_facts(&applicant.fields, today),
         provided: intake.provided.clone(),
         declared_relative: form.declared_relative.trim().to_string(),
         detected_relatives: detected,
@@ -1177,8 +1185,9 @@ fn preview_amount(policy: &AssistancePolicy, case: &Case, detail: &ApplicationDe
             dibao_amount(policy, detail.area, &detail.members, &detail.declaration).ok().map(|a| a.total.0)
         }
         CaseKind::DibaoIndividual => {
-            let one = detail.members.first().copied().unwrap_or_default();
-            dibao_amount(policy, detail.area, &[one], &detail.declaration).ok().map(|a| a.total.0)
+            individual_amount(policy, detail.area, &detail.applicant, &detail.members, &detail.declaration)
+                .ok()
+                .map(|a| a.total.0)
         }
         CaseKind::Tekun => Some(tekun_amount(policy, detail.area, SelfCare::Full, SupportMode::Home).total.0),
         CaseKind::TempExpense | CaseKind::TempEmergency => case.requested.map(|r| r.0),
@@ -1540,12 +1549,12 @@ fn approval(
     let amount_error = |e: jiuzhu_domain::assistance::AmountError| AppError::Conflict(e.to_message());
     let (amount, derivation): (Fen, Vec<(String, String)>) = match l.case.kind {
         CaseKind::Dibao | CaseKind::DibaoIndividual => {
-            let members: Vec<MemberFacts> = if l.case.kind == CaseKind::DibaoIndividual {
-                l.detail.members.first().copied().into_iter().collect()
+            let d = &l.detail;
+            let a = if l.case.kind == CaseKind::DibaoIndividual {
+                individual_amount(p, d.area, &d.applicant, &d.members, &d.declaration).map_err(amount_error)?
             } else {
-                l.detail.members.clone()
+                dibao_amount(p, d.area, &d.members, &d.declaration).map_err(amount_error)?
             };
-            let a = dibao_amount(p, l.detail.area, &members, &l.detail.declaration).map_err(amount_error)?;
             let mut lines = vec![
                 (format!("{}低保标准（月）", a.area.label(Lang::Zh)), a.standard.to_string()),
                 ("共同生活家庭成员".to_string(), format!("{}人", a.members)),

@@ -21,6 +21,7 @@ jiuzhu_testkit::on_both_databases!(
     rejection_issues_a_written_notice_with_reasons,
     administrator_loads_next_years_calendar,
     inboxes_order_by_due_date_and_escalate_overdue_steps,
+    individual_inclusion_for_a_severely_disabled_member_of_an_edge_family,
 );
 
 /// Friday 2025-10-31, 10:00 in Beijing.
@@ -503,4 +504,36 @@ async fn inboxes_order_by_due_date_and_escalate_overdue_steps(db: Db) {
     let village = c::inbox(&db, &village_assistant(), monday).await.unwrap();
     assert_eq!(village.cases.iter().map(|l| l.id).collect::<Vec<_>>(), vec![a.case_ids[0]]);
     assert_eq!(c::inbox(&db, &other_clerk(), monday).await.unwrap().cases.len(), 0);
+}
+
+async fn individual_inclusion_for_a_severely_disabled_member_of_an_edge_family(db: Db) {
+    county(&db).await;
+    let hid = household_id(&db, "SF-0001").await;
+    let detail = registry::household_detail(&db, &clerk(), hid, now(), false).await.unwrap();
+    // 李秀英: grade 2 physical disability and a serious illness.
+    let spouse = detail.members.iter().find(|m| m.form.name == "李秀英").unwrap().id;
+    // 3,000元 for 3 people: 1,000 a head, above the 800元 standard, below the 1,200元 edge line.
+    let form = ApplicationForm {
+        kinds: vec!["dibao_individual".into()],
+        applicant_person_id: Some(spouse),
+        income: vec![AmountLine { kind: "wage".into(), yuan: "3000".into() }],
+        ..dibao_form(hid, every_material_but(&[]))
+    };
+    let created = c::submit_application(&db, &clerk(), now(), &form).await.unwrap();
+    let case = c::case_detail(&db, &clerk(), now(), created.case_ids[0]).await.unwrap();
+    assert_eq!((case.applicant_name.as_str(), case.amount_preview), ("李秀英", Some(80_000)));
+    let case = investigated(&db, case, now()).await;
+    let case = step(&db, &clerk(), now(), &case, ActionForm { approve: true, ..action("give_opinion") }).await;
+    let later = now() + Duration::days(8);
+    let case = step(&db, &clerk(), later, &case, action("close_notice")).await;
+    let case = step(&db, &approver(), later, &case, action("approve")).await;
+    assert_eq!(case.decision.unwrap()["amount_fen"], 80_000);
+    let (_, notices) = c::public_notices(&db, later, &code("340102001001")).await.unwrap();
+    assert!(notices.iter().all(|n| n.household_size == 1), "an individual inclusion is published as one person");
+
+    // The head (no disability, no illness) cannot be included alone.
+    let head = ApplicationForm { applicant_person_id: None, ..form };
+    let created = c::submit_application(&db, &clerk(), later, &head).await.unwrap();
+    let case = c::case_detail(&db, &clerk(), later, created.case_ids[0]).await.unwrap();
+    assert_eq!(case.amount_preview, None);
 }

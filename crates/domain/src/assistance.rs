@@ -478,7 +478,20 @@ pub struct MemberFacts {
     pub age: u32,
     /// Disability level 1–4, if any.
     pub disability_level: Option<u8>,
+    /// Intellectual or mental disability (grade 3 of these counts as severe for 单人保).
+    #[serde(default)]
+    pub cognitive_disability: bool,
     pub serious_illness: bool,
+}
+
+impl MemberFacts {
+    /// May be included alone (单人保, S2 art. 8): disability grade 1 or 2,
+    /// grade 3 intellectual or mental disability, or a serious illness.
+    pub fn may_be_included_alone(&self) -> bool {
+        matches!(self.disability_level, Some(1 | 2))
+            || (self.disability_level == Some(3) && self.cognitive_disability)
+            || self.serious_illness
+    }
 }
 
 /// The household's declared monthly income and rigid spending.
@@ -525,6 +538,10 @@ pub enum AmountError {
     BelowMinimum { requested: Fen, min: Fen },
     #[error("already helped {times} times for this cause this year")]
     CauseLimitReached { times: u32 },
+    #[error("the person cannot be included alone")]
+    NotIndividuallyEligible,
+    #[error("income per person {per_person} is not below the edge line {line}")]
+    NotEdgeFamily { per_person: Fen, line: Fen },
 }
 
 impl AmountError {
@@ -542,6 +559,10 @@ impl AmountError {
                 Message::new("amount.error.below_min").arg("value", requested).arg("min", min)
             }
             AmountError::CauseLimitReached { times } => Message::new("amount.error.cause_limit").arg("times", times),
+            AmountError::NotIndividuallyEligible => Message::new("amount.error.not_individual"),
+            AmountError::NotEdgeFamily { per_person, line } => {
+                Message::new("amount.error.not_edge").arg("value", per_person).arg("line", line)
+            }
         }
     }
 }
@@ -618,6 +639,31 @@ pub fn dibao_amount(
     let addons: Vec<(AddonKind, Fen)> = members.iter().filter_map(|m| addon_for(&policy.addons, m)).collect();
     let total = Fen(base.0 + addons.iter().map(|(_, a)| a.0).sum::<i64>());
     Ok(DibaoAmount { area, standard, members: n, income, per_person, base, addons, total })
+}
+
+/// 单人保 (S2 art. 8): a person of a 低保边缘 family (income per person
+/// below the edge multiple of the standard) who is severely disabled or
+/// seriously ill is included alone. The amount is the standard for one
+/// person with their 分类施保 add-on; their own income is taken as none
+/// (the form records the household's income, not each member's).
+pub fn individual_amount(
+    policy: &AssistancePolicy,
+    area: Area,
+    person: &MemberFacts,
+    household: &[MemberFacts],
+    declaration: &IncomeDeclaration,
+) -> Result<DibaoAmount, AmountError> {
+    if !person.may_be_included_alone() {
+        return Err(AmountError::NotIndividuallyEligible);
+    }
+    let n = u32::try_from(household.len().max(1)).unwrap_or(u32::MAX);
+    let income = counted_income(declaration, policy);
+    let line = mul_div_round(policy.standard(area), policy.edge_income_permille, 1_000);
+    if income.counted.0 >= line.0 * i64::from(n) {
+        let per_person = Fen(crate::verification::average_fen(income.counted.0, n));
+        return Err(AmountError::NotEdgeFamily { per_person, line });
+    }
+    dibao_amount(policy, area, std::slice::from_ref(person), &IncomeDeclaration::default())
 }
 
 fn addon_for(addons: &Addons, m: &MemberFacts) -> Option<(AddonKind, Fen)> {
@@ -863,13 +909,35 @@ mod tests {
             ..Default::default()
         };
         let members = [
-            MemberFacts { age: 75, disability_level: Some(1), serious_illness: false },
+            MemberFacts { age: 75, disability_level: Some(1), ..Default::default() },
             MemberFacts { age: 10, ..Default::default() },
             MemberFacts { age: 45, ..Default::default() },
         ];
         let a = dibao_amount(&policy, Area::Urban, &members, &wages(0)).unwrap();
         assert_eq!(a.addons, vec![(AddonKind::SevereDisability, Fen(4_500)), (AddonKind::Minor, Fen(3_000))]);
         assert_eq!(a.total, Fen(240_000 + 7_500));
+    }
+
+    #[test]
+    fn individual_inclusion_needs_a_severe_condition_in_an_edge_family() {
+        // Standard 800: the edge line is 1.5 × 800 = 1,200 per person.
+        let policy = AssistancePolicy::default();
+        let disabled =
+            MemberFacts { age: 30, disability_level: Some(3), cognitive_disability: true, ..Default::default() };
+        let household = [disabled, MemberFacts { age: 55, ..Default::default() }];
+        let a = individual_amount(&policy, Area::Urban, &disabled, &household, &wages(2_000)).unwrap();
+        assert_eq!((a.members, a.total), (1, Fen(80_000)));
+        assert_eq!(
+            individual_amount(&policy, Area::Urban, &disabled, &household, &wages(2_400)).unwrap_err(),
+            AmountError::NotEdgeFamily { per_person: Fen(120_000), line: Fen(120_000) }
+        );
+        let physical3 = MemberFacts { cognitive_disability: false, ..disabled };
+        assert!(!physical3.may_be_included_alone());
+        assert!(MemberFacts { serious_illness: true, ..Default::default() }.may_be_included_alone());
+        assert_eq!(
+            individual_amount(&policy, Area::Urban, &physical3, &household, &wages(0)).unwrap_err(),
+            AmountError::NotIndividuallyEligible
+        );
     }
 
     #[test]
