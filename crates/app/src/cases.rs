@@ -18,7 +18,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use jiuzhu_domain::assistance::{
     Area, AssistancePolicy, CaseKind, DeductionKind, IncomeDeclaration, IncomeKind, Material, MaterialFacts,
     MemberFacts, Need, PolicyPatch, PolicyVersion, ReferralStatus, ResolvedPolicy, SelfCare, SupportMode, TempCause,
-    dibao_amount, individual_amount, required_materials, resolve, tekun_amount,
+    dibao_amount, individual_amount, required_materials, resolve, tekun_amount, tekun_unmet,
 };
 use jiuzhu_domain::calendar::Calendar;
 use jiuzhu_domain::case::{Case, Command, Ctx, Due, EventKind, NewCase, Office, SpotTally, Stage, WorkflowError};
@@ -527,6 +527,7 @@ fn member_facts(fields: &jiuzhu_domain::household::MemberFields, today: NaiveDat
         cognitive_disability: fields
             .disability
             .is_some_and(|d| matches!(d.kind, DisabilityKind::Intellectual | DisabilityKind::Mental)),
+        visual_disability: fields.disability.is_some_and(|d| d.kind == DisabilityKind::Visual),
         serious_illness: fields.serious_illness,
     }
 }
@@ -1222,6 +1223,8 @@ pub struct ActionForm {
     pub unable: Vec<String>,
     /// 特困: `home` or `institution`.
     pub support_mode: String,
+    /// 特困: the investigation found no supporter able to support the person.
+    pub no_able_supporter: bool,
 }
 
 /// A photo taken during a home survey.
@@ -1575,6 +1578,12 @@ fn approval(
             (a.total, lines)
         }
         CaseKind::Tekun => {
+            let d = &l.detail;
+            let unmet = tekun_unmet(p, d.area, &d.applicant, &d.members, &d.declaration, form.no_able_supporter);
+            if !unmet.is_empty() {
+                let list = unmet.iter().map(|c| c.label(Lang::Zh)).collect::<Vec<_>>().join("、");
+                return Err(AppError::Conflict(Message::new("amount.error.tekun_unmet").arg("list", list)));
+            }
             let (met, care) = self_care_of(form);
             let mode = SupportMode::parse(&form.support_mode).unwrap_or(SupportMode::Home);
             let a = tekun_amount(p, l.detail.area, care, mode);

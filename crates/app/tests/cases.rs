@@ -22,6 +22,7 @@ jiuzhu_testkit::on_both_databases!(
     administrator_loads_next_years_calendar,
     inboxes_order_by_due_date_and_escalate_overdue_steps,
     individual_inclusion_for_a_severely_disabled_member_of_an_edge_family,
+    tekun_from_application_to_support_with_the_spot_check,
 );
 
 /// Friday 2025-10-31, 10:00 in Beijing.
@@ -536,4 +537,52 @@ async fn individual_inclusion_for_a_severely_disabled_member_of_an_edge_family(d
     let created = c::submit_application(&db, &clerk(), later, &head).await.unwrap();
     let case = c::case_detail(&db, &clerk(), later, created.case_ids[0]).await.unwrap();
     assert_eq!(case.amount_preview, None);
+}
+
+async fn tekun_from_application_to_support_with_the_spot_check(db: Db) {
+    county(&db).await;
+    // 王桂兰, 80, lives alone.
+    let hid = household_id(&db, "SF-0002").await;
+    let form = ApplicationForm {
+        kinds: vec!["tekun".into()],
+        area: "rural".into(),
+        income: vec![],
+        ..dibao_form(hid, every_material_but(&[]))
+    };
+    let created = c::submit_application(&db, &clerk(), now(), &form).await.unwrap();
+    let case = c::case_detail(&db, &clerk(), now(), created.case_ids[0]).await.unwrap();
+    // The township stage of 特困 is 15 working days from the start of the investigation.
+    let case = step(&db, &clerk(), now(), &case, action("start_investigation")).await;
+    assert_eq!(case.step_due, Some(day(2025, 11, 21)));
+    let case = step(&db, &clerk(), now(), &case, action("request_verification")).await;
+    let case = step(&db, &clerk(), now(), &case, action("attach_verification")).await;
+    let survey = ActionForm {
+        investigators: "李明、王芳".into(),
+        family_signatures: "王桂兰".into(),
+        ..action("record_survey")
+    };
+    let case = step(&db, &clerk(), now(), &case, survey).await;
+    let case = step(&db, &clerk(), now(), &case, ActionForm { approve: true, ..action("give_opinion") }).await;
+    let later = now() + Duration::days(8);
+    let case = step(&db, &clerk(), later, &case, action("close_notice")).await;
+    // The first 特困 case of the year is spot-checked by the county.
+    assert_eq!(case.state["spot_check"], true);
+    assert!(kinds(&case).contains(&"spot_check"));
+    let unable = vec!["eat".to_string(), "dress".to_string(), "bed".to_string(), "toilet".to_string()];
+    let approve = ActionForm { unable: unable.clone(), support_mode: "home".into(), ..action("approve") };
+    let refused =
+        c::act(&db, &approver(), later, case.id, &ActionForm { version: case.version, ..approve.clone() }, vec![])
+            .await;
+    assert!(matches!(&refused, Err(AppError::Conflict(m)) if m.key == "amount.error.tekun_unmet"), "{refused:?}");
+    let survey = ActionForm {
+        investigators: "县局甲、县局乙".into(),
+        family_signatures: "王桂兰".into(),
+        ..action("record_survey")
+    };
+    let case = step(&db, &approver(), later, &case, survey).await;
+    let case = step(&db, &approver(), later, &case, ActionForm { no_able_supporter: true, ..approve }).await;
+    // Rural standard 800元: basic living 1.3 × 800 = 1,040元; four items not met = full care, 1/3 of 1,800元 = 600元.
+    let decision = case.decision.unwrap();
+    assert_eq!(decision["amount_fen"], 164_000);
+    assert!(decision["derivation"].to_string().contains("完全丧失生活自理能力"), "{decision}");
 }

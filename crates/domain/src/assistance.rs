@@ -481,6 +481,9 @@ pub struct MemberFacts {
     /// Intellectual or mental disability (grade 3 of these counts as severe for 单人保).
     #[serde(default)]
     pub cognitive_disability: bool,
+    /// Visual disability (only grade 1 of it means no capacity to work, S3 art. 5).
+    #[serde(default)]
+    pub visual_disability: bool,
     pub serious_illness: bool,
 }
 
@@ -639,6 +642,55 @@ pub fn dibao_amount(
     let addons: Vec<(AddonKind, Fen)> = members.iter().filter_map(|m| addon_for(&policy.addons, m)).collect();
     let total = Fen(base.0 + addons.iter().map(|(_, a)| a.0).sum::<i64>());
     Ok(DibaoAmount { area, standard, members: n, income, per_person, base, addons, total })
+}
+
+labeled_enum! {
+    /// The three conditions of 特困 (S3 arts. 4–8).
+    TekunCondition {
+        NoWorkCapacity = "no_work_capacity" ["无劳动能力"],
+        NoIncome = "no_income" ["无生活来源"],
+        NoSupporter = "no_supporter" ["无法定赡养抚养扶养义务人"]
+    }
+}
+
+impl MemberFacts {
+    /// 无劳动能力 (S3 art. 5): aged 60 or over or under 16; intellectual or
+    /// mental disability grade 1–3; visual grade 1; other disability grade 1–2.
+    pub fn cannot_work(&self) -> bool {
+        let severe = match self.disability_level {
+            Some(level) if self.cognitive_disability => level <= 3,
+            Some(level) if self.visual_disability => level == 1,
+            Some(level) => level <= 2,
+            None => false,
+        };
+        self.age >= 60 || self.age < 16 || severe
+    }
+}
+
+/// The 特困 conditions a person does not meet: no capacity to work, income
+/// below the 低保 standard (the household's counted income per person, as
+/// the form records it), and no supporter able to support them (found by
+/// the investigation and confirmed by the approver: `no_able_supporter`).
+pub fn tekun_unmet(
+    policy: &AssistancePolicy,
+    area: Area,
+    person: &MemberFacts,
+    household: &[MemberFacts],
+    declaration: &IncomeDeclaration,
+    no_able_supporter: bool,
+) -> Vec<TekunCondition> {
+    let mut unmet = Vec::new();
+    if !person.cannot_work() {
+        unmet.push(TekunCondition::NoWorkCapacity);
+    }
+    let n = i64::try_from(household.len().max(1)).unwrap_or(i64::MAX);
+    if counted_income(declaration, policy).counted.0 >= policy.standard(area).0 * n {
+        unmet.push(TekunCondition::NoIncome);
+    }
+    if !no_able_supporter {
+        unmet.push(TekunCondition::NoSupporter);
+    }
+    unmet
 }
 
 /// 单人保 (S2 art. 8): a person of a 低保边缘 family (income per person
@@ -938,6 +990,24 @@ mod tests {
             individual_amount(&policy, Area::Urban, &physical3, &household, &wages(0)).unwrap_err(),
             AmountError::NotIndividuallyEligible
         );
+    }
+
+    #[test]
+    fn tekun_needs_all_three_conditions() {
+        let policy = AssistancePolicy::default();
+        let old = MemberFacts { age: 72, ..Default::default() };
+        assert_eq!(tekun_unmet(&policy, Area::Rural, &old, &[old], &wages(0), true), vec![]);
+        let adult = MemberFacts { age: 40, ..Default::default() };
+        assert_eq!(
+            tekun_unmet(&policy, Area::Rural, &adult, &[adult], &wages(700), false),
+            vec![TekunCondition::NoWorkCapacity, TekunCondition::NoIncome, TekunCondition::NoSupporter]
+        );
+        let blind2 = MemberFacts { age: 40, disability_level: Some(2), visual_disability: true, ..Default::default() };
+        let mental3 =
+            MemberFacts { age: 40, disability_level: Some(3), cognitive_disability: true, ..Default::default() };
+        let physical2 = MemberFacts { age: 40, disability_level: Some(2), ..Default::default() };
+        assert!(!blind2.cannot_work() && mental3.cannot_work() && physical2.cannot_work());
+        assert!(MemberFacts { age: 15, ..Default::default() }.cannot_work());
     }
 
     #[test]

@@ -960,6 +960,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("case.steps", "办理", "Steps"),
     ("case.support_mode", "供养方式", "Support"),
     ("case.suspended", "已中止", "Suspended"),
+    ("case.verified", "经调查核实", "found by the investigation"),
     ("case.unable", "不能完成的生活自理项目", "Self-care items the person cannot do"),
     ("case.detail.on_behalf", "帮办代办", "On behalf"),
     ("case.detail.missing", "缺少材料", "Missing"),

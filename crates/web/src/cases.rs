@@ -154,6 +154,7 @@ fn action_from_pairs(pairs: &[(String, String)]) -> ActionForm {
         amount_yuan: one("amount_yuan"),
         unable: all("unable"),
         support_mode: one("support_mode"),
+        no_able_supporter: one("no_able_supporter") == "true",
     }
 }
 
