@@ -543,10 +543,7 @@ pub async fn checklist(db: &Db, actor: &Actor, now: DateTime<Utc>, household_id:
     let members = store::members_of(&mut tx, household_id).await?;
     let policy = resolve(&policy_versions(&mut tx).await?, &household.fields.region_code, today);
     let tree = region_tree(&mut tx).await?;
-    let facts = MaterialFacts {
-        any_disabled: members.iter().any(|m| m.fields.disability.is_some()),
-        any_serious_illness: members.iter().any(|m| m.fields.serious_illness),
-    };
+    let facts = MaterialFacts::of(&members.iter().map(|m| member_facts(&m.fields, today)).collect::<Vec<_>>());
     let materials = CaseKind::ALL
         .iter()
         .map(|k| {
@@ -643,10 +640,7 @@ pub async fn submit_application(
     let calendar = calendar_in(&mut tx).await?;
     let office = office_of(actor);
     let on_behalf = office == Office::Village;
-    let material_facts = MaterialFacts {
-        any_disabled: members.iter().any(|m| m.fields.disability.is_some()),
-        any_serious_illness: members.iter().any(|m| m.fields.serious_illness),
-    };
+    let material_facts = MaterialFacts::of(&members.iter().map(|m| member_facts(&m.fields, today)).collect::<Vec<_>>());
     let detail = ApplicationDetail {
         kinds: intake.kinds.clone(),
         area: intake.area,
@@ -1330,10 +1324,7 @@ pub async fn act(
                 return Err(AppError::Invalid(errors));
             }
             let base = if loaded.case.missing.is_empty() && loaded.case.stage == Stage::Submitted {
-                let facts = MaterialFacts {
-                    any_disabled: loaded.detail.members.iter().any(|m| m.disability_level.is_some()),
-                    any_serious_illness: loaded.detail.members.iter().any(|m| m.serious_illness),
-                };
+                let facts = MaterialFacts::of(&loaded.detail.members);
                 required_materials(loaded.case.kind, facts, &policy.policy)
                     .into_iter()
                     .filter(|m| !loaded.detail.provided.contains(m))

@@ -193,6 +193,16 @@ pub struct MaterialFacts {
     pub any_serious_illness: bool,
 }
 
+impl MaterialFacts {
+    /// The facts of a household's members.
+    pub fn of(members: &[MemberFacts]) -> MaterialFacts {
+        MaterialFacts {
+            any_disabled: members.iter().any(|m| m.disability_level.is_some()),
+            any_serious_illness: members.iter().any(|m| m.serious_illness),
+        }
+    }
+}
+
 /// The checklist for one programme: the national list plus what the
 /// household's facts call for, minus what the region obtains through the
 /// government platform (S2 art. 10: never asked for again).
@@ -889,6 +899,20 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "amount.error.cause_limit",
         "本年度已因同一事由获得临时救助{times}次",
         "Already helped {times} times this year for the same cause",
+    ),
+    ("TekunCondition.no_work_capacity", "无劳动能力", "No capacity to work"),
+    ("TekunCondition.no_income", "无生活来源", "No means of living"),
+    ("TekunCondition.no_supporter", "无法定赡养、抚养、扶养义务人或其无履行能力", "No supporter able to support them"),
+    ("amount.error.tekun_unmet", "不符合特困人员认定条件：{list}", "The 特困 conditions are not met: {list}"),
+    (
+        "amount.error.not_individual",
+        "单人保仅限一、二级残疾人，三级智力、精神残疾人和重特大疾病患者",
+        "Only grade 1–2 disability, grade 3 intellectual or mental disability, or serious illness may be included alone",
+    ),
+    (
+        "amount.error.not_edge",
+        "家庭人均收入{value}不低于低保边缘标准{line}，不能单人保",
+        "Income per person {value} is not below the edge line {line}",
     ),
 ];
 

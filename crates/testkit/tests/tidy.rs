@@ -38,6 +38,33 @@ fn every_module_starts_with_a_doc_comment() {
     assert!(missing.is_empty(), "modules without a `//!` doc: {missing:?}");
 }
 
+/// Every message a program builds (`Message::new("key")`) is in the
+/// catalogue, so no user ever reads a bare key.
+#[test]
+fn every_message_key_in_the_code_is_in_the_catalogue() {
+    let mut files = Vec::new();
+    for krate in std::fs::read_dir(workspace().join("crates")).unwrap() {
+        let src = krate.unwrap().path().join("src");
+        if src.exists() {
+            rust_files(&src, &mut files);
+        }
+    }
+    let mut unknown = Vec::new();
+    let mut seen = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for part in text.split("Message::new(\"").skip(1) {
+            let key = part.split('"').next().unwrap_or_default();
+            seen += 1;
+            if !jiuzhu_domain::i18n::has_key(key) {
+                unknown.push(format!("{key} ({})", file.display()));
+            }
+        }
+    }
+    assert!(seen > 50, "found only {seen} keys");
+    assert!(unknown.is_empty(), "message keys missing from the catalogue: {unknown:?}");
+}
+
 /// The allowed dependencies between workspace crates (normal dependencies).
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::{ApiError, ApiErrorBody, ApiProblem};
+use crate::error::{ApiErrorBody, ApiProblem, ApiResult, api_fail as fail};
 use crate::session::ApiAuthed;
 use crate::{ApiLang, AppState, ListParams};
 
@@ -147,12 +147,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/import", post(import))
         .route("/api/export.xlsx", get(export))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
-}
-
-type ApiResult<T> = Result<T, ApiError>;
-
-fn fail(lang: Lang) -> impl Fn(AppError) -> ApiError {
-    move |error| ApiError { lang, error }
 }
 
 /// The regions in scope, with household counts.

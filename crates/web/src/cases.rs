@@ -27,7 +27,7 @@ use jiuzhu_print::NoticeDoc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiErrorBody};
+use crate::error::{ApiErrorBody, ApiResult, api_fail};
 use crate::session::{ApiAuthed, Authed};
 use crate::tr::Tr;
 use crate::view::{PageResult, fail, messages, refused, render};
@@ -731,12 +731,6 @@ async fn public_objection(
 }
 
 // ------------------------------------------------------------ API
-
-type ApiResult<T> = Result<T, ApiError>;
-
-fn api_fail(lang: Lang) -> impl Fn(AppError) -> ApiError {
-    move |error| ApiError { lang, error }
-}
 
 /// The user's inbox: open cases in scope by due date, escalations, load per township.
 #[utoipa::path(get, path = "/api/cases", responses((status = 200, body = Inbox)))]

@@ -64,6 +64,14 @@ pub struct ApiError {
     pub error: AppError,
 }
 
+/// What every API handler returns.
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// Turns a use case's error into the API's answer in the request's language.
+pub(crate) fn api_fail(lang: Lang) -> impl Fn(AppError) -> ApiError {
+    move |error| ApiError { lang, error }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, kind, messages) = status_and_messages(&self.error);

@@ -25,7 +25,7 @@ use jiuzhu_print::{DatasetDoc, FindingDoc, ReportDoc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ApiErrorBody, ApiProblem};
+use crate::error::{ApiErrorBody, ApiProblem, ApiResult, api_fail};
 use crate::session::{ApiAuthed, Authed};
 use crate::tr::Tr;
 use crate::view::{PageResult, fail, messages, refused, render};
@@ -763,12 +763,6 @@ pub(crate) async fn household_results(
 }
 
 // -------------------------------------------------------------------- API
-
-type ApiResult<T> = Result<T, ApiError>;
-
-fn api_fail(lang: Lang) -> impl Fn(AppError) -> ApiError {
-    move |error| ApiError { lang, error }
-}
 
 /// Every department data delivery, newest first.
 #[utoipa::path(get, path = "/api/verification/deliveries", responses((status = 200, body = Vec<DeliveryView>)))]
