@@ -60,9 +60,11 @@ test('a 低保 application from intake to approval across three users', async ()
   // The county approver sets the county's policy.
   const approver = await signIn('shenpi');
   await approver.goto(`${baseUrl}/assistance-policies`);
-  await approver.fill('input[name=region_code]', '349901');
-  await approver.fill('input[name=effective_from]', '2025-01-01');
-  await approver.fill('textarea[name=patch]', '{"review_notice": false, "dibao_urban": 80000, "dibao_rural": 80000}');
+  await approver.fill('#p-region', '349901');
+  await approver.fill('#p-from', '2025-01-01');
+  await approver.fill('#p-urban', '800');
+  await approver.fill('#p-rural', '800');
+  await approver.selectOption('#p-review', 'no');
   await approver.click('form[action="/assistance-policies"] button[type=submit]');
   await approver.waitForSelector('#policy-versions');
   assert.ok((await approver.locator('#policy-versions').innerText()).includes('review_notice'));

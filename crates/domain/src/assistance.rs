@@ -464,7 +464,7 @@ pub fn resolve(versions: &[PolicyVersion], region: &RegionCode, on: NaiveDate) -
             None => chain.push(v),
         }
     }
-    chain.sort_by_key(|v| v.region_code.as_str().len());
+    chain.sort_by_key(|v| v.region_code.level());
     let mut policy = AssistancePolicy::default();
     for v in &chain {
         v.patch.apply_to(&mut policy);
@@ -1173,6 +1173,10 @@ mod tests {
         let r = resolve(&versions, &code("349901001"), date("2026-01-01"));
         assert_eq!((r.policy.dibao_urban, r.versions.clone()), (Fen(95_000), vec![3, 2]));
         assert_eq!(resolve(&versions, &code("349901"), date("2024-12-31")).versions, Vec::<i64>::new());
+        // The township's fields win over its county's whatever the order of the versions.
+        let reversed: Vec<PolicyVersion> = versions.iter().rev().cloned().collect();
+        let r = resolve(&reversed, &code("349902001"), date("2026-02-01"));
+        assert_eq!((r.policy.dibao_urban, r.versions.clone()), (Fen(1), vec![3, 4]));
     }
 
     #[test]

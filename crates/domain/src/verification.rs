@@ -215,7 +215,7 @@ pub fn policy_in_force<'a>(
     policies
         .iter()
         .filter(|p| p.region_code.contains(region) && p.effective_from <= on)
-        .max_by_key(|p| (p.region_code.as_str().len(), p.effective_from))
+        .max_by_key(|p| (p.region_code.level(), p.effective_from))
 }
 
 #[cfg(test)]
@@ -318,6 +318,7 @@ mod tests {
             with("340102", day(2025, 1, 1), 80_000),
             with("340102", day(2026, 1, 1), 85_000),
             with("340102001", day(2026, 7, 1), 90_000),
+            with("340102", day(2026, 9, 1), 95_000),
         ];
         let village = code("340102001001");
         let standard = |on| policy_in_force(&policies, &village, on).map(|p| p.policy.dibao_standard.0);
@@ -325,10 +326,11 @@ mod tests {
         assert_eq!(standard(day(2025, 6, 1)), Some(80_000));
         assert_eq!(standard(day(2026, 6, 30)), Some(85_000), "the county's newer policy");
         assert_eq!(standard(day(2026, 7, 1)), Some(90_000), "the township overrides from its date");
+        assert_eq!(standard(day(2026, 10, 1)), Some(90_000), "a newer county policy does not override the township");
         let other = code("340102002001");
         assert_eq!(
-            policy_in_force(&policies, &other, day(2026, 8, 1)).map(|p| p.policy.dibao_standard.0),
-            Some(85_000)
+            policy_in_force(&policies, &other, day(2026, 10, 1)).map(|p| p.policy.dibao_standard.0),
+            Some(95_000)
         );
     }
 

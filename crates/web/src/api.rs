@@ -129,7 +129,7 @@ use crate::{ApiLang, AppState, ListParams};
         jiuzhu_app::cases::PublicNotice,
         jiuzhu_app::cases::PublicVillage,
         crate::cases::ReferralForm,
-        crate::cases::PolicyForm,
+        jiuzhu_app::cases::PolicyEntry,
         crate::cases::PublicObjectionForm
     ))
 )]

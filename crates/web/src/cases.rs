@@ -12,14 +12,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Form, Json, Router};
-use chrono::NaiveDate;
 use jiuzhu_app::AppError;
 use jiuzhu_app::cases::{
     self as c, ActionForm, AmountLine, ApplicationCreated, ApplicationForm, CalendarStatus, CaseLine, CaseView,
-    Checklist, DocumentData, Inbox, Photo, PolicyVersionView, PublicNotice, PublicVillage, RelativeForm, RelativeView,
+    Checklist, DocumentData, Inbox, Photo, PolicyEntry, PolicyVersionView, PublicNotice, PublicVillage, RelativeForm,
+    RelativeView,
 };
 use jiuzhu_domain::assistance::{
-    AssistancePolicy, CaseKind, DeductionKind, IncomeKind, Material, Need, PolicyPatch, SELF_CARE_ITEMS, TempCause,
+    AssistancePolicy, CaseKind, DeductionKind, IncomeKind, Material, Need, SELF_CARE_ITEMS, TempCause,
 };
 use jiuzhu_domain::i18n::{Lang, t};
 use jiuzhu_domain::{Fen, Permission, RegionCode};
@@ -476,51 +476,17 @@ struct PolicyPage {
     /// `(field, national default as JSON)`.
     defaults: Vec<(String, String)>,
     can_manage: bool,
-    form: PolicyForm,
+    form: PolicyEntry,
+    /// The entry's other fields as JSON text.
+    patch_text: String,
     errors: Vec<String>,
-}
-
-/// A new policy version: the region, the date it applies from, and the
-/// fields it sets (JSON object of `PolicyPatch` fields).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
-#[serde(default)]
-pub struct PolicyForm {
-    pub region_code: String,
-    /// `2026-01-01`.
-    pub effective_from: String,
-    /// The fields set, e.g. `{"dibao_urban": 85000, "confirmation": "township"}`.
-    #[schema(value_type = Object)]
-    pub patch: serde_json::Value,
-}
-
-fn parse_policy(form: &PolicyForm) -> Result<(RegionCode, NaiveDate, PolicyPatch), AppError> {
-    use jiuzhu_app::error::FieldError;
-    use jiuzhu_domain::i18n::Message;
-    let mut errors = Vec::new();
-    let region = RegionCode::parse(&form.region_code).ok();
-    if region.is_none() {
-        errors.push(FieldError { field: "region_code", message: Message::new("household.error.region") });
-    }
-    let from = jiuzhu_domain::dataset::parse_date(&form.effective_from);
-    if from.is_none() {
-        errors.push(FieldError { field: "effective_from", message: Message::new("policy.error.date") });
-    }
-    let patch = serde_json::from_value::<PolicyPatch>(form.patch.clone())
-        .map_err(|e| {
-            errors.push(FieldError { field: "patch", message: Message::new("policy.error.patch").arg("reason", e) })
-        })
-        .ok();
-    match (region, from, patch) {
-        (Some(r), Some(f), Some(p)) if errors.is_empty() => Ok((r, f, p)),
-        _ => Err(AppError::Invalid(errors)),
-    }
 }
 
 async fn policies_page_for(
     state: &AppState,
     auth: &Authed,
     lang: Lang,
-    form: PolicyForm,
+    form: PolicyEntry,
 ) -> Result<PolicyPage, AppError> {
     let versions = c::assistance_policies(&state.db, &auth.actor, state.now()).await?;
     let defaults = serde_json::to_value(AssistancePolicy::default())
@@ -533,34 +499,31 @@ async fn policies_page_for(
         versions,
         defaults,
         can_manage: auth.actor.can(Permission::PolicyManage),
+        patch_text: match &form.patch {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            v => v.to_string(),
+        },
         form,
         errors: Vec::new(),
     })
 }
 
 async fn policies_page(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
-    let form = PolicyForm { patch: serde_json::json!({}), ..Default::default() };
-    render(&policies_page_for(&state, &auth, lang, form).await.map_err(fail(lang))?)
-}
-
-/// The policy form as posted from the page: the patch as JSON text.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-struct PolicyPageForm {
-    region_code: String,
-    effective_from: String,
-    patch: String,
+    render(&policies_page_for(&state, &auth, lang, PolicyEntry::default()).await.map_err(fail(lang))?)
 }
 
 async fn save_policy(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     auth: Authed,
-    Form(raw): Form<PolicyPageForm>,
+    Form(mut form): Form<PolicyEntry>,
 ) -> PageResult {
-    let patch = serde_json::from_str(&raw.patch).unwrap_or(serde_json::Value::String(raw.patch.clone()));
-    let form = PolicyForm { region_code: raw.region_code, effective_from: raw.effective_from, patch };
-    let result = match parse_policy(&form) {
+    // The page sends the other fields as JSON text.
+    if let serde_json::Value::String(text) = &form.patch {
+        form.patch = serde_json::from_str(text).unwrap_or(form.patch.clone());
+    }
+    let result = match form.parse() {
         Ok((region, from, patch)) => {
             c::set_assistance_policy(&state.db, &auth.actor, state.now(), &region, from, &patch).await.map(|_| ())
         }
@@ -829,15 +792,15 @@ pub(crate) async fn api_policies(
 }
 
 /// Stores a new policy version for a region.
-#[utoipa::path(post, path = "/api/assistance-policies", request_body = PolicyForm,
+#[utoipa::path(post, path = "/api/assistance-policies", request_body = PolicyEntry,
     responses((status = 201), (status = 422, body = ApiErrorBody)))]
 pub(crate) async fn api_set_policy(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
     ApiAuthed(actor): ApiAuthed,
-    Json(form): Json<PolicyForm>,
+    Json(form): Json<PolicyEntry>,
 ) -> ApiResult<StatusCode> {
-    let (region, from, patch) = parse_policy(&form).map_err(api_fail(lang))?;
+    let (region, from, patch) = form.parse().map_err(api_fail(lang))?;
     c::set_assistance_policy(&state.db, &actor, state.now(), &region, from, &patch).await.map_err(api_fail(lang))?;
     Ok(StatusCode::CREATED)
 }
