@@ -35,23 +35,6 @@ use crate::registry::{household_if_in_scope, household_or_deny, region_tree};
 use crate::verification::{Selection, run_verification};
 use crate::{Actor, Scope};
 
-/// The office a user acts for in the workflow, from their roles (the
-/// highest one they hold).
-pub fn office_of(actor: &Actor) -> Office {
-    let has = |r: Role| actor.roles.contains(&r);
-    if has(Role::CountyApprover) {
-        Office::CountyApprover
-    } else if has(Role::CountyClerk) {
-        Office::County
-    } else if has(Role::TownshipLeader) {
-        Office::TownshipLeader
-    } else if has(Role::TownshipClerk) {
-        Office::Township
-    } else {
-        Office::Village
-    }
-}
-
 // ------------------------------------------------------------ calendar
 
 /// The calendar in force: the built-in arrangement with the years an
@@ -290,19 +273,6 @@ pub async fn assistance_policies(db: &Db, actor: &Actor, now: DateTime<Utc>) -> 
         .collect())
 }
 
-/// The policy in force for a region on a date.
-pub async fn policy_for(
-    db: &Db,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    region: &RegionCode,
-    on: NaiveDate,
-) -> Result<ResolvedPolicy> {
-    require(db, actor, now, Permission::CaseRead, "assistance_policy_read", &Target::none()).await?;
-    let mut tx = db.begin().await?;
-    Ok(resolve(&policy_versions(&mut tx).await?, region, on))
-}
-
 // ------------------------------------------------------------ staff relatives
 
 /// An entry of the staff-relatives register as entered.
@@ -380,8 +350,7 @@ pub async fn add_staff_relative(db: &Db, actor: &Actor, now: DateTime<Utc>, form
 pub async fn staff_relatives(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RelativeView>> {
     require(db, actor, now, Permission::RelativesManage, "staff_relatives_listed", &Target::none()).await?;
     let mut tx = db.begin().await?;
-    let (from, to) = scope_range(actor);
-    Ok(store::cases::list_staff_relatives(&mut tx, &from, &to)
+    Ok(store::cases::list_staff_relatives(&mut tx, actor.scope.narrow(None).as_ref())
         .await?
         .into_iter()
         .map(|r| RelativeView {
@@ -394,13 +363,6 @@ pub async fn staff_relatives(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Resu
             relation: r.relation,
         })
         .collect())
-}
-
-fn scope_range(actor: &Actor) -> (String, String) {
-    match &actor.scope {
-        Scope::All => (String::new(), ":".to_string()),
-        Scope::Region(r) => r.prefix_range(),
-    }
 }
 
 // ------------------------------------------------------------ intake
@@ -504,11 +466,14 @@ fn parse_codes<T>(
     out
 }
 
-fn parse_lines<K>(
+/// Money lines as entered; a bad one is named by its kind's Chinese label
+/// (or the code as sent, when the kind is unknown) and the amount typed.
+fn parse_lines<K: Copy>(
     errors: &mut Vec<FieldError>,
     field: &'static str,
     lines: &[AmountLine],
     parse: fn(&str) -> Option<K>,
+    label: fn(K, Lang) -> &'static str,
 ) -> Vec<(K, Fen)> {
     let mut out = Vec::new();
     for line in lines.iter().filter(|l| !l.yuan.trim().is_empty()) {
@@ -516,10 +481,11 @@ fn parse_lines<K>(
         let amount = Fen::parse_yuan(&line.yuan).ok().filter(|f| f.0 >= 0);
         match (kind, amount) {
             (Some(k), Some(a)) => out.push((k, a)),
-            _ => errors.push(FieldError {
-                field,
-                message: Message::new("case.error.amount_line").arg("kind", &line.kind).arg("value", &line.yuan),
-            }),
+            _ => {
+                let name = kind.map_or(line.kind.clone(), |k| label(k, Lang::Zh).to_string());
+                let message = Message::new("case.error.amount_line").arg("kind", name).arg("value", &line.yuan);
+                errors.push(FieldError { field, message });
+            }
         }
     }
     out
@@ -538,8 +504,9 @@ impl ApplicationForm {
             errors.push(FieldError { field: "area", message: Message::new("case.error.area") });
         }
         let provided = parse_codes(&mut errors, "provided", &self.provided, Material::parse);
-        let items = parse_lines(&mut errors, "income", &self.income, IncomeKind::parse);
-        let deductions = parse_lines(&mut errors, "deductions", &self.deductions, DeductionKind::parse);
+        let items = parse_lines(&mut errors, "income", &self.income, IncomeKind::parse, IncomeKind::label);
+        let deductions =
+            parse_lines(&mut errors, "deductions", &self.deductions, DeductionKind::parse, DeductionKind::label);
         let needs = parse_codes(&mut errors, "needs", &self.needs, Need::parse);
         let temporary = kinds.iter().any(|k| k.is_temporary());
         let cause = if self.cause.trim().is_empty() { None } else { TempCause::parse(&self.cause) };
@@ -592,7 +559,6 @@ pub struct Checklist {
     pub policy_versions: Vec<i64>,
     pub dibao_urban_fen: i64,
     pub dibao_rural_fen: i64,
-    pub temp_township_limit_fen: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -653,7 +619,6 @@ pub async fn checklist(db: &Db, actor: &Actor, now: DateTime<Utc>, household_id:
         policy_versions: policy.versions,
         dibao_urban_fen: policy.policy.dibao_urban.0,
         dibao_rural_fen: policy.policy.dibao_rural.0,
-        temp_township_limit_fen: policy.policy.temp_township_limit(Area::Urban).0,
     })
 }
 
@@ -666,23 +631,11 @@ fn year_start(year: i32) -> DateTime<Utc> {
 }
 
 async fn spot_tally(tx: &mut Tx, region: &RegionCode, today: NaiveDate) -> Result<SpotTally> {
-    let county = county_of(region);
-    let (from, to) = county.prefix_range();
+    let county = region.at_level(jiuzhu_domain::RegionLevel::County).unwrap_or_else(|| region.clone());
     let (start, end) = (year_start(today.year()), year_start(today.year() + 1));
-    let total = store::cases::count_events(tx, "tekun", (&from, &to), "sent_for_confirmation", start, end).await?;
-    let checked = store::cases::count_events(tx, "tekun", (&from, &to), "spot_check", start, end).await?;
+    let total = store::cases::count_events(tx, "tekun", &county, "sent_for_confirmation", start, end).await?;
+    let checked = store::cases::count_events(tx, "tekun", &county, "spot_check", start, end).await?;
     Ok(SpotTally { checked: checked as u32, total: total as u32 })
-}
-
-fn county_of(region: &RegionCode) -> RegionCode {
-    let mut code = region.clone();
-    while code.level() > jiuzhu_domain::RegionLevel::County {
-        match code.parent() {
-            Some(p) => code = p,
-            None => break,
-        }
-    }
-    code
 }
 
 /// Enters an application: one case per programme, the materials checked
@@ -722,7 +675,7 @@ pub async fn submit_application(
     let staff_relative = !form.declared_relative.trim().is_empty() || !detected.is_empty();
     let policy = resolve(&policy_versions(&mut tx).await?, &region, today);
     let calendar = calendar_in(&mut tx).await?;
-    let office = office_of(actor);
+    let office = Office::of(&actor.roles);
     let on_behalf = office == Office::Village;
     let material_facts = MaterialFacts::of(&members.iter().map(|m| member_facts(&m.fields, today)).collect::<Vec<_>>());
     let detail = ApplicationDetail {
@@ -782,7 +735,25 @@ pub async fn submit_application(
             helped_this_year: helped,
         };
         let (case, events) = Case::open(new, &ctx).map_err(workflow_error)?;
-        let row = case_row(0, application_id, household.id, &region, &case, &calendar, intake.cause, None, now)?;
+        let mut row = store::cases::CaseRow {
+            id: 0,
+            application_id,
+            household_id: household.id,
+            region_code: region.to_string(),
+            kind: String::new(),
+            stage: String::new(),
+            open: true,
+            step_due: None,
+            overall_due: None,
+            cause: intake.cause.filter(|_| kind.is_temporary()).map(|c| c.code().to_string()),
+            decided_on: None,
+            amount_fen: None,
+            state: String::new(),
+            decision: None,
+            version: 0,
+            created_at: now,
+        };
+        set_state(&mut row, &case, &calendar)?;
         let case_id = store::cases::insert_case(&mut tx, &row).await?;
         let detail = json!({ "on_behalf": on_behalf, "missing": codes(&missing), "policy_versions": policy.versions });
         for event in &events {
@@ -847,38 +818,40 @@ fn workflow_error(e: WorkflowError) -> AppError {
     AppError::Conflict(e.to_message())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn case_row(
-    id: i64,
-    application_id: i64,
-    household_id: i64,
-    region: &RegionCode,
-    case: &Case,
-    calendar: &Calendar,
-    cause: Option<TempCause>,
-    decision: Option<String>,
-    at: DateTime<Utc>,
-) -> Result<store::cases::CaseRow> {
+/// The stored columns of a case derived from its state (the columns lists
+/// sort and filter by are never set apart from the state they come from).
+fn set_state(row: &mut store::cases::CaseRow, case: &Case, calendar: &Calendar) -> Result<()> {
+    row.kind = case.kind.code().to_string();
+    row.stage = case.stage.code().to_string();
+    row.open = case.stage.is_open();
+    row.step_due = case.step_due.map(Due::date);
     // Past the calendar's years the overall date is unknown; it is shown as such, never guessed.
-    let overall_due = case.overall_due(calendar).ok().flatten();
-    Ok(store::cases::CaseRow {
-        id,
-        application_id,
-        household_id,
-        region_code: region.to_string(),
-        kind: case.kind.code().to_string(),
-        stage: case.stage.code().to_string(),
-        open: case.stage.is_open(),
-        step_due: case.step_due.map(Due::date),
-        overall_due,
-        cause: cause.filter(|_| case.kind.is_temporary()).map(|c| c.code().to_string()),
-        decided_on: case.decided_on,
-        amount_fen: case.amount.map(|a| a.0),
-        state: serde_json::to_string(case).map_err(|e| AppError::Internal(e.to_string()))?,
-        decision,
-        version: 0,
-        created_at: at,
-    })
+    row.overall_due = case.overall_due(calendar).ok().flatten();
+    row.decided_on = case.decided_on;
+    row.amount_fen = case.amount.map(|a| a.0);
+    row.state = serde_json::to_string(case).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(())
+}
+
+/// Writes a case's next state over the version that was loaded; a changed
+/// version is a conflict.
+async fn write_back(
+    tx: &mut Tx,
+    loaded: &Loaded,
+    next: &Case,
+    calendar: &Calendar,
+    decision: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut row = loaded.row.clone();
+    set_state(&mut row, next, calendar)?;
+    row.decision = decision.or(row.decision);
+    row.created_at = now;
+    if store::cases::update_case(tx, &row).await? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(Message::new("case.error.stale")))
+    }
 }
 
 async fn insert_event(
@@ -1106,48 +1079,6 @@ macro_rules! case_or_deny {
     };
 }
 
-/// Candidate steps, for listing what a user may do now.
-fn candidates() -> Vec<Command> {
-    vec![
-        Command::CheckMaterials { missing: vec![] },
-        Command::StartInvestigation,
-        Command::RequestVerification,
-        Command::AttachVerification { result_id: 0, eligible: true },
-        Command::RecordSurvey { investigators: 2, family_signed: true },
-        Command::GiveOpinion { approve: true },
-        Command::CloseNotice,
-        Command::Reinvestigate,
-        Command::DemocraticReview,
-        Command::Approve { amount: Fen(0) },
-        Command::Reject,
-        Command::Return,
-        Command::PayFirst { amount: Fen(1) },
-        Command::CompletePaperwork,
-        Command::Suspend,
-        Command::Resume,
-        Command::Extend,
-        Command::Withdraw,
-    ]
-}
-
-fn available_actions(case: &Case, ctx: &Ctx<'_>) -> Vec<String> {
-    candidates()
-        .into_iter()
-        .filter(|c| match case.apply(c, ctx) {
-            Ok(_) => true,
-            Err(
-                WorkflowError::WrongStage { .. }
-                | WorkflowError::NotAllowed { .. }
-                | WorkflowError::Suspended
-                | WorkflowError::NotSuspended
-                | WorkflowError::AlreadyExtended,
-            ) => false,
-            Err(_) => true,
-        })
-        .map(|c| c.code().to_string())
-        .collect()
-}
-
 /// A case with its history, documents, photos, referrals, objections and
 /// the steps the user may take now. Audited (a case holds income and health).
 pub async fn case_detail(db: &Db, actor: &Actor, now: DateTime<Utc>, case_id: i64) -> Result<CaseView> {
@@ -1172,11 +1103,11 @@ async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: &Loaded) 
         now,
         calendar: &calendar,
         policy: &policy.policy,
-        office: office_of(actor),
+        office: Office::of(&actor.roles),
         spot_tally: SpotTally::default(),
     };
     let actions = if actor.can(Permission::CaseHandle) || actor.can(Permission::CaseDecide) {
-        available_actions(&l.case, &ctx)
+        l.case.available_steps(&ctx).into_iter().map(String::from).collect()
     } else {
         Vec::new()
     };
@@ -1190,25 +1121,13 @@ async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: &Loaded) 
             detail: serde_json::from_str(&e.detail).unwrap_or_default(),
         })
         .collect();
-    let mut documents = Vec::new();
-    for case in store::cases::list_cases(
-        tx,
-        &store::cases::CaseFilter {
-            from: String::new(),
-            to: ":".into(),
-            application_id: Some(l.row.application_id),
-            limit: 20,
-            ..Default::default()
-        },
-    )
-    .await?
-    {
-        for d in store::cases::documents_of(tx, case.id).await? {
-            if d.case_id == l.row.id || d.kind == "one_time_notice" {
-                documents.push(DocumentInfo { id: d.id, case_id: d.case_id, kind: d.kind, issued_at: d.issued_at });
-            }
-        }
-    }
+    // The case's own documents and the application's one-time notice (it lists every programme's materials).
+    let documents = store::cases::documents_of_application(tx, l.row.application_id)
+        .await?
+        .into_iter()
+        .filter(|d| d.case_id == l.row.id || d.kind == "one_time_notice")
+        .map(|d| DocumentInfo { id: d.id, case_id: d.case_id, kind: d.kind, issued_at: d.issued_at })
+        .collect();
     let photos = store::cases::photos_of(tx, l.row.id).await?.into_iter().map(|(id, _)| id).collect();
     let referrals =
         store::cases::referrals_of(tx, l.row.application_id).await?.into_iter().map(referral_view).collect();
@@ -1350,14 +1269,14 @@ pub async fn act(
 ) -> Result<CaseView> {
     let action = format!("case_{}", form.action);
     let target = Target::new("case", case_id, None);
+    // Deciding needs CaseDecide; every other step (a return from confirmation too:
+    // whoever decides also handles cases) needs CaseHandle. Who may confirm at
+    // which level is the domain's to say.
     let permission = if matches!(form.action.as_str(), "approve" | "reject") {
         Permission::CaseDecide
     } else {
         Permission::CaseHandle
     };
-    // Returning from confirmation is the decider's step; elsewhere the township's.
-    let permission =
-        if form.action == "return" && !actor.can(Permission::CaseHandle) { Permission::CaseDecide } else { permission };
     require(db, actor, now, permission, &action, &target).await?;
 
     // Verification runs first in its own transaction (the run and its result
@@ -1394,8 +1313,14 @@ pub async fn act(
     } else {
         SpotTally::default()
     };
-    let ctx =
-        Ctx { today, now, calendar: &calendar, policy: &policy.policy, office: office_of(actor), spot_tally: spot };
+    let ctx = Ctx {
+        today,
+        now,
+        calendar: &calendar,
+        policy: &policy.policy,
+        office: Office::of(&actor.roles),
+        spot_tally: spot,
+    };
     let tree = region_tree(&mut tx).await?;
 
     let mut detail = json!({});
@@ -1507,30 +1432,13 @@ pub async fn act(
 
     let (next, events) = match loaded.case.apply(&command, &ctx) {
         Ok(v) => v,
-        Err(e @ WorkflowError::NotAllowed { .. }) => {
-            return Err(deny_in(tx, actor, now, &action, &Target::new("case", case_id, Some(&loaded.region)), {
-                let _ = e;
-                AppError::Forbidden
-            })
-            .await);
+        Err(WorkflowError::NotAllowed { .. }) => {
+            let target = Target::new("case", case_id, Some(&loaded.region));
+            return Err(deny_in(tx, actor, now, &action, &target, AppError::Forbidden).await);
         }
         Err(e) => return Err(workflow_error(e)),
     };
-    let mut row = case_row(
-        loaded.row.id,
-        loaded.row.application_id,
-        loaded.row.household_id,
-        &loaded.region,
-        &next,
-        &calendar,
-        None,
-        decision.as_ref().map(|d| d.to_string()).or(loaded.row.decision.clone()),
-        now,
-    )?;
-    row.version = loaded.row.version;
-    if !store::cases::update_case(&mut tx, &row).await? {
-        return Err(AppError::Conflict(Message::new("case.error.stale")));
-    }
+    write_back(&mut tx, &loaded, &next, &calendar, decision.as_ref().map(|d| d.to_string()), now).await?;
     let mut survey_event = None;
     for event in &events {
         let id = insert_event(&mut tx, case_id, now, actor, *event, &detail).await?;
@@ -1543,38 +1451,15 @@ pub async fn act(
             store::cases::insert_photo(&mut tx, case_id, event_id, &photo.content_type, &photo.bytes).await?;
         }
     }
-    let village = loaded.region.clone();
     for event in &events {
         match event {
             EventKind::NoticeStarted => {
                 let window = next.notice.ok_or_else(|| AppError::Internal("notice".into()))?;
                 let amount = preview_amount(&policy.policy, &next, &loaded.detail);
-                post_notice(
-                    &mut tx,
-                    case_id,
-                    &village,
-                    "review",
-                    &next,
-                    &loaded.detail,
-                    amount,
-                    window.from,
-                    Some(window.until),
-                )
-                .await?;
+                post_notice(&mut tx, &loaded, &next, "review", amount, window.from, Some(window.until)).await?;
             }
             EventKind::Approved | EventKind::PaperworkCompleted => {
-                post_notice(
-                    &mut tx,
-                    case_id,
-                    &village,
-                    "result",
-                    &next,
-                    &loaded.detail,
-                    next.amount.map(|a| a.0),
-                    today,
-                    None,
-                )
-                .await?;
+                post_notice(&mut tx, &loaded, &next, "result", next.amount.map(|a| a.0), today, None).await?;
                 if let Some(doc) = decision.as_ref().map(|d| decision_doc(&tree, &loaded, &next, d, today)) {
                     insert_document(&mut tx, case_id, "decision", &doc, actor, now).await?;
                 }
@@ -1703,27 +1588,26 @@ fn approval(
     ))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Posts a notice in the applicant's village.
 async fn post_notice(
     tx: &mut Tx,
-    case_id: i64,
-    village: &RegionCode,
-    kind: &str,
+    loaded: &Loaded,
     case: &Case,
-    detail: &ApplicationDetail,
+    kind: &str,
     amount: Option<i64>,
     posted_on: NaiveDate,
     until: Option<NaiveDate>,
 ) -> Result<i64> {
+    let detail = &loaded.detail;
     // Only what the law lets a notice show: name, household size, amount, programme, dates.
     let row = store::cases::NoticeRow {
         id: 0,
-        case_id,
-        region_code: village.to_string(),
+        case_id: loaded.row.id,
+        region_code: loaded.region.to_string(),
         kind: kind.to_string(),
         programme: case.kind.code().to_string(),
         name: detail.applicant_name.clone(),
-        household_size: i64::from(if case.kind == CaseKind::DibaoIndividual { 1 } else { detail.household_size }),
+        household_size: i64::from(case.published_household_size(detail.household_size)),
         amount_fen: amount,
         posted_on,
         until,
@@ -1733,7 +1617,6 @@ async fn post_notice(
 
 /// Enrols the household in the programme with the approved monthly amount
 /// (the registry shows what it receives).
-#[allow(clippy::too_many_arguments)]
 async fn enrol(
     tx: &mut Tx,
     actor: &Actor,
@@ -1867,21 +1750,10 @@ pub async fn document(
     require(db, actor, now, Permission::CaseRead, "case_document_read", &target).await?;
     let mut tx = db.begin().await?;
     let loaded = case_or_deny!(tx, actor, now, case_id, "case_document_read");
-    let mut found = None;
-    for case in store::cases::list_cases(
-        &mut tx,
-        &store::cases::CaseFilter {
-            from: String::new(),
-            to: ":".into(),
-            application_id: Some(loaded.row.application_id),
-            limit: 20,
-            ..Default::default()
-        },
-    )
-    .await?
-    {
-        found = found.or(store::cases::documents_of(&mut tx, case.id).await?.into_iter().find(|d| d.id == document_id));
-    }
+    let found = store::cases::documents_of_application(&mut tx, loaded.row.application_id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == document_id);
     let Some(doc) = found else { return Err(AppError::NotFound) };
     let data: DocumentData = serde_json::from_str(&doc.data).map_err(|e| AppError::Internal(e.to_string()))?;
     audit(
@@ -1999,16 +1871,49 @@ pub struct Inbox {
     pub calendar_warning: Option<i32>,
 }
 
-fn waits_for(office: Office, case: &Case) -> bool {
-    use jiuzhu_domain::assistance::Level;
-    match office {
-        Office::Village => case.stage == Stage::Incomplete,
-        Office::Township => case.stage.is_township_step(),
-        Office::TownshipLeader => case.stage == Stage::Confirmation && case.level == Level::Township,
-        Office::County => case.verification_requested && case.verification.is_none(),
-        Office::CountyApprover => case.stage == Stage::Confirmation && case.level == Level::County,
-    }
+/// Lines for stored cases: the applicant's name (applications loaded in one
+/// query), lateness and what waits for `office` as the domain decides them.
+async fn case_lines(
+    tx: &mut Tx,
+    rows: Vec<store::cases::CaseRow>,
+    office: Office,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Result<Vec<CaseLine>> {
+    let today = china_date(now);
+    let ids: Vec<i64> = rows.iter().map(|r| r.application_id).collect();
+    let names: BTreeMap<i64, String> = store::cases::applications_by_ids(tx, &ids)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (a.id, serde_json::from_str::<ApplicationDetail>(&a.detail).map(|d| d.applicant_name).unwrap_or_default())
+        })
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let case = serde_json::from_str::<Case>(&row.state).ok()?;
+            Some(CaseLine {
+                id: row.id,
+                household_id: row.household_id,
+                applicant_name: names.get(&row.application_id).cloned().unwrap_or_default(),
+                region_code: row.region_code,
+                kind: row.kind,
+                stage: row.stage,
+                step_due: row.step_due,
+                overall_due: row.overall_due,
+                overdue: case.is_late(today, now, calendar),
+                due_soon: case.is_due_soon(today, now, calendar, DUE_SOON_WD),
+                yours: case.waits_for(office),
+                staff_relative: case.staff_relative,
+                suspended: case.suspended_on.is_some(),
+            })
+        })
+        .collect())
 }
+
+/// "Due soon" in the inbox: within this many working days.
+const DUE_SOON_WD: u32 = 2;
 
 /// The user's inbox: open cases in scope by due date, the ones waiting for
 /// them marked, overdue steps escalated, and the load per township.
@@ -2018,58 +1923,30 @@ pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> 
     let today = china_date(now);
     let calendar = calendar_in(&mut tx).await?;
     let tree = region_tree(&mut tx).await?;
-    let (from, to) = scope_range(actor);
-    let rows = store::cases::list_cases(
-        &mut tx,
-        &store::cases::CaseFilter { from, to, open_only: true, limit: 5_000, ..Default::default() },
-    )
-    .await?;
-    let soon_limit = calendar.add_working_days(today, 2).unwrap_or(today);
-    let office = office_of(actor);
-    let mut cases = Vec::new();
+    let filter = store::cases::CaseFilter {
+        region: actor.scope.narrow(None),
+        open_only: true,
+        limit: 5_000,
+        ..Default::default()
+    };
+    let rows = store::cases::list_cases(&mut tx, &filter).await?;
+    let office = Office::of(&actor.roles);
     let mut townships: BTreeMap<String, TownshipLoad> = BTreeMap::new();
-    for row in rows {
-        let Ok(case) = serde_json::from_str::<Case>(&row.state) else { continue };
-        let Some(application) = store::cases::get_application(&mut tx, row.application_id).await? else { continue };
-        let name = serde_json::from_str::<ApplicationDetail>(&application.detail)
-            .map(|d| d.applicant_name)
-            .unwrap_or_default();
-        // Late when the step is, or when the whole case has passed its overall limit.
-        let overall_late = case.suspended_on.is_none() && row.overall_due.is_some_and(|d| today > d);
-        let overdue = case.is_overdue(today, now) || overall_late;
-        let due_soon = !overdue && case.suspended_on.is_none() && row.step_due.is_some_and(|d| d <= soon_limit);
-        let line = CaseLine {
-            id: row.id,
-            household_id: row.household_id,
-            applicant_name: name,
-            region_code: row.region_code.clone(),
-            kind: row.kind.clone(),
-            stage: row.stage.clone(),
-            step_due: row.step_due,
-            overall_due: row.overall_due,
-            overdue,
-            due_soon,
-            yours: waits_for(office, &case),
-            staff_relative: case.staff_relative,
-            suspended: case.suspended_on.is_some(),
-        };
-        if let Ok(code) = RegionCode::parse(&row.region_code) {
-            let township = tree
-                .path(&code)
-                .into_iter()
-                .find(|r| r.level() == jiuzhu_domain::RegionLevel::Township)
-                .map(|r| (r.code.to_string(), r.name.clone()))
-                .unwrap_or_else(|| (row.region_code.clone(), tree.full_name(&code)));
-            let load = townships.entry(township.0.clone()).or_insert(TownshipLoad {
-                region_code: township.0,
-                name: township.1,
+    let mut cases = Vec::new();
+    for line in case_lines(&mut tx, rows, office, now, &calendar).await? {
+        if let Ok(code) = RegionCode::parse(&line.region_code) {
+            let township = code.at_level(jiuzhu_domain::RegionLevel::Township).unwrap_or_else(|| code.clone());
+            let name = tree.get(&township).map(|r| r.name.clone()).unwrap_or_else(|| tree.full_name(&code));
+            let load = townships.entry(township.to_string()).or_insert(TownshipLoad {
+                region_code: township.to_string(),
+                name,
                 open: 0,
                 overdue: 0,
                 due_soon: 0,
             });
             load.open += 1;
-            load.overdue += i64::from(overdue);
-            load.due_soon += i64::from(due_soon);
+            load.overdue += i64::from(line.overdue);
+            load.due_soon += i64::from(line.due_soon);
         }
         cases.push(line);
     }
@@ -2086,55 +1963,14 @@ pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> 
 
 /// The cases of a household (its page lists them).
 pub async fn household_cases(db: &Db, actor: &Actor, now: DateTime<Utc>, household_id: i64) -> Result<Vec<CaseLine>> {
-    require(
-        db,
-        actor,
-        now,
-        Permission::CaseRead,
-        "household_cases_read",
-        &Target::new("household", household_id, None),
-    )
-    .await?;
+    let target = Target::new("household", household_id, None);
+    require(db, actor, now, Permission::CaseRead, "household_cases_read", &target).await?;
     let mut tx = db.begin().await?;
     let _household = household_or_deny!(tx, db, actor, now, household_id, "household_cases_read");
-    let today = china_date(now);
-    let rows = store::cases::list_cases(
-        &mut tx,
-        &store::cases::CaseFilter {
-            from: String::new(),
-            to: ":".into(),
-            household_id: Some(household_id),
-            limit: 200,
-            ..Default::default()
-        },
-    )
-    .await?;
-    let mut lines = Vec::new();
-    for row in rows {
-        let Ok(case) = serde_json::from_str::<Case>(&row.state) else { continue };
-        let name = match store::cases::get_application(&mut tx, row.application_id).await? {
-            Some(a) => {
-                serde_json::from_str::<ApplicationDetail>(&a.detail).map(|d| d.applicant_name).unwrap_or_default()
-            }
-            None => String::new(),
-        };
-        lines.push(CaseLine {
-            id: row.id,
-            household_id,
-            applicant_name: name,
-            region_code: row.region_code,
-            kind: row.kind,
-            stage: row.stage,
-            step_due: row.step_due,
-            overall_due: row.overall_due,
-            overdue: case.is_overdue(today, now),
-            due_soon: false,
-            yours: false,
-            staff_relative: case.staff_relative,
-            suspended: case.suspended_on.is_some(),
-        });
-    }
-    Ok(lines)
+    let calendar = calendar_in(&mut tx).await?;
+    let filter = store::cases::CaseFilter { household_id: Some(household_id), limit: 200, ..Default::default() };
+    let rows = store::cases::list_cases(&mut tx, &filter).await?;
+    case_lines(&mut tx, rows, Office::of(&actor.roles), now, &calendar).await
 }
 
 // ------------------------------------------------------------ public notices
@@ -2262,21 +2098,7 @@ pub async fn public_objection(
             spot_tally: SpotTally::default(),
         };
         let (next, events) = loaded.case.apply(&Command::LodgeObjection, &ctx).map_err(workflow_error)?;
-        let mut row = case_row(
-            loaded.row.id,
-            loaded.row.application_id,
-            loaded.row.household_id,
-            &loaded.region,
-            &next,
-            &calendar,
-            None,
-            loaded.row.decision.clone(),
-            now,
-        )?;
-        row.version = loaded.row.version;
-        if !store::cases::update_case(&mut tx, &row).await? {
-            return Err(AppError::Conflict(Message::new("case.error.stale")));
-        }
+        write_back(&mut tx, &loaded, &next, &calendar, None, now).await?;
         for event in events {
             insert_event(&mut tx, loaded.row.id, now, &public, event, &json!({ "notice": notice_id, "text": text }))
                 .await?;
@@ -2299,6 +2121,23 @@ pub async fn public_objection(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_application_input_is_named_in_chinese() {
+        let form = ApplicationForm {
+            kinds: vec!["dibao".into(), "低保救助x".into()],
+            area: "城市".into(),
+            income: vec![AmountLine { kind: "wage".into(), yuan: "九百".into() }],
+            ..Default::default()
+        };
+        let Err(AppError::Invalid(errors)) = form.parse() else { panic!("accepted bad input") };
+        let texts: Vec<String> = errors.iter().map(|e| e.message.render(Lang::Zh)).collect();
+        assert_eq!(texts, vec!["无法识别：低保救助x".to_string(), "金额有误：工资性收入 九百".to_string()]);
+        let temporary =
+            ApplicationForm { kinds: vec!["temp_expense".into()], area: "rural".into(), ..Default::default() };
+        let Err(AppError::Invalid(errors)) = temporary.parse() else { panic!("accepted a request without cause") };
+        assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), vec!["cause", "requested_yuan"]);
+    }
 
     #[test]
     fn policy_entries_read_yuan_and_yes_no_and_leave_the_rest_inherited() {

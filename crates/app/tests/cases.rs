@@ -134,6 +134,15 @@ async fn dibao_from_village_assistant_to_county_approval(db: Db) {
     assert_eq!(case.step_due, Some(day(2025, 11, 5)));
     assert_eq!(case.referrals.len(), 1);
     assert_eq!(case.referrals[0].department, "县医疗保障局");
+    // The medical-security bureau receives the referral; other townships cannot touch it.
+    let referral = case.referrals[0].id;
+    let other = c::update_referral(&db, &other_clerk(), now(), case.id, referral, "received", "").await;
+    assert!(matches!(other, Err(AppError::NotFound)), "{other:?}");
+    let bad = c::update_referral(&db, &clerk(), now(), case.id, referral, "lost", "").await;
+    assert!(matches!(bad, Err(AppError::Invalid(_))), "{bad:?}");
+    c::update_referral(&db, &clerk(), now(), case.id, referral, "received", "医保局已接收").await.unwrap();
+    let case = c::case_detail(&db, &clerk(), now(), case.id).await.unwrap();
+    assert_eq!((case.referrals[0].status.as_str(), case.referrals[0].note.as_str()), ("received", "医保局已接收"));
     // The assistant may not take the township's steps, and other townships do not see the case.
     let refused = c::act(
         &db,
@@ -241,22 +250,6 @@ async fn dibao_from_village_assistant_to_county_approval(db: Db) {
     assert!(matches!(stale, Err(AppError::Conflict(_))));
 }
 
-fn id_or_phone(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut run = 0;
-    for (i, ch) in chars.iter().enumerate() {
-        if ch.is_ascii_digit() || ((*ch == 'X' || *ch == 'x') && run == 17) {
-            run += 1;
-            if run >= 11 {
-                return Some(chars[i + 1 - run..=i].iter().collect());
-            }
-        } else {
-            run = 0;
-        }
-    }
-    None
-}
-
 async fn public_notices_show_only_what_the_law_allows_and_take_objections(db: Db) {
     county(&db).await;
     let hid = household_id(&db, "SF-0001").await;
@@ -314,7 +307,7 @@ async fn public_notices_show_only_what_the_law_allows_and_take_objections(db: Db
     for v in villages {
         let (_, list) = c::public_notices(&db, now(), &code(&v.region_code)).await.unwrap();
         let json = serde_json::to_string(&list).unwrap();
-        assert_eq!(id_or_phone(&json), None, "{json}");
+        assert_eq!(jiuzhu_testkit::looks_private(&json), None, "{json}");
         for private in ["城关镇东村12号", "13955110001", "0551-6288888", "340102"] {
             assert!(!json.contains(private), "{private} in {json}");
         }
@@ -326,6 +319,16 @@ async fn public_notices_show_only_what_the_law_allows_and_take_objections(db: Db
 
 async fn staff_relatives_are_detected_from_the_register(db: Db) {
     county(&db).await;
+    // Policy versions: a township sees its county's, not another township's.
+    let hekou = PolicyPatch { temp_township_months: Some(2), ..Default::default() };
+    c::set_assistance_policy(&db, &approver(), now(), &code("340102002"), day(2025, 1, 1), &hekou).await.unwrap();
+    let seen: Vec<String> =
+        c::assistance_policies(&db, &clerk(), now()).await.unwrap().into_iter().map(|v| v.region_code).collect();
+    assert_eq!(seen, vec![code("340102").to_string()]);
+    assert_eq!(c::assistance_policies(&db, &approver(), now()).await.unwrap().len(), 2);
+    let refused =
+        c::set_assistance_policy(&db, &other_clerk(), now(), &code("340102002"), day(2025, 1, 1), &hekou).await;
+    assert!(matches!(refused, Err(AppError::Forbidden)));
     let form = RelativeForm {
         staff_name: "张某".into(),
         staff_post: "乡镇社会救助经办人员".into(),
@@ -334,6 +337,14 @@ async fn staff_relatives_are_detected_from_the_register(db: Db) {
         relative_name: "张伟".into(),
         relation: "兄弟".into(),
     };
+    let bad = RelativeForm { relative_id_number: "3401021985".into(), relative_name: String::new(), ..form.clone() };
+    let Err(AppError::Invalid(errors)) = c::add_staff_relative(&db, &clerk(), now(), &bad).await else {
+        panic!("a bad entry was accepted")
+    };
+    assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), vec!["relative_id_number", "relative_name"]);
+    let elsewhere = RelativeForm { region_code: "340102002".into(), ..form.clone() };
+    assert!(matches!(c::add_staff_relative(&db, &clerk(), now(), &elsewhere).await, Err(AppError::NotFound)));
+    assert!(c::staff_relatives(&db, &clerk(), now()).await.unwrap().is_empty(), "nothing was written");
     c::add_staff_relative(&db, &clerk(), now(), &form).await.unwrap();
     assert!(matches!(c::add_staff_relative(&db, &village_assistant(), now(), &form).await, Err(AppError::Forbidden)));
     let listed = c::staff_relatives(&db, &clerk(), now()).await.unwrap();

@@ -110,6 +110,21 @@ pub enum Office {
 }
 
 impl Office {
+    /// The office a user acts for, from their roles: the highest one held
+    /// (a county approver who also clerks acts as the approver).
+    pub fn of(roles: &[crate::Role]) -> Office {
+        use crate::Role;
+        [
+            (Role::CountyApprover, Office::CountyApprover),
+            (Role::CountyClerk, Office::County),
+            (Role::TownshipLeader, Office::TownshipLeader),
+            (Role::TownshipClerk, Office::Township),
+        ]
+        .into_iter()
+        .find(|(role, _)| roles.contains(role))
+        .map_or(Office::Village, |(_, office)| office)
+    }
+
     /// Township or county staff, who carry a case through its steps.
     pub fn handles_cases(self) -> bool {
         !matches!(self, Office::Village)
@@ -481,6 +496,80 @@ impl Case {
     /// The step is late (a suspended case's clock is stopped).
     pub fn is_overdue(&self, today: NaiveDate, now: DateTime<Utc>) -> bool {
         self.stage.is_open() && self.suspended_on.is_none() && self.step_due.is_some_and(|d| d.is_overdue(today, now))
+    }
+
+    /// Late: the step is overdue, or the whole case has passed its overall
+    /// limit (a suspended case's clock is stopped). A limit past the
+    /// calendar's years is not late yet: it cannot be counted.
+    pub fn is_late(&self, today: NaiveDate, now: DateTime<Utc>, calendar: &Calendar) -> bool {
+        let overall_passed = self.overall_due(calendar).ok().flatten().is_some_and(|d| today > d);
+        self.is_overdue(today, now) || (self.stage.is_open() && self.suspended_on.is_none() && overall_passed)
+    }
+
+    /// The step falls due within `days` working days (and is not late).
+    pub fn is_due_soon(&self, today: NaiveDate, now: DateTime<Utc>, calendar: &Calendar, days: u32) -> bool {
+        let Ok(limit) = calendar.add_working_days(today, days) else { return false };
+        !self.is_late(today, now, calendar)
+            && self.suspended_on.is_none()
+            && self.stage.is_open()
+            && self.step_due.is_some_and(|d| d.date() <= limit)
+    }
+
+    /// Whether the next step is this office's to take (its inbox).
+    pub fn waits_for(&self, office: Office) -> bool {
+        match office {
+            Office::Village => self.stage == Stage::Incomplete,
+            Office::Township => self.stage.is_township_step(),
+            Office::TownshipLeader => self.stage == Stage::Confirmation && self.level == Level::Township,
+            Office::County => self.verification_requested && self.verification.is_none(),
+            Office::CountyApprover => self.stage == Stage::Confirmation && self.level == Level::County,
+        }
+    }
+
+    /// The steps the acting office may take now (action codes). A step that
+    /// is possible here but still lacks something (a survey, a signature)
+    /// is listed: trying it names what is missing.
+    pub fn available_steps(&self, ctx: &Ctx<'_>) -> Vec<&'static str> {
+        let candidates = [
+            Command::CheckMaterials { missing: vec![] },
+            Command::StartInvestigation,
+            Command::RequestVerification,
+            Command::AttachVerification { result_id: 0, eligible: true },
+            Command::RecordSurvey { investigators: 2, family_signed: true },
+            Command::GiveOpinion { approve: true },
+            Command::CloseNotice,
+            Command::Reinvestigate,
+            Command::DemocraticReview,
+            Command::Approve { amount: Fen(0) },
+            Command::Reject,
+            Command::Return,
+            Command::PayFirst { amount: Fen(1) },
+            Command::CompletePaperwork,
+            Command::Suspend,
+            Command::Resume,
+            Command::Extend,
+            Command::Withdraw,
+        ];
+        candidates
+            .iter()
+            .filter(|c| match self.apply(c, ctx) {
+                Ok(_) => true,
+                Err(
+                    WorkflowError::WrongStage { .. }
+                    | WorkflowError::NotAllowed { .. }
+                    | WorkflowError::Suspended
+                    | WorkflowError::NotSuspended
+                    | WorkflowError::AlreadyExtended,
+                ) => false,
+                Err(_) => true,
+            })
+            .map(Command::code)
+            .collect()
+    }
+
+    /// The household size a public notice shows: one person for 单人保.
+    pub fn published_household_size(&self, household_size: u32) -> u32 {
+        if self.kind == CaseKind::DibaoIndividual { 1 } else { household_size }
     }
 
     /// The staff-relative rule applies to this programme (county survey required).
@@ -880,8 +969,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("calendar.loaded", "已导入", "Loaded"),
     ("calendar.year", "年份", "Year"),
     ("calendar.years", "已覆盖年份", "Years covered"),
-    ("policy.error.date", "生效日期有误", "The effective date is not valid"),
-    ("policy.error.patch", "政策字段有误：{reason}", "Policy fields not valid: {reason}"),
     ("nav.cases", "申请与案件", "Cases"),
     ("cases.title", "申请与案件", "Applications and cases"),
     ("cases.apply_hint", "新申请：在家庭页面点击“受理申请”。", "New application: open the household and choose Apply."),

@@ -161,6 +161,15 @@ impl RegionCode {
         RegionCode::parse(&self.0[..parent_digits]).ok()
     }
 
+    /// The region at `level` that contains this one (itself at its own
+    /// level); `None` when this region lies above that level.
+    pub fn at_level(&self, level: RegionLevel) -> Option<RegionCode> {
+        if level > self.level() {
+            return None;
+        }
+        RegionCode::parse(&self.0[..level.digits()]).ok()
+    }
+
     /// The code of a child: `child_segment` is the number of the child in
     /// this region (township 1..=999 in a county, and so on).
     pub fn child(&self, child_segment: u32) -> Option<RegionCode> {
@@ -339,6 +348,9 @@ mod tests {
         assert!(code("340102").contains(&village));
         assert!(!code("340102002").contains(&village));
         assert!(village.contains(&village));
+        assert_eq!(village.at_level(RegionLevel::County), Some(code("340102")));
+        assert_eq!(village.at_level(RegionLevel::Village), Some(village.clone()));
+        assert_eq!(code("340102").at_level(RegionLevel::Township), None);
     }
 
     #[test]

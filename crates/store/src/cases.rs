@@ -9,7 +9,9 @@
 //! name the version they read.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::RegionCode;
 
+use crate::sql::region_range;
 use crate::{Result, Tx, on_tx};
 
 // ------------------------------------------------------------ policy, calendar
@@ -148,14 +150,15 @@ pub async fn insert_staff_relative(tx: &mut Tx, r: &StaffRelativeRow) -> Result<
     Ok(id)
 }
 
-/// The register inside a region (prefix range), by region and id.
-pub async fn list_staff_relatives(tx: &mut Tx, from: &str, to: &str) -> Result<Vec<StaffRelativeRow>> {
+/// The register inside a region (everything without one), by region and id.
+pub async fn list_staff_relatives(tx: &mut Tx, region: Option<&RegionCode>) -> Result<Vec<StaffRelativeRow>> {
+    let (from, to) = region_range(region);
     let sql = format!(
         "SELECT {RELATIVE_COLUMNS} FROM staff_relative WHERE region_code >= $1 AND region_code < $2
          ORDER BY region_code, id"
     );
     let rows: Vec<RelativeTuple> = on_tx!(tx, |conn| {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(from).bind(to).fetch_all(&mut *conn).await?
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(&from).bind(&to).fetch_all(&mut *conn).await?
     });
     Ok(rows.into_iter().map(relative_from).collect())
 }
@@ -220,6 +223,29 @@ pub async fn get_application(tx: &mut Tx, id: i64) -> Result<Option<ApplicationR
         created_by,
         created_at,
     }))
+}
+
+/// Applications by id, in one query per chunk (for lists of cases).
+pub async fn applications_by_ids(tx: &mut Tx, ids: &[i64]) -> Result<Vec<ApplicationRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(200) {
+        let holes: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, household_id, region_code, detail, created_by, created_at FROM application WHERE id IN ({})",
+            holes.join(", ")
+        );
+        let rows: Vec<(i64, i64, String, String, String, DateTime<Utc>)> = on_tx!(tx, |conn| {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(&mut *conn).await?
+        });
+        out.extend(rows.into_iter().map(|(id, household_id, region_code, detail, created_by, created_at)| {
+            ApplicationRow { id, household_id, region_code, detail, created_by, created_at }
+        }));
+    }
+    Ok(out)
 }
 
 /// A case as stored: the query columns and the domain state.
@@ -372,9 +398,8 @@ pub async fn get_case(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>> {
 /// Which cases a list shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseFilter {
-    /// Region prefix range (from, to).
-    pub from: String,
-    pub to: String,
+    /// Cases inside this region (all without one).
+    pub region: Option<RegionCode>,
     /// Only open cases.
     pub open_only: bool,
     /// Only cases in these stages (empty: any).
@@ -388,6 +413,7 @@ pub struct CaseFilter {
 
 /// Cases by step due date (undated last), then id.
 pub async fn list_cases(tx: &mut Tx, f: &CaseFilter) -> Result<Vec<CaseRow>> {
+    let (from, to) = region_range(f.region.as_ref());
     let mut sql = format!("SELECT {CASE_COLUMNS} FROM assistance_case WHERE region_code >= $1 AND region_code < $2");
     if f.open_only {
         sql.push_str(" AND open = TRUE");
@@ -402,8 +428,8 @@ pub async fn list_cases(tx: &mut Tx, f: &CaseFilter) -> Result<Vec<CaseRow>> {
     sql.push_str(" ORDER BY CASE WHEN step_due IS NULL THEN 1 ELSE 0 END, step_due, id LIMIT $6");
     let rows: Vec<CaseTuple> = on_tx!(tx, |conn| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(&f.from)
-            .bind(&f.to)
+            .bind(&from)
+            .bind(&to)
             .bind(f.due_by)
             .bind(f.household_id)
             .bind(f.application_id)
@@ -436,11 +462,12 @@ pub async fn temp_grants(tx: &mut Tx, household_id: i64, cause: &str, from: Naiv
 pub async fn count_events(
     tx: &mut Tx,
     case_kind: &str,
-    region: (&str, &str),
+    region: &RegionCode,
     event: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<i64> {
+    let region = region.prefix_range();
     let (n,): (i64,) = on_tx!(tx, |conn| {
         sqlx::query_as(
             "SELECT COUNT(*) FROM case_event e JOIN assistance_case c ON c.id = e.case_id
@@ -609,12 +636,14 @@ pub async fn insert_document(tx: &mut Tx, d: &DocumentRow) -> Result<i64> {
     Ok(id)
 }
 
-pub async fn documents_of(tx: &mut Tx, case_id: i64) -> Result<Vec<DocumentRow>> {
+/// The documents issued for any case of an application, oldest first.
+pub async fn documents_of_application(tx: &mut Tx, application_id: i64) -> Result<Vec<DocumentRow>> {
     let rows: Vec<(i64, i64, String, String, String, DateTime<Utc>)> = on_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT id, case_id, kind, data, issued_by, issued_at FROM case_document WHERE case_id = $1 ORDER BY id",
+            "SELECT d.id, d.case_id, d.kind, d.data, d.issued_by, d.issued_at FROM case_document d
+             JOIN assistance_case c ON c.id = d.case_id WHERE c.application_id = $1 ORDER BY d.id",
         )
-        .bind(case_id)
+        .bind(application_id)
         .fetch_all(&mut *conn)
         .await?
     });

@@ -420,7 +420,7 @@ pub async fn households_with_members(
     tx: &mut Tx,
     region: Option<&RegionCode>,
 ) -> Result<Vec<(HouseholdRecord, Vec<PersonRecord>)>> {
-    let (from, to) = region.map_or_else(|| (String::new(), ":".to_string()), RegionCode::prefix_range);
+    let (from, to) = crate::sql::region_range(region);
     let sql = format!(
         "SELECT {HOUSEHOLD_COLUMNS} FROM household WHERE region_code >= $1 AND region_code < $2 ORDER BY region_code, id"
     );

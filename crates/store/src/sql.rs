@@ -56,3 +56,9 @@ macro_rules! bind_params {
     }};
 }
 pub(crate) use bind_params;
+
+/// The half-open range of region codes inside `region`, or every code when
+/// there is none (the whole installation).
+pub(crate) fn region_range(region: Option<&jiuzhu_domain::RegionCode>) -> (String, String) {
+    region.map_or_else(|| (String::new(), ":".to_string()), jiuzhu_domain::RegionCode::prefix_range)
+}

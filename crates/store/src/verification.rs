@@ -477,7 +477,7 @@ pub async fn results_with_findings(
     region: Option<&RegionCode>,
     limit: i64,
 ) -> Result<Vec<(ResultRecord, String, String)>> {
-    let (from, to) = region.map_or_else(|| (String::new(), ":".to_string()), RegionCode::prefix_range);
+    let (from, to) = crate::sql::region_range(region);
     let columns = RESULT_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "SELECT {columns}, h.external_id, h.region_code FROM verification_result r JOIN household h ON h.id = r.household_id
@@ -694,7 +694,7 @@ pub async fn members_for_verification(
     region: Option<&RegionCode>,
     household: Option<i64>,
 ) -> Result<Vec<MemberRow>> {
-    let (from, to) = region.map_or_else(|| (String::new(), ":".to_string()), RegionCode::prefix_range);
+    let (from, to) = crate::sql::region_range(region);
     let rows: Vec<(i64, String, String, i64, String, String, String)> = on_tx!(tx, |conn| {
         sqlx::query_as(
             "SELECT h.id, h.external_id, h.region_code, p.id, p.id_number, p.name, p.relation

@@ -48,6 +48,30 @@ pub fn sample_regions() -> Vec<Region> {
     .collect()
 }
 
+/// The first thing in `text` that reads as an ID number or a phone number:
+/// 11 or more digits in a row (an ID number may end in X), or a landline
+/// such as `0551-6288888`. Public pages must show none.
+pub fn looks_private(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut run = 0;
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_ascii_digit() || (matches!(c, 'X' | 'x') && run == 17) {
+            run += 1;
+            if run >= 11 {
+                return Some(chars[i + 1 - run..=i].iter().collect());
+            }
+        } else {
+            run = 0;
+        }
+    }
+    text.split(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .find(|w| {
+            let parts: Vec<&str> = w.split('-').collect();
+            parts.len() == 2 && parts[0].len() >= 3 && parts[0].starts_with('0') && parts[1].len() >= 7
+        })
+        .map(str::to_string)
+}
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// The environment variable naming the throwaway PostgreSQL cluster.
@@ -110,5 +134,15 @@ mod tests {
             "postgres://u@localhost:5432/x?host=/tmp"
         );
         assert_eq!(super::database_url("postgres://localhost", "x"), "postgres://localhost/x");
+    }
+
+    #[test]
+    fn private_patterns_are_found_and_ordinary_numbers_are_not() {
+        use super::looks_private;
+        assert_eq!(looks_private("张三 340102195803120137"), Some("34010219580".into()));
+        assert_eq!(looks_private("电话13955110001"), Some("13955110001".into()));
+        assert_eq!(looks_private("电话：0551-6288888。"), Some("0551-6288888".into()));
+        assert_eq!(looks_private("3人，1,500.00元，2025-10-31"), None);
+        assert_eq!(looks_private("编号 1234567890"), None);
     }
 }

@@ -30,7 +30,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiErrorBody, ApiResult, api_fail};
 use crate::session::{ApiAuthed, Authed};
 use crate::tr::Tr;
-use crate::view::{PageResult, fail, messages, refused, render};
+use crate::view::{PageResult, fail, messages, options, pdf_response, refused, render};
 use crate::{ApiLang, AppState, UiLang};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -97,17 +97,6 @@ async fn pdf(state: &AppState, d: DocumentData) -> Result<Vec<u8>, AppError> {
     tokio::task::spawn_blocking(move || notice_pdf(&d, &dir).map_err(|e| AppError::Internal(e.to_string())))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
-}
-
-fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}.pdf\"")),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 /// Form pairs (`name=value`, names repeated for lists) into the application.
@@ -217,15 +206,6 @@ impl ApplyPage {
     }
 }
 
-fn labelled<T: Copy>(
-    lang: Lang,
-    all: &[T],
-    code: fn(T) -> &'static str,
-    key: fn(T) -> &'static str,
-) -> Vec<(String, String)> {
-    all.iter().map(|v| (code(*v).to_string(), t(lang, key(*v)).to_string())).collect()
-}
-
 async fn apply_page_for(
     state: &AppState,
     auth: &Authed,
@@ -251,12 +231,12 @@ async fn apply_page_for(
     Ok(ApplyPage {
         tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
         checklist,
-        kinds: labelled(lang, CaseKind::ALL, CaseKind::code, CaseKind::message_key),
+        kinds: options(CaseKind::ALL, CaseKind::code, |v| t(lang, v.message_key())),
         materials,
-        income_kinds: labelled(lang, IncomeKind::ALL, IncomeKind::code, IncomeKind::message_key),
-        deduction_kinds: labelled(lang, DeductionKind::ALL, DeductionKind::code, DeductionKind::message_key),
-        needs: labelled(lang, Need::ALL, Need::code, Need::message_key),
-        causes: labelled(lang, TempCause::ALL, TempCause::code, TempCause::message_key),
+        income_kinds: options(IncomeKind::ALL, IncomeKind::code, |v| t(lang, v.message_key())),
+        deduction_kinds: options(DeductionKind::ALL, DeductionKind::code, |v| t(lang, v.message_key())),
+        needs: options(Need::ALL, Need::code, |v| t(lang, v.message_key())),
+        causes: options(TempCause::ALL, TempCause::code, |v| t(lang, v.message_key())),
         form: ApplicationForm {
             household_id,
             area: if form.area.is_empty() { "rural".into() } else { form.area.clone() },

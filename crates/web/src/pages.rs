@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::error::PageError;
 use crate::session::Authed;
 use crate::tr::Tr;
-use crate::view::{PageResult, fail, messages, refused, render};
+use crate::view::{PageResult, fail, messages, options, refused, render};
 use crate::{AppState, ListParams, UiLang};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -33,14 +33,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/regions", get(regions_page))
         .route("/import", get(import_page).post(import_upload))
         .route("/export.xlsx", get(export))
-}
-
-fn options<T: Copy>(
-    all: &[T],
-    code: impl Fn(T) -> &'static str,
-    label: impl Fn(T) -> &'static str,
-) -> Vec<(String, String)> {
-    all.iter().map(|v| (code(*v).to_string(), label(*v).to_string())).collect()
 }
 
 fn escape(s: &str) -> String {

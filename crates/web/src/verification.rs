@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Form, Json, Router};
@@ -28,7 +28,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::error::{ApiErrorBody, ApiProblem, ApiResult, api_fail};
 use crate::session::{ApiAuthed, Authed};
 use crate::tr::Tr;
-use crate::view::{PageResult, fail, messages, refused, render};
+use crate::view::{PageResult, fail, messages, pdf_response, refused, render};
 use crate::{ApiLang, AppState, UiLang};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -291,17 +291,6 @@ async fn pdf_bytes(state: &AppState, report: &Report) -> Result<Vec<u8>, AppErro
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
-}
-
-fn pdf_response(bytes: Vec<u8>, result_id: i64) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"hedui-{result_id}.pdf\"")),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 // ------------------------------------------------------------------ pages
@@ -700,7 +689,7 @@ async fn report_pdf_page(
 ) -> PageResult {
     let report = v::report(&state.db, &auth.actor, state.now(), id).await.map_err(fail(lang))?;
     let bytes = pdf_bytes(&state, &report).await.map_err(fail(lang))?;
-    Ok(pdf_response(bytes, id))
+    Ok(pdf_response(bytes, &format!("hedui-{id}")))
 }
 
 async fn lodge(
@@ -932,7 +921,7 @@ pub(crate) async fn api_report_pdf(
 ) -> ApiResult<Response> {
     let report = v::report(&state.db, &actor, state.now(), id).await.map_err(api_fail(lang))?;
     let bytes = pdf_bytes(&state, &report).await.map_err(api_fail(lang))?;
-    Ok(pdf_response(bytes, id))
+    Ok(pdf_response(bytes, &format!("hedui-{id}")))
 }
 
 /// The number of what was created.

@@ -35,3 +35,24 @@ pub(crate) fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
         _ => None,
     }
 }
+
+/// A PDF shown in the browser, saved as `{name}.pdf`.
+pub(crate) fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}.pdf\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `(code, label)` pairs for a select or a list of checkboxes.
+pub(crate) fn options<T: Copy>(
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter().map(|v| (code(*v).to_string(), label(*v).to_string())).collect()
+}

@@ -682,27 +682,6 @@ impl TestApp {
     }
 }
 
-/// Something that reads as an ID number or a phone number: 11 or more digits in a row, or a landline.
-fn looks_private(text: &str) -> Option<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut run = 0;
-    for (i, c) in chars.iter().enumerate() {
-        if c.is_ascii_digit() || (matches!(c, 'X' | 'x') && run == 17) {
-            run += 1;
-            if run >= 11 {
-                return Some(chars[i + 1 - run..=i].iter().collect());
-            }
-        } else {
-            run = 0;
-        }
-    }
-    let landline = text.split(|c: char| !(c.is_ascii_digit() || c == '-')).find(|w| {
-        let parts: Vec<&str> = w.split('-').collect();
-        parts.len() == 2 && parts[0].len() >= 3 && parts[0].starts_with('0') && parts[1].len() >= 7
-    });
-    landline.map(str::to_string)
-}
-
 #[tokio::test]
 async fn applications_through_pages_with_printed_notices_and_a_public_board() {
     use jiuzhu_domain::assistance::PolicyPatch;
@@ -750,6 +729,16 @@ async fn applications_through_pages_with_printed_notices_and_a_public_board() {
         [("investigators", "李明、王芳"), ("family_signatures", "张建国"), ("findings", "自建平房，无贵重物品")];
     let page = app.step(case, "record_survey", &survey, Some(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 1])).await;
     assert!(page.contains("/photos/1"), "{page}");
+    let photo = app.get(&format!("/cases/{case}/photos/1")).await;
+    assert_eq!(
+        (photo.headers[header::CONTENT_TYPE].to_str().unwrap(), photo.body.as_slice()),
+        ("image/jpeg", &[0xFF, 0xD8, 0xFF, 0xE0, 0, 1][..])
+    );
+    let household_page = app.get(&format!("/households/{household}")).await.text();
+    assert!(
+        household_page.contains(&format!("/cases/{case}")) && household_page.contains("调查核实"),
+        "{household_page}"
+    );
     let page = app.step(case, "give_opinion", &[("approve", "true")], None).await;
     assert!(page.contains("审核确认") && page.contains("1,500.00元"), "{page}");
     // The township clerk cannot approve; the county approver does.
@@ -819,7 +808,7 @@ async fn applications_through_pages_with_printed_notices_and_a_public_board() {
         for text in [&board, &api] {
             // The village's own code (in links) is public; everything else long and numeric is suspect.
             let text = &text.replace(village, "");
-            assert_eq!(looks_private(text), None, "{text}");
+            assert_eq!(jiuzhu_testkit::looks_private(text), None, "{text}");
             for private in ["城关镇东村12号", "河口镇西村5号", "13955110001", "0551-6288888", "智力"] {
                 assert!(!text.contains(private), "{private} published");
             }

@@ -510,3 +510,67 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_office_is_the_highest_role_held() {
+    use crate::Role;
+    assert_eq!(Office::of(&[Role::TownshipClerk, Role::CountyApprover]), Office::CountyApprover);
+    assert_eq!(Office::of(&[Role::TownshipLeader]), Office::TownshipLeader);
+    assert_eq!(Office::of(&[Role::VillageAssistant]), Office::Village);
+    assert_eq!(Office::of(&[Role::Auditor]), Office::Village);
+}
+
+#[test]
+fn each_office_finds_what_waits_for_it_and_lists_its_steps() {
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2025-09-26");
+    let c = ctx(&g.calendar, &g.policy, Township, d("2025-09-29"), SpotTally::default());
+    assert!(g.case.waits_for(Township) && !g.case.waits_for(CountyApprover));
+    assert_eq!(
+        g.case.available_steps(&c),
+        vec!["start_investigation", "request_verification", "suspend", "extend", "withdraw"]
+    );
+    let village = ctx(&g.calendar, &g.policy, Village, d("2025-09-29"), SpotTally::default());
+    assert!(g.case.available_steps(&village).is_empty());
+    g.ok(Township, "2025-09-29", Command::RequestVerification);
+    assert!(g.case.waits_for(County), "the county's verification is awaited");
+    g.ok(County, "2025-09-29", Command::AttachVerification { result_id: 1, eligible: true });
+    g.ok(Township, "2025-09-29", Command::RecordSurvey { investigators: 2, family_signed: true });
+    g.ok(Township, "2025-09-29", Command::GiveOpinion { approve: false });
+    assert!(g.case.waits_for(CountyApprover) && !g.case.waits_for(TownshipLeader) && !g.case.waits_for(Township));
+    let approver = ctx(&g.calendar, &g.policy, CountyApprover, d("2025-09-30"), SpotTally::default());
+    let steps = g.case.available_steps(&approver);
+    assert!(steps.contains(&"approve") && steps.contains(&"reject") && steps.contains(&"return"), "{steps:?}");
+}
+
+#[test]
+fn a_case_is_late_when_its_step_or_its_overall_limit_has_passed() {
+    // Accepted 2025-09-26: investigation due 09-30, the whole case 11-13.
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2025-09-26");
+    let at = |s: &str| (d(s), morning(d(s)));
+    let (today, now) = at("2025-09-29");
+    assert!(!g.case.is_late(today, now, &g.calendar));
+    assert!(g.case.is_due_soon(today, now, &g.calendar, 2), "due 09-30, within two working days");
+    assert!(!g.case.is_due_soon(at("2025-09-26").0, at("2025-09-26").1, &g.calendar, 1));
+    let (today, now) = at("2025-10-09");
+    assert!(g.case.is_late(today, now, &g.calendar) && !g.case.is_due_soon(today, now, &g.calendar, 2));
+    // The step is kept in time, but the overall limit passes on 11-14.
+    g.ok(Township, "2025-09-29", Command::StartInvestigation);
+    g.ok(Township, "2025-10-09", Command::Extend);
+    g.case.overall_limit = Some(30);
+    let (today, now) = at("2025-10-13");
+    assert!(!g.case.is_late(today, now, &g.calendar));
+    let (today, now) = at("2025-11-14");
+    assert!(g.case.is_overdue(today, now), "the township's step is late as well");
+    g.case.step_due = Some(Due::Date(d("2025-12-31")));
+    assert!(g.case.is_late(today, now, &g.calendar), "past the overall limit");
+    g.ok(Township, "2025-11-14", Command::Suspend);
+    assert!(!g.case.is_late(today, now, &g.calendar), "the clock is stopped");
+}
+
+#[test]
+fn an_individual_inclusion_is_published_as_one_person() {
+    let g = Given::accepted(CaseKind::DibaoIndividual, AssistancePolicy::default(), "2025-09-26");
+    assert_eq!(g.case.published_household_size(3), 1);
+    let g = Given::accepted(CaseKind::Tekun, AssistancePolicy::default(), "2025-09-26");
+    assert_eq!(g.case.published_household_size(3), 3);
+}
