@@ -27,6 +27,7 @@ pub mod api;
 pub mod cases;
 mod error;
 mod pages;
+mod redirect;
 mod session;
 pub mod tr;
 pub mod verification;
@@ -113,15 +114,16 @@ async fn switch_language(
     headers: axum::http::HeaderMap,
 ) -> Response {
     let lang = Lang::parse(&code);
+    // Only a page of this site: the Referer's host must be the request's.
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
-        .and_then(|r| r.find('/').map(|i| r[i..].to_string()))
+        .and_then(|r| redirect::local_referer(r, host))
         .filter(|p| !p.starts_with("/lang/"))
-        .unwrap_or_else(|| "/households".to_string());
+        .unwrap_or("/households");
     let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang.code());
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+    ([(header::SET_COOKIE, cookie)], Redirect::to(back)).into_response()
 }
 
 /// The interface language of a page request: the `lang` cookie, Chinese

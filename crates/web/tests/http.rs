@@ -167,7 +167,8 @@ async fn household_list_in_chinese_by_default_and_english_on_request() {
         english.contains("<html lang=\"en\">") && english.contains("Household roster") && english.contains("Dibao")
     );
 
-    let switch = app.get_with("/lang/en", "referer", "http://localhost/households?region=340102").await;
+    let switch = Request::get("/lang/en").header("referer", "http://localhost/households?region=340102");
+    let switch = app.send(switch.header(header::HOST, "localhost").body(Body::empty()).unwrap()).await;
     assert_eq!(switch.status, StatusCode::SEE_OTHER);
     assert_eq!(switch.headers[header::LOCATION], "/households?region=340102");
     assert!(switch.headers[header::SET_COOKIE].to_str().unwrap().starts_with("lang=en"));
