@@ -23,6 +23,7 @@ use jiuzhu_domain::assistance::{
 use jiuzhu_domain::calendar::Calendar;
 use jiuzhu_domain::case::{Case, Command, Ctx, Due, EventKind, NewCase, Office, SpotTally, Stage, WorkflowError};
 use jiuzhu_domain::i18n::{Lang, Message, china_date, format_date, t};
+use jiuzhu_domain::photo::{ImageType, PHOTO_MAX_BYTES, PhotoError, check_photo};
 use jiuzhu_domain::{Fen, IdNumber, Permission, RegionCode, RegionTree, Role};
 use jiuzhu_store::{self as store, Db, Tx};
 use serde::{Deserialize, Serialize};
@@ -1224,11 +1225,35 @@ pub struct ActionForm {
     pub no_able_supporter: bool,
 }
 
-/// A photo taken during a home survey.
+/// A photo taken during a home survey, as uploaded. The type the browser
+/// claims is not trusted: the photo is checked by its content
+/// ([`jiuzhu_domain::photo::check_photo`]) and stored with the type found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Photo {
     pub content_type: String,
     pub bytes: Vec<u8>,
+}
+
+/// The photos with the image type of each, or the error naming the first
+/// one that is too large or not a JPEG, PNG or WebP image.
+fn checked_photos(photos: Vec<Photo>) -> Result<Vec<(ImageType, Vec<u8>)>> {
+    photos
+        .into_iter()
+        .enumerate()
+        .map(|(i, photo)| match check_photo(&photo.bytes) {
+            Ok(image) => Ok((image, photo.bytes)),
+            Err(PhotoError::TooLarge) => Err(AppError::invalid(
+                "photos",
+                Message::new("photo.error.too_large")
+                    .arg("n", (i + 1).to_string())
+                    .arg("limit", (PHOTO_MAX_BYTES / 1024 / 1024).to_string()),
+            )),
+            Err(PhotoError::NotAnImage) => Err(AppError::invalid(
+                "photos",
+                Message::new("photo.error.not_image").arg("n", (i + 1).to_string()),
+            )),
+        })
+        .collect()
 }
 
 fn names(raw: &str) -> Vec<String> {
@@ -1278,6 +1303,7 @@ pub async fn act(
         Permission::CaseHandle
     };
     require(db, actor, now, permission, &action, &target).await?;
+    let photos = checked_photos(photos)?;
 
     // Verification runs first in its own transaction (the run and its result
     // stand on their own, like any verification).
@@ -1447,8 +1473,8 @@ pub async fn act(
         }
     }
     if let Some(event_id) = survey_event {
-        for photo in &photos {
-            store::cases::insert_photo(&mut tx, case_id, event_id, &photo.content_type, &photo.bytes).await?;
+        for (image, bytes) in &photos {
+            store::cases::insert_photo(&mut tx, case_id, event_id, image.mime(), bytes).await?;
         }
     }
     for event in &events {
@@ -1770,21 +1796,31 @@ pub async fn document(
     Ok((doc.kind, data))
 }
 
-/// A survey photo of a case in scope: (content type, bytes).
+/// A survey photo of a case in scope: its image type (found again from its
+/// bytes, whatever was stored) and bytes. Audited like the rest of the
+/// case file; stored bytes that are not a JPEG, PNG or WebP image (from
+/// before photos were checked) are not served.
 pub async fn photo(
     db: &Db,
     actor: &Actor,
     now: DateTime<Utc>,
     case_id: i64,
     photo_id: i64,
-) -> Result<(String, Vec<u8>)> {
+) -> Result<(ImageType, Vec<u8>)> {
     require(db, actor, now, Permission::CaseRead, "case_photo_read", &Target::new("case", case_id, None)).await?;
     let mut tx = db.begin().await?;
-    let _loaded = case_or_deny!(tx, actor, now, case_id, "case_photo_read");
-    match store::cases::get_photo(&mut tx, photo_id).await? {
-        Some((owner, content_type, bytes)) if owner == case_id => Ok((content_type, bytes)),
-        _ => Err(AppError::NotFound),
-    }
+    let loaded = case_or_deny!(tx, actor, now, case_id, "case_photo_read");
+    let (image, bytes) = match store::cases::get_photo(&mut tx, photo_id).await? {
+        Some((owner, _, bytes)) if owner == case_id => match ImageType::sniff(&bytes) {
+            Some(image) => (image, bytes),
+            None => return Err(AppError::NotFound),
+        },
+        _ => return Err(AppError::NotFound),
+    };
+    let target = Target::new("case", case_id, Some(&loaded.region));
+    audit(&mut tx, actor, now, "case_photo_read", &target, None, Some(&json!({ "photo": photo_id }))).await?;
+    tx.commit().await?;
+    Ok((image, bytes))
 }
 
 /// Updates a referral's status (the department received it, or finished).

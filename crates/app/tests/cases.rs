@@ -23,6 +23,7 @@ jiuzhu_testkit::on_both_databases!(
     inboxes_order_by_due_date_and_escalate_overdue_steps,
     individual_inclusion_for_a_severely_disabled_member_of_an_edge_family,
     tekun_from_application_to_support_with_the_spot_check,
+    survey_photos_are_checked_by_content_and_reading_one_is_audited,
 );
 
 /// Friday 2025-10-31, 10:00 in Beijing.
@@ -596,4 +597,67 @@ async fn tekun_from_application_to_support_with_the_spot_check(db: Db) {
     let decision = case.decision.unwrap();
     assert_eq!(decision["amount_fen"], 164_000);
     assert!(decision["derivation"].to_string().contains("完全丧失生活自理能力"), "{decision}");
+}
+
+/// Issue 10, point 3: an SVG with a script, sent as `image/jpeg`, was stored
+/// and served from the application's origin; photo views were not audited.
+async fn survey_photos_are_checked_by_content_and_reading_one_is_audited(db: Db) {
+    use jiuzhu_domain::photo::{ImageType, PHOTO_MAX_BYTES};
+    county(&db).await;
+    let hid = household_id(&db, "SF-0001").await;
+    let created = c::submit_application(&db, &clerk(), now(), &dibao_form(hid, every_material_but(&[]))).await.unwrap();
+    let case = c::case_detail(&db, &clerk(), now(), created.case_ids[0]).await.unwrap();
+    let case = step(&db, &clerk(), now(), &case, action("start_investigation")).await;
+    let case = step(&db, &clerk(), now(), &case, action("request_verification")).await;
+    let case = step(&db, &clerk(), now(), &case, action("attach_verification")).await;
+    let survey = ActionForm {
+        investigators: "李明、王芳".into(),
+        family_signatures: "张建国".into(),
+        version: case.version,
+        ..action("record_survey")
+    };
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>fetch('/api/households')</script></svg>";
+    let mut big = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    big.resize(PHOTO_MAX_BYTES + 1, 0);
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let claimed_jpeg = |bytes: Vec<u8>| Photo { content_type: "image/jpeg".into(), bytes };
+    for (photos, key, n) in [
+        (vec![claimed_jpeg(svg.to_vec())], "photo.error.not_image", "1"),
+        (vec![claimed_jpeg(png.clone()), claimed_jpeg(big)], "photo.error.too_large", "2"),
+    ] {
+        let refused = c::act(&db, &clerk(), now(), case.id, &survey, photos).await;
+        match refused {
+            Err(AppError::Invalid(errors)) => {
+                assert_eq!((errors[0].field, errors[0].message.key), ("photos", key));
+                assert!(errors[0].message.render(jiuzhu_domain::Lang::Zh).contains(&format!("第{n}张照片")));
+            }
+            other => panic!("{key}: {other:?}"),
+        }
+    }
+    // Nothing was recorded by the refused surveys.
+    let unchanged = c::case_detail(&db, &clerk(), now(), case.id).await.unwrap();
+    assert_eq!((unchanged.version, unchanged.photos.len()), (case.version, 0));
+
+    // A PNG the browser called a JPEG is stored and served as a PNG.
+    let case = c::act(&db, &clerk(), now(), case.id, &survey, vec![claimed_jpeg(png.clone())]).await.unwrap();
+    assert_eq!(case.photos.len(), 1);
+    let (image, bytes) = c::photo(&db, &clerk(), now(), case.id, case.photos[0]).await.unwrap();
+    assert_eq!((image, bytes), (ImageType::Png, png));
+    // Another township neither sees it nor gets past the audit.
+    let other = c::photo(&db, &other_clerk(), now(), case.id, case.photos[0]).await;
+    assert!(matches!(other, Err(AppError::NotFound)), "{other:?}");
+
+    // The view is in the audit log, with the photo, and the refusal too.
+    let mut tx = db.begin().await.unwrap();
+    let filter = jiuzhu_store::AuditFilter {
+        action: Some("case_photo_read".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let reads = jiuzhu_store::search_audit(&mut tx, &filter).await.unwrap();
+    let outcomes: Vec<_> = reads.iter().map(|r| (r.record.login.as_str(), r.record.outcome)).collect();
+    assert!(outcomes.contains(&("jingban", jiuzhu_domain::audit::Outcome::Allowed)), "{outcomes:?}");
+    assert!(outcomes.contains(&("hekou", jiuzhu_domain::audit::Outcome::Denied)), "{outcomes:?}");
+    let allowed = reads.iter().find(|r| r.record.login == "jingban").unwrap();
+    assert!(allowed.record.after.contains(&case.photos[0].to_string()), "{:?}", allowed.record);
 }

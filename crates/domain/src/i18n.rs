@@ -533,6 +533,13 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
         "Monthly income per person {value}, near the standard (warning from {threshold})",
     ),
     ("api.explorer", "接口浏览器", "API explorer"),
+    // Issue 10, points 3 and 10: survey photos checked by their content, bidi controls.
+    (
+        "photo.error.not_image",
+        "第{n}张照片不是 JPEG、PNG 或 WebP 图片（按文件内容判断），未予接收",
+        "Photo {n} is not a JPEG, PNG or WebP image (judged by its content); it was not accepted",
+    ),
+    ("photo.error.too_large", "第{n}张照片超过{limit} MB，未予接收", "Photo {n} is larger than {limit} MB; it was not accepted"),
 ];
 
 /// The parts of the catalogue: the general one above and the texts of the

@@ -32,6 +32,7 @@ pub mod household;
 pub mod i18n;
 pub mod id_number;
 pub mod money;
+pub mod photo;
 pub mod region;
 pub mod text;
 pub mod verification;
