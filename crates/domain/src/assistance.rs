@@ -1051,6 +1051,72 @@ mod tests {
         assert_eq!(a.total, Fen(240_000 + 7_500));
     }
 
+    /// Issue 10 point 13: the elderly add-on was never granted and no test
+    /// noticed. Each add-on at its age and disability boundaries.
+    #[test]
+    fn addons_at_their_age_and_disability_boundaries() {
+        let addons = Addons {
+            elderly_age: 70,
+            elderly: Fen(3_000),
+            severe_disability: Fen(4_500),
+            serious_illness: Fen(4_000),
+            minor: Fen(2_000),
+        };
+        let person = |age, disability_level| MemberFacts { age, disability_level, ..Default::default() };
+        let cases: &[(MemberFacts, Option<(AddonKind, Fen)>)] = &[
+            (person(69, None), None),
+            (person(70, None), Some((AddonKind::Elderly, Fen(3_000)))),
+            (person(71, None), Some((AddonKind::Elderly, Fen(3_000)))),
+            (person(100, None), Some((AddonKind::Elderly, Fen(3_000)))),
+            (person(17, None), Some((AddonKind::Minor, Fen(2_000)))),
+            (person(18, None), None),
+            (person(0, None), Some((AddonKind::Minor, Fen(2_000)))),
+            (person(40, Some(1)), Some((AddonKind::SevereDisability, Fen(4_500)))),
+            (person(40, Some(2)), Some((AddonKind::SevereDisability, Fen(4_500)))),
+            (person(40, Some(3)), None),
+            (person(40, Some(4)), None),
+            (MemberFacts { cognitive_disability: true, ..person(40, Some(3)) }, None),
+            (person(70, Some(3)), Some((AddonKind::Elderly, Fen(3_000)))),
+            (person(70, Some(2)), Some((AddonKind::SevereDisability, Fen(4_500)))),
+            (person(17, Some(3)), Some((AddonKind::Minor, Fen(2_000)))),
+            (MemberFacts { serious_illness: true, ..person(70, None) }, Some((AddonKind::SeriousIllness, Fen(4_000)))),
+            (
+                MemberFacts { serious_illness: true, ..person(40, Some(3)) },
+                Some((AddonKind::SeriousIllness, Fen(4_000))),
+            ),
+        ];
+        for (m, expect) in cases {
+            assert_eq!(addon_for(&addons, m), *expect, "{m:?}");
+        }
+        // The largest wins whichever it is, and a zero add-on is none.
+        let elderly_first = Addons { elderly: Fen(5_000), ..addons };
+        assert_eq!(addon_for(&elderly_first, &person(70, Some(1))), Some((AddonKind::Elderly, Fen(5_000))));
+        assert_eq!(addon_for(&Addons { elderly: Fen(0), ..addons }, &person(80, None)), None);
+        assert_eq!(
+            addon_for(&Addons { elderly_age: 60, ..addons }, &person(60, None)),
+            Some((AddonKind::Elderly, Fen(3_000)))
+        );
+        assert_eq!(addon_for(&Addons { elderly_age: 60, ..addons }, &person(59, None)), None);
+    }
+
+    #[test]
+    fn the_elderly_addon_starts_on_the_seventieth_birthday() {
+        // Ages come from the ID number on the day: born 1956-12-02, 69 on
+        // 2026-12-01 and 70 the next day; the household's amount follows.
+        let policy = AssistancePolicy {
+            addons: Addons { elderly_age: 70, elderly: Fen(3_000), ..AssistancePolicy::default().addons },
+            ..Default::default()
+        };
+        let id = crate::IdNumber::parse("341122195612025715").unwrap();
+        let on = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let member = |day| MemberFacts { age: id.age_on(on(day)), ..Default::default() };
+        let before = dibao_amount(&policy, Area::Urban, &[member(1)], &wages(0)).unwrap();
+        let after = dibao_amount(&policy, Area::Urban, &[member(2)], &wages(0)).unwrap();
+        assert_eq!(before.addons, vec![]);
+        assert_eq!(after.addons, vec![(AddonKind::Elderly, Fen(3_000))]);
+        assert_eq!(after.total.0 - before.total.0, 3_000);
+    }
+
     #[test]
     fn individual_inclusion_needs_a_severe_condition_in_an_edge_family() {
         // Standard 800: the edge line is 1.5 × 800 = 1,200 per person.

@@ -4,15 +4,23 @@
 //!
 //! The State Council publishes each year's arrangement around November;
 //! it cannot be computed from rules, so it is a data file
-//! (`data/holidays.csv`, built in; an administrator may load a newer one).
-//! A date in a year the data does not cover is an explicit error, never a
-//! guess. Counting follows §12.1: the start day is not counted, and since
-//! the result is always the n-th working day, a limit never ends on a rest
-//! day.
+//! (`data/holidays.csv`, built in; an administrator may load a newer one,
+//! which replaces the built-in days of the years it covers). A year
+//! without a loaded arrangement is counted *provisionally* (暂定): weekends
+//! and the statutory holidays of 《全国年节及纪念日放假办法》
+//! ([`statutory`], with the lunar dates from [`lunar`]), no 调休 and no
+//! make-up working days. A due date counted through such a year is shown
+//! as provisional and counted again when the year is loaded, so no case
+//! waits for the notice. Counting follows §12.1: the start day is not
+//! counted, and since the result is always the n-th working day, a limit
+//! never ends on a rest day.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
+
+pub mod lunar;
+pub mod statutory;
 
 /// The arrangement shipped with this release (2025 and 2026).
 pub const BUILT_IN: &str = include_str!("../data/holidays.csv");
@@ -28,7 +36,8 @@ pub enum DayKind {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    /// The calendar has no arrangement for this year yet.
+    /// The calendar has no arrangement for this year, and the year is
+    /// outside what can be counted provisionally (1901–2099).
     #[error("no holiday arrangement for {year}")]
     NotCovered { year: i32 },
     /// A line of the data file cannot be read.
@@ -91,8 +100,19 @@ impl Calendar {
         Ok(calendar)
     }
 
+    /// Whether the year's arrangement is loaded (built in or by an
+    /// administrator); other years are counted provisionally.
     pub fn covers(&self, year: i32) -> bool {
         self.years.contains(&year)
+    }
+
+    /// Whether a date counted up to `date` is provisional (暂定): its year,
+    /// or a year between the first loaded one and it, has no loaded
+    /// arrangement. (Limits are counted forward from today, which is never
+    /// before the first loaded year.)
+    pub fn is_provisional(&self, date: NaiveDate) -> bool {
+        let first = self.years.first().copied().unwrap_or(date.year());
+        first > date.year() || (first..=date.year()).any(|y| !self.covers(y))
     }
 
     /// The covered years, in order.
@@ -100,15 +120,20 @@ impl Calendar {
         self.years.iter().copied()
     }
 
-    /// Whether people work on `date`.
+    /// Whether people work on `date`: by the loaded arrangement of its
+    /// year, or provisionally (weekends and statutory holidays off).
     pub fn is_working_day(&self, date: NaiveDate) -> Result<bool, CalendarError> {
+        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
         if !self.covers(date.year()) {
-            return Err(CalendarError::NotCovered { year: date.year() });
+            if !statutory::YEARS.contains(&date.year()) {
+                return Err(CalendarError::NotCovered { year: date.year() });
+            }
+            return Ok(!weekend && !statutory::is_holiday(date));
         }
         Ok(match self.days.get(&date) {
             Some(DayKind::Holiday) => false,
             Some(DayKind::Workday) => true,
-            None => !matches!(date.weekday(), Weekday::Sat | Weekday::Sun),
+            None => !weekend,
         })
     }
 
@@ -213,14 +238,61 @@ mod tests {
     }
 
     #[test]
-    fn an_uncovered_year_is_an_error_not_a_guess() {
+    fn a_year_without_its_arrangement_is_counted_provisionally() {
+        // Issue 10 point 11: on 2026-12-01 a 10-working-day limit reaching
+        // into 2027 was refused ("no holiday arrangement for 2027").
         let c = Calendar::built_in();
-        assert_eq!(c.is_working_day(day(2027, 1, 4)), Err(CalendarError::NotCovered { year: 2027 }));
-        assert_eq!(c.add_working_days(day(2026, 12, 24), 10), Err(CalendarError::NotCovered { year: 2027 }));
+        assert!(!c.covers(2027));
+        // 2026-12-24 (Thursday) + 10: 25, 28–31 Dec, then 2027-01-01 is
+        // 元旦 (Friday), 4–8 Jan → Friday 2027-01-08.
+        assert_eq!(c.add_working_days(day(2026, 12, 24), 10), Ok(day(2027, 1, 8)));
         assert_eq!(c.add_working_days(day(2026, 12, 24), 3), Ok(day(2026, 12, 29)));
+        assert!(c.is_provisional(day(2027, 1, 8)));
+        assert!(!c.is_provisional(day(2026, 12, 29)));
+        // The statutory days of 2027 are off, nothing around them is:
+        // 春节 is 02-05 (除夕) to 02-08 (初三), 02-09 is a working day, no
+        // make-up Saturday, and 10-03 (a Sunday) is not moved to a Monday.
+        assert_eq!(c.is_working_day(day(2027, 2, 4)), Ok(true));
+        for off in [day(2027, 2, 5), day(2027, 2, 8), day(2027, 4, 5), day(2027, 6, 9), day(2027, 9, 15)] {
+            assert_eq!(c.is_working_day(off), Ok(false), "{off}");
+        }
+        assert_eq!(c.is_working_day(day(2027, 2, 9)), Ok(true));
+        assert_eq!(c.is_working_day(day(2027, 10, 4)), Ok(true), "Monday after 国庆 is not shifted");
+        assert_eq!(c.is_working_day(day(2027, 5, 3)), Ok(true), "劳动节 is two days provisionally");
+        assert_eq!(c.add_working_days(day(2027, 2, 4), 1), Ok(day(2027, 2, 9)));
+        // Outside the lunar table nothing can be counted.
+        assert_eq!(c.is_working_day(day(2100, 1, 4)), Err(CalendarError::NotCovered { year: 2100 }));
+        // The November warning still names the year to load.
         assert_eq!(c.missing_next_year(day(2026, 10, 31)), None);
         assert_eq!(c.missing_next_year(day(2026, 11, 1)), Some(2027));
         assert_eq!(c.missing_next_year(day(2025, 11, 20)), None, "2026 is loaded");
+    }
+
+    #[test]
+    fn a_gap_year_makes_later_dates_provisional() {
+        let c = Calendar::built_in().overlay(&Calendar::parse("2028-01-03,holiday\n").unwrap());
+        assert!(c.is_provisional(day(2027, 6, 1)));
+        assert!(c.is_provisional(day(2028, 6, 1)), "counted through 2027");
+        let c = c.overlay(&Calendar::parse("2027-01-01,holiday\n").unwrap());
+        assert!(!c.is_provisional(day(2028, 6, 1)));
+        assert!(c.is_provisional(day(2029, 1, 2)));
+    }
+
+    #[test]
+    fn a_loaded_year_replaces_the_built_in_one_entirely() {
+        // Issue 10 point 13: an administrator's file for a built-in year
+        // must replace its days, not merge with them.
+        let loaded = Calendar::parse("2026-10-01,holiday,国庆节\n2026-10-02,holiday,国庆节\n").unwrap();
+        let c = Calendar::built_in().overlay(&loaded);
+        assert_eq!(c.days_of(2026), vec![(day(2026, 10, 1), DayKind::Holiday), (day(2026, 10, 2), DayKind::Holiday)]);
+        // A built-in holiday the file does not list is a working day now…
+        assert_eq!(c.is_working_day(day(2026, 2, 17)), Ok(true), "春节 2026 not in the loaded file");
+        assert_eq!(c.is_working_day(day(2026, 10, 5)), Ok(true));
+        // …and a built-in make-up Saturday is a rest day again.
+        assert_eq!(c.is_working_day(day(2026, 2, 14)), Ok(false));
+        // Other years keep the built-in days.
+        assert_eq!(c.days_of(2025), Calendar::built_in().days_of(2025));
+        assert_eq!(c.years().collect::<Vec<_>>(), vec![2025, 2026]);
     }
 
     #[test]
@@ -235,7 +307,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn counting_forward_and_back_agree(offset in 0u64..700, n in 0u32..40) {
+        fn counting_forward_and_back_agree(offset in 0u64..1200, n in 0u32..40) {
             let c = Calendar::built_in();
             let start = day(2025, 1, 1) + Days::new(offset);
             if let Ok(end) = c.add_working_days(start, n) {

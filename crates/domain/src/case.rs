@@ -89,7 +89,8 @@ labeled_enum! {
         Suspended = "suspended" [],
         Resumed = "resumed" [],
         Extended = "extended" [],
-        Withdrawn = "withdrawn" []
+        Withdrawn = "withdrawn" [],
+        DatesRecounted = "dates_recounted" []
     }
 }
 
@@ -167,6 +168,36 @@ impl Due {
             Due::Instant(t) => crate::i18n::china_date(t),
         }
     }
+}
+
+/// How a working-day date was counted: the `wd`-th working day after
+/// `from`. Kept beside the date so it can be counted again when the
+/// calendar changes (a year counted provisionally gets its arrangement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counted {
+    pub from: NaiveDate,
+    pub wd: u32,
+}
+
+impl Counted {
+    pub fn date(self, calendar: &Calendar) -> Result<NaiveDate, CalendarError> {
+        calendar.add_working_days(self.from, self.wd)
+    }
+
+    /// `paused` more working days (a suspension): the n-th working day
+    /// after the m-th is the (m+n)-th.
+    fn plus(self, paused: u32) -> Counted {
+        Counted { from: self.from, wd: self.wd + paused }
+    }
+}
+
+/// How the case's working-day due dates were counted (none for a case
+/// stored before they were kept; such dates were never provisional).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counting {
+    pub step: Option<Counted>,
+    pub verification: Option<Counted>,
+    pub rejection_notice: Option<Counted>,
 }
 
 /// The verification report attached to a case.
@@ -250,6 +281,18 @@ pub struct Case {
     pub amount: Option<Fen>,
     /// The written rejection notice is due by this date.
     pub rejection_notice_due: Option<NaiveDate>,
+    /// How the working-day due dates above were counted.
+    #[serde(default)]
+    pub counted: Counting,
+}
+
+/// Which of a case's due dates are provisional (暂定).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvisionalDates {
+    pub step: bool,
+    pub overall: bool,
+    pub verification: bool,
+    pub rejection_notice: bool,
 }
 
 /// What opens a case.
@@ -443,7 +486,7 @@ impl Case {
             on_behalf: new.on_behalf,
             accepted_on: None,
             missing: Vec::new(),
-            step_due: Some(Due::Date(ctx.calendar.add_working_days(ctx.today, ctx.policy.materials_check_wd)?)),
+            step_due: None,
             verification_due: None,
             overall_limit: None,
             paused_wd: 0,
@@ -465,7 +508,9 @@ impl Case {
             decided_on: None,
             amount: None,
             rejection_notice_due: None,
+            counted: Counting::default(),
         };
+        case.count_step(ctx, Counted { from: ctx.today, wd: ctx.policy.materials_check_wd })?;
         let mut events = vec![EventKind::Submitted];
         if case.staff_relative {
             events.push(EventKind::StaffRelative);
@@ -581,8 +626,45 @@ impl Case {
         ctx.policy.limits(self.kind)
     }
 
-    fn due_in(&self, ctx: &Ctx<'_>, wd: u32) -> Result<Option<Due>, WorkflowError> {
-        Ok(Some(Due::Date(ctx.calendar.add_working_days(ctx.today, wd)?)))
+    /// The step is due `wd` working days from today.
+    fn due_in(&mut self, ctx: &Ctx<'_>, wd: u32) -> Result<(), WorkflowError> {
+        self.count_step(ctx, Counted { from: ctx.today, wd })
+    }
+
+    fn count_step(&mut self, ctx: &Ctx<'_>, counted: Counted) -> Result<(), WorkflowError> {
+        self.step_due = Some(Due::Date(counted.date(ctx.calendar)?));
+        self.counted.step = Some(counted);
+        Ok(())
+    }
+
+    /// Counts the working-day due dates again with `calendar` (an
+    /// administrator loaded a year they were counted through). Returns
+    /// whether any date moved.
+    pub fn recount(&mut self, calendar: &Calendar) -> Result<bool, CalendarError> {
+        let before = (self.step_due, self.verification_due, self.rejection_notice_due);
+        if let (Some(Due::Date(_)), Some(c)) = (self.step_due, self.counted.step) {
+            self.step_due = Some(Due::Date(c.date(calendar)?));
+        }
+        if let (Some(_), Some(c)) = (self.verification_due, self.counted.verification) {
+            self.verification_due = Some(c.date(calendar)?);
+        }
+        if let (Some(_), Some(c)) = (self.rejection_notice_due, self.counted.rejection_notice) {
+            self.rejection_notice_due = Some(c.date(calendar)?);
+        }
+        Ok(before != (self.step_due, self.verification_due, self.rejection_notice_due))
+    }
+
+    /// Whether a due date of this case was counted through a year without
+    /// its arrangement (shown as 暂定): the step's, the overall one, or the
+    /// verification or rejection notice's.
+    pub fn provisional_dates(&self, calendar: &Calendar) -> ProvisionalDates {
+        let p = |d: Option<NaiveDate>| d.is_some_and(|d| calendar.is_provisional(d));
+        ProvisionalDates {
+            step: matches!(self.step_due, Some(Due::Date(d)) if calendar.is_provisional(d)),
+            overall: p(self.overall_due(calendar).ok().flatten()),
+            verification: p(self.verification_due),
+            rejection_notice: p(self.rejection_notice_due),
+        }
     }
 
     fn step(&mut self, command: &Command, ctx: &Ctx<'_>) -> Step {
@@ -615,17 +697,18 @@ impl Case {
             }
             (Command::StartInvestigation, Stage::Accepted) => {
                 self.stage = Stage::Investigating;
-                self.step_due = self.due_in(ctx, self.limits(ctx).township)?;
+                self.due_in(ctx, self.limits(ctx).township)?;
                 Ok(vec![EventKind::InvestigationStarted])
             }
             (Command::RequestVerification, Stage::Accepted | Stage::Investigating | Stage::Paperwork) => {
                 if self.stage == Stage::Accepted {
                     self.stage = Stage::Investigating;
-                    self.step_due = self.due_in(ctx, self.limits(ctx).township)?;
+                    self.due_in(ctx, self.limits(ctx).township)?;
                 }
                 self.verification_requested = true;
-                self.verification_due =
-                    Some(ctx.calendar.add_working_days(ctx.today, ctx.policy.verification_start_wd)?);
+                let counted = Counted { from: ctx.today, wd: ctx.policy.verification_start_wd };
+                self.verification_due = Some(counted.date(ctx.calendar)?);
+                self.counted.verification = Some(counted);
                 Ok(vec![EventKind::VerificationRequested])
             }
             (Command::AttachVerification { result_id, eligible }, Stage::Investigating | Stage::Paperwork) => {
@@ -691,7 +774,7 @@ impl Case {
                     events.extend(self.send_for_confirmation(ctx)?);
                 } else {
                     self.stage = Stage::Disputed;
-                    self.step_due = self.due_in(ctx, self.limits(ctx).township)?;
+                    self.due_in(ctx, self.limits(ctx).township)?;
                 }
                 Ok(events)
             }
@@ -724,8 +807,9 @@ impl Case {
             }
             (Command::Reject, Stage::Confirmation | Stage::Paperwork) => {
                 self.decide(ctx, Stage::Rejected, None);
-                self.rejection_notice_due =
-                    Some(ctx.calendar.add_working_days(ctx.today, ctx.policy.rejection_notice_wd)?);
+                let counted = Counted { from: ctx.today, wd: ctx.policy.rejection_notice_wd };
+                self.rejection_notice_due = Some(counted.date(ctx.calendar)?);
+                self.counted.rejection_notice = Some(counted);
                 Ok(vec![EventKind::Rejected])
             }
             (Command::Return, Stage::Confirmation | Stage::Notice) => {
@@ -743,7 +827,7 @@ impl Case {
                 }
                 self.paid_first = Some(*amount);
                 self.stage = Stage::Paperwork;
-                self.step_due = self.due_in(ctx, ctx.policy.emergency_paperwork_wd)?;
+                self.due_in(ctx, ctx.policy.emergency_paperwork_wd)?;
                 Ok(vec![EventKind::PaidFirst])
             }
             (Command::CompletePaperwork, Stage::Paperwork) => {
@@ -762,10 +846,13 @@ impl Case {
                 let since = self.suspended_on.ok_or(WorkflowError::NotSuspended)?;
                 let paused = ctx.calendar.working_days_between(since, ctx.today)?;
                 if let Some(Due::Date(d)) = self.step_due {
-                    self.step_due = Some(Due::Date(ctx.calendar.add_working_days(d, paused)?));
+                    let counted = self.counted.step.unwrap_or(Counted { from: d, wd: 0 }).plus(paused);
+                    self.count_step(ctx, counted)?;
                 }
                 if let Some(d) = self.verification_due {
-                    self.verification_due = Some(ctx.calendar.add_working_days(d, paused)?);
+                    let counted = self.counted.verification.unwrap_or(Counted { from: d, wd: 0 }).plus(paused);
+                    self.verification_due = Some(counted.date(ctx.calendar)?);
+                    self.counted.verification = Some(counted);
                 }
                 self.paused_wd += paused;
                 self.suspended_on = None;
@@ -810,7 +897,7 @@ impl Case {
         self.missing.clear();
         self.accepted_on = Some(ctx.today);
         self.stage = Stage::Accepted;
-        self.step_due = self.due_in(ctx, ctx.policy.investigation_start_wd)?;
+        self.due_in(ctx, ctx.policy.investigation_start_wd)?;
         let limits = self.limits(ctx);
         self.overall_limit = Some(match self.level {
             Level::Township => limits.overall_delegated,
@@ -829,13 +916,15 @@ impl Case {
         self.notice = Some(NoticeWindow { from: ctx.today, until });
         self.objections = 0;
         self.stage = Stage::Notice;
-        self.step_due = Some(Due::Date(ctx.calendar.working_day_on_or_after(until)?));
+        // The first working day on or after `until`: the first after the day before.
+        let day_before = until.pred_opt().unwrap_or(until);
+        self.count_step(ctx, Counted { from: day_before, wd: 1 })?;
         Ok(vec![EventKind::NoticeStarted])
     }
 
     fn send_for_confirmation(&mut self, ctx: &Ctx<'_>) -> Step {
         self.stage = Stage::Confirmation;
-        self.step_due = self.due_in(ctx, self.limits(ctx).confirmation)?;
+        self.due_in(ctx, self.limits(ctx).confirmation)?;
         let mut events = vec![EventKind::SentForConfirmation];
         if self.kind == CaseKind::Tekun
             && self.level == Level::County
@@ -851,7 +940,7 @@ impl Case {
     fn back_to_investigation(&mut self, ctx: &Ctx<'_>) -> Result<(), WorkflowError> {
         self.stage = Stage::Investigating;
         self.opinion = None;
-        self.step_due = self.due_in(ctx, self.limits(ctx).township)?;
+        self.due_in(ctx, self.limits(ctx).township)?;
         Ok(())
     }
 
@@ -914,6 +1003,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("EventKind.extended", "延长办理时限", "Time limit extended"),
     ("EventKind.withdrawn", "撤回申请", "Withdrawn"),
     (
+        "EventKind.dates_recounted",
+        "按新载入的放假安排重新计算办理时限",
+        "Due dates recounted with the loaded holiday arrangement",
+    ),
+    (
         "case.error.wrong_stage",
         "当前环节（{stage}）不能办理“{action}”",
         "{action} is not possible at this step ({stage})",
@@ -956,10 +1050,22 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("calendar.error.empty", "文件中没有任何日期", "The file lists no dates"),
     (
         "calendar.warning",
-        "尚未导入{year}年节假日安排，跨年的办理时限将无法计算，请管理员导入。",
-        "The {year} holiday arrangement is not loaded; limits reaching into that year cannot be counted. An administrator should load it.",
+        "{year}年放假安排尚未载入：跨入该年的办理时限暂按周末和法定节假日计算（标“暂定”），载入后自动重算。请导入国务院办公厅的放假通知。",
+        "The {year} holiday arrangement is not loaded: limits reaching into that year are counted provisionally from weekends and statutory holidays (marked provisional) and recounted once it is loaded. Please load the State Council's notice.",
     ),
     ("calendar.title", "工作日历", "Working-day calendar"),
+    // Provisional due dates (issue 10 point 11: a year without its holiday arrangement).
+    ("case.provisional", "暂定", "provisional"),
+    (
+        "case.provisional.hint",
+        "该年放假安排尚未载入，此日期按周末和法定节假日暂定，载入后重算",
+        "The year's holiday arrangement is not loaded; this date is counted from weekends and statutory holidays and will be recounted",
+    ),
+    (
+        "calendar.provisional_rule",
+        "未载入放假安排的年份暂按周末和《全国年节及纪念日放假办法》的法定节假日（元旦1天、春节4天、清明节1天、劳动节2天、端午节1天、中秋节1天、国庆节3天）计算，不含调休，日期标“暂定”；载入该年安排后，未办结案件的时限自动重算。",
+        "A year without a loaded arrangement is counted provisionally from weekends and the statutory holidays (New Year 1 day, Spring Festival 4, Qingming 1, Labour Day 2, Dragon Boat 1, Mid-Autumn 1, National Day 3), without make-up days; such dates are marked provisional and the limits of open cases are recounted when the year is loaded.",
+    ),
     (
         "calendar.format",
         "每行一个日期：日期,类型,名称（类型为 holiday 放假 或 workday 调休上班），例如 2027-01-01,holiday,元旦。导入的年份整体替换原有安排。",

@@ -289,6 +289,67 @@ mod tests {
         assert_eq!(id.age_on(NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()), 76);
     }
 
+    /// The GB 11643 / ISO 7064 MOD 11-2 check character computed here
+    /// independently of `check_char`: the weight of position i (1-based from
+    /// the left of 18) is 2^(18-i) mod 11, not copied from the code's table.
+    fn independent_check(first17: &str) -> char {
+        let sum: u32 = first17.bytes().enumerate().map(|(i, d)| u32::from(d - b'0') * (1u32 << (17 - i)) % 11).sum();
+        // (12 - sum mod 11) mod 11, written as a digit or X for 10.
+        match (12 - sum % 11) % 11 {
+            10 => 'X',
+            n => char::from_digit(n, 10).unwrap(),
+        }
+    }
+
+    /// Real-shaped valid numbers, their check characters computed outside
+    /// this code (Python, the MOD 11-2 definition), with non-zero and varied
+    /// digits in every position (the sequence code included) and every
+    /// check character 0–9 and X.
+    const VALID: [&str; 15] = [
+        "341122195811235715",
+        "652324199312169835",
+        "13068219771019462X",
+        "371523194809277958",
+        "451481196711281382",
+        "622927198912132464",
+        "219783195911173578",
+        "532926197212154897",
+        "445381198611296179",
+        "513436199412219247",
+        "147258195712187316",
+        "368495198311258628",
+        "284766194911133610",
+        "317759201906283123",
+        "528328199504225821",
+    ];
+
+    #[test]
+    fn real_shaped_numbers_exercise_every_position() {
+        // Issue 10 point 13: a wrong weight at position 15 went unnoticed
+        // because every fixture had 0 there.
+        for id in VALID {
+            check(id, Ok(id));
+            assert_eq!(independent_check(&id[..17]), id.chars().last().unwrap(), "{id}");
+            let first17: [u8; 17] = id.as_bytes()[..17].try_into().unwrap();
+            assert_eq!(check_char(&first17), independent_check(&id[..17]), "{id}");
+        }
+        for pos in 0..17 {
+            let digits: std::collections::BTreeSet<u8> = VALID.iter().map(|id| id.as_bytes()[pos]).collect();
+            // (The century, month and day tens have few possible values.)
+            assert!(digits.len() >= 2 && digits.iter().any(|d| *d != b'0'), "position {}: {digits:?}", pos + 1);
+        }
+        let checks: std::collections::BTreeSet<char> = VALID.iter().map(|id| id.chars().last().unwrap()).collect();
+        assert_eq!(checks.len(), 11, "every check character");
+    }
+
+    /// Any 17 digits with a possible birth date.
+    fn arb_body() -> impl Strategy<Value = String> {
+        ("[0-9]{6}", 0i64..70000, "[0-9]{3}").prop_map(|(region, days, seq)| {
+            let birth = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Days::new(days as u64);
+            format!("{region}{}{seq}", birth.format("%Y%m%d"))
+        })
+    }
+
     fn arb_id() -> impl Strategy<Value = IdNumber> {
         (110000u32..660000, 0i64..60000, 0u16..1000).prop_map(|(region, days, seq)| {
             let birth = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Days::new(days as u64);
@@ -301,6 +362,40 @@ mod tests {
         fn generated_numbers_round_trip(id in arb_id()) {
             prop_assert_eq!(IdNumber::parse(id.as_str()).unwrap(), id);
             prop_assert_eq!(IdNumber::parse(&id.as_str().to_lowercase()).unwrap(), id);
+        }
+
+        #[test]
+        fn check_character_agrees_with_an_independent_computation(body in arb_body()) {
+            let expected = independent_check(&body);
+            let valid = format!("{body}{expected}");
+            prop_assert_eq!(IdNumber::parse(&valid).map(|id| id.to_string()), Ok(valid.clone()));
+            for other in "0123456789X".chars().filter(|c| *c != expected) {
+                let wrong = format!("{body}{other}");
+                if wrong.ends_with("000") {
+                    continue; // read as Excel damage, still refused
+                }
+                prop_assert_eq!(
+                    IdNumber::parse(&wrong),
+                    Err(IdNumberError::BadCheckDigit { expected, found: other })
+                );
+            }
+        }
+
+        #[test]
+        fn any_single_change_of_an_independently_valid_number_is_caught(
+            body in arb_body(), pos in 0usize..18, delta in 1u8..11,
+        ) {
+            let valid = format!("{body}{}", independent_check(&body));
+            let mut chars: Vec<char> = valid.chars().collect();
+            const ALPHABET: &[u8] = b"0123456789X";
+            if pos == 17 {
+                let at = ALPHABET.iter().position(|c| *c as char == chars[17]).unwrap();
+                chars[17] = ALPHABET[(at + usize::from(delta)) % 11] as char;
+            } else {
+                chars[pos] = char::from(b'0' + (chars[pos] as u8 - b'0' + delta % 10 + u8::from(delta == 10)) % 10);
+            }
+            let changed: String = chars.into_iter().collect();
+            prop_assert!(IdNumber::parse(&changed).is_err(), "{} from {}", changed, valid);
         }
 
         #[test]

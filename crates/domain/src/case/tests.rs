@@ -466,14 +466,56 @@ fn objections_are_only_lodged_during_a_notice() {
 }
 
 #[test]
-fn a_limit_past_the_calendar_is_an_error_not_a_guess() {
+fn a_limit_past_the_loaded_years_is_counted_provisionally_then_recounted() {
+    // Issue 10 point 11: on 2026-12-28 starting an investigation whose
+    // limit reaches into 2027 was refused until 2027 was loaded.
     let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2026-12-15");
     assert_eq!(g.case.accepted_on, Some(d("2026-12-15")));
-    assert!(matches!(g.case.overall_due(&g.calendar), Err(CalendarError::NotCovered { year: 2027 })));
-    assert_eq!(
-        g.refused(Township, "2026-12-28", Command::StartInvestigation),
-        WorkflowError::Calendar(CalendarError::NotCovered { year: 2027 })
-    );
+    assert!(g.overall_due().is_some_and(|o| o > d("2026-12-31")));
+    assert!(g.case.provisional_dates(&g.calendar).overall);
+    g.ok(Township, "2026-12-28", Command::StartInvestigation);
+    // 10 working days: 12-29..31, then 2027 provisionally (01-01 元旦 off),
+    // 01-04..08, 01-11, 01-12.
+    assert_eq!(g.step_due(), Some(d("2027-01-12")));
+    assert_eq!(g.case.counted.step, Some(Counted { from: d("2026-12-28"), wd: 10 }));
+    assert!(g.case.provisional_dates(&g.calendar).step);
+    g.ok(Township, "2026-12-28", Command::RequestVerification);
+    assert_eq!(g.case.verification_due, Some(d("2026-12-31")), "counted in 2026 only");
+    assert!(!g.case.provisional_dates(&g.calendar).verification);
+    // The 2027 arrangement arrives with a day off the rules did not know
+    // (Monday 01-04): 12-29..31 (3), 01-05..08 (7), 01-11..13 (10).
+    let loaded = Calendar::parse("2027-01-01,holiday\n2027-01-04,holiday\n").unwrap();
+    let mut recounted = g.case.clone();
+    assert_eq!(recounted.recount(&Calendar::built_in().overlay(&loaded)), Ok(true));
+    assert_eq!(recounted.step_due.map(Due::date), Some(d("2027-01-13")));
+    // Another with 01-05 off as well.
+    let loaded = Calendar::parse("2027-01-01,holiday\n2027-01-04,holiday\n2027-01-05,holiday\n").unwrap();
+    g.calendar = Calendar::built_in().overlay(&loaded);
+    assert_eq!(g.case.recount(&g.calendar), Ok(true));
+    assert_eq!(g.step_due(), Some(d("2027-01-14")));
+    assert!(!g.case.provisional_dates(&g.calendar).step && !g.case.provisional_dates(&g.calendar).overall);
+    assert_eq!(g.case.clone().recount(&g.calendar), Ok(false), "counting again changes nothing");
+    // Recounting gives what counting with the loaded year from the start gives.
+    let mut replay = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2026-12-15");
+    replay.calendar = g.calendar.clone();
+    replay.ok(Township, "2026-12-28", Command::StartInvestigation);
+    assert_eq!(replay.step_due(), g.step_due());
+}
+
+#[test]
+fn a_suspension_adds_to_the_count_it_is_recounted_with() {
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2026-12-15");
+    g.ok(Township, "2026-12-28", Command::StartInvestigation);
+    g.ok(Township, "2026-12-29", Command::Suspend);
+    g.ok(Township, "2026-12-31", Command::Resume);
+    // Two working days paused (12-30, 12-31): the 12th after 12-28.
+    assert_eq!(g.case.counted.step, Some(Counted { from: d("2026-12-28"), wd: 12 }));
+    assert_eq!(g.step_due(), Some(d("2027-01-14")));
+    let loaded = Calendar::parse("2027-01-01,holiday\n2027-01-04,holiday\n2027-01-05,holiday\n").unwrap();
+    g.calendar = Calendar::built_in().overlay(&loaded);
+    assert_eq!(g.case.recount(&g.calendar), Ok(true));
+    // 12-29..31 (3), 01-06..08 (6), 01-11..15 (11), 01-18 (12).
+    assert_eq!(g.step_due(), Some(d("2027-01-18")));
 }
 
 proptest! {
