@@ -540,6 +540,63 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
         "Photo {n} is not a JPEG, PNG or WebP image (judged by its content); it was not accepted",
     ),
     ("photo.error.too_large", "第{n}张照片超过{limit} MB，未予接收", "Photo {n} is larger than {limit} MB; it was not accepted"),
+    // Issue 10, point 2: hostile uploads (size caps of the table readers, the upload limit).
+    (
+        "table.limit.entries",
+        "xlsx 文件包含的部件过多（超过{limit}个），不予读取",
+        "The xlsx file has too many parts (more than {limit}); it was not read",
+    ),
+    (
+        "table.limit.entry_size",
+        "xlsx 文件中的“{entry}”解压后超过{limit} MB，不予读取",
+        "\"{entry}\" in the xlsx file inflates to more than {limit} MB; it was not read",
+    ),
+    (
+        "table.limit.ratio",
+        "xlsx 文件中的“{entry}”压缩比异常（超过{limit}倍，疑为压缩炸弹），不予读取",
+        "\"{entry}\" in the xlsx file inflates more than {limit} times its size (a zip bomb?); it was not read",
+    ),
+    (
+        "table.limit.declared",
+        "xlsx 文件中的“{entry}”解压后比文件声明的大（疑为压缩炸弹），不予读取",
+        "\"{entry}\" in the xlsx file inflates to more than it declares (a zip bomb?); it was not read",
+    ),
+    (
+        "table.limit.total",
+        "xlsx 文件解压后合计超过{limit} MB，不予读取",
+        "The xlsx file inflates to more than {limit} MB in all; it was not read",
+    ),
+    (
+        "table.limit.shared_strings",
+        "xlsx 文件的共享字符串表声明的字符串过多（超过{limit}个）或格式异常，不予读取",
+        "The xlsx file's shared-string table declares too many strings (more than {limit}) or is malformed; it was not read",
+    ),
+    ("table.limit.rows", "表格超过{limit}行，请分成几个文件导入", "The table has more than {limit} rows; split it into several files"),
+    (
+        "table.limit.column",
+        "第{line}行{column}列超出范围：表格最多{limit}列",
+        "Row {line}, column {column} is out of range: a table has at most {limit} columns",
+    ),
+    (
+        "table.limit.cells",
+        "表格超过{limit}个单元格，请分成几个文件导入",
+        "The table has more than {limit} cells; split it into several files",
+    ),
+    (
+        "table.limit.text",
+        "表格内容超过{limit} MB，请分成几个文件导入",
+        "The table holds more than {limit} MB of text; split it into several files",
+    ),
+    (
+        "upload.error.too_large",
+        "上传的文件太大：最大{limit} MB",
+        "The uploaded file is too large: the limit is {limit} MB",
+    ),
+    (
+        "upload.error.broken",
+        "上传未能完整接收，请重新上传",
+        "The upload was not received completely; please upload it again",
+    ),
 ];
 
 /// The parts of the catalogue: the general one above and the texts of the

@@ -9,6 +9,9 @@
 //! - [`department`] reads a department data delivery of any dataset kind:
 //!   every catalogue column normalised, bad rows listed and skipped.
 //! - [`export`] writes a roster to xlsx with ID numbers as text.
+//! - [`limits`] caps what a file may make the readers hold (rows, columns,
+//!   cells, text, and each xlsx entry's inflated size and ratio), so that no
+//!   upload can exhaust memory; `xlsx` reads a workbook's real cells within them.
 //!
 //! Architecture invariant: this crate knows file formats and the domain's
 //! value types, never the database. What a roster means for the registry
@@ -16,8 +19,10 @@
 
 pub mod department;
 pub mod export;
+pub mod limits;
 pub mod roster;
 pub mod table;
+mod xlsx;
 
 pub use roster::{ColumnRef, Field, Problem, Roster, RosterHousehold, parse_roster};
 pub use table::{Table, TableError, read_table};

@@ -5,10 +5,11 @@
 //! writes. xlsx files are recognised by their ZIP signature, whatever their
 //! name. Excel number cells are rendered so that a mangled ID number stays
 //! recognisable (`3.40102194912310E+17`) and the ID parser can say so.
+//! Both readers hold the table to the caps of [`crate::limits`].
 
-use std::io::Cursor;
+use calamine::Data;
 
-use calamine::{Data, Reader, Xlsx};
+use crate::limits::{self, Budget, Limit};
 
 /// Cells of a file as text, with the header row apart.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -29,6 +30,16 @@ pub enum TableError {
     Unreadable(String),
     #[error("the file has no header row")]
     Empty,
+    /// The file goes over one of the caps that keep a hostile upload from
+    /// exhausting memory.
+    #[error("the file is too large: {0}")]
+    TooLarge(Limit),
+}
+
+impl From<Limit> for TableError {
+    fn from(limit: Limit) -> TableError {
+        TableError::TooLarge(limit)
+    }
 }
 
 impl TableError {
@@ -38,6 +49,7 @@ impl TableError {
         let message = match self {
             TableError::Empty => Message::new("import.error.empty"),
             TableError::Unreadable(detail) => Message::new("import.error.unreadable").arg("detail", detail),
+            TableError::TooLarge(limit) => limit.message(),
         };
         crate::roster::Problem { line: None, column: None, message }
     }
@@ -45,7 +57,7 @@ impl TableError {
 
 /// Reads a CSV (UTF-8 or GB18030/GBK) or xlsx file.
 pub fn read_table(bytes: &[u8]) -> Result<Table, TableError> {
-    if bytes.starts_with(b"PK\x03\x04") { read_xlsx(bytes) } else { read_csv(bytes) }
+    if bytes.starts_with(b"PK\x03\x04") { crate::xlsx::read_xlsx(bytes) } else { read_csv(bytes) }
 }
 
 /// Decodes CSV bytes to text and names the encoding found.
@@ -76,6 +88,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
     // the record's first byte instead, incrementally.
     let bytes = text.as_bytes();
     let (mut counted_to, mut line) = (0usize, 1usize);
+    let mut budget = Budget::default();
     for record in reader.records() {
         let record = record.map_err(|e| TableError::Unreadable(e.to_string()))?;
         let mut start = record.position().map_or(0, |p| p.byte() as usize).max(counted_to);
@@ -85,10 +98,18 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
         line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count();
         counted_to = start;
         let line = line;
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
+        if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        // Empty cells right of the last column are dropped; a filled one
+        // there is refused.
+        if let Some(beyond) = record.iter().skip(limits::MAX_COLUMNS).position(|c| !c.trim().is_empty()) {
+            return Err(Limit::Column { line, column: limits::MAX_COLUMNS + beyond + 1 }.into());
+        }
+        let width = record.len().min(limits::MAX_COLUMNS);
+        budget.row()?;
+        budget.cells(width, record.iter().take(width).map(str::len).sum())?;
+        let cells: Vec<String> = record.iter().take(width).map(str::to_string).collect();
         if headers.is_none() {
             headers = Some((line, cells));
         } else {
@@ -100,32 +121,8 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
     Ok(Table { headers, header_line, rows, format })
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
-    let mut workbook = calamine::open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes))
-        .map_err(|e| TableError::Unreadable(e.to_string()))?;
-    let range =
-        workbook.worksheet_range_at(0).ok_or(TableError::Empty)?.map_err(|e| TableError::Unreadable(e.to_string()))?;
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut headers = None;
-    let mut rows = Vec::new();
-    for (idx, row) in range.rows().enumerate() {
-        let cells: Vec<String> = row.iter().map(cell_text).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let line = first_row + idx + 1;
-        if headers.is_none() {
-            headers = Some((line, cells));
-        } else {
-            rows.push((line, cells));
-        }
-    }
-    let (header_line, headers) = headers.ok_or(TableError::Empty)?;
-    Ok(Table { headers, header_line, rows, format: "xlsx" })
-}
-
 /// The text of one cell as a person would read it in Excel.
-fn cell_text(cell: &Data) -> String {
+pub(crate) fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
         Data::String(s) => s.clone(),

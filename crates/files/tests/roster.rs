@@ -8,6 +8,9 @@ use jiuzhu_files::export::roster_xlsx;
 use jiuzhu_files::{Roster, parse_roster};
 use proptest::prelude::*;
 
+#[path = "table/hostile.rs"]
+mod hostile;
+
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }

@@ -9,6 +9,8 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+pub mod hostile;
+
 use jiuzhu_domain::{Region, RegionCode};
 use jiuzhu_store::Db;
 
