@@ -99,8 +99,11 @@ pub async fn search(db: &Db, actor: &Actor, now: DateTime<Utc>, query: &AuditQue
             },
             region_code: r.record.region_code,
             denied: r.record.outcome == Outcome::Denied,
-            before: r.record.before,
-            after: r.record.after,
+            // Auditors see who did what to which record; the personal
+            // numbers inside the values are masked like everywhere else
+            // (the stored record, which the chain covers, keeps them).
+            before: crate::privacy::mask_json_text(&r.record.before),
+            after: crate::privacy::mask_json_text(&r.record.after),
         })
         .collect())
 }

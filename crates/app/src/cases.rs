@@ -1115,11 +1115,12 @@ async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: &Loaded) 
     let events = store::cases::case_events(tx, l.row.id)
         .await?
         .into_iter()
-        .map(|e| EventView {
-            at: e.at,
-            actor: e.actor,
-            kind: e.kind,
-            detail: serde_json::from_str(&e.detail).unwrap_or_default(),
+        .map(|e| {
+            // Events keep what was entered; personal numbers in it are masked
+            // as the members' are (issue 10).
+            let mut detail = serde_json::from_str(&e.detail).unwrap_or_default();
+            crate::privacy::mask_json(&mut detail);
+            EventView { at: e.at, actor: e.actor, kind: e.kind, detail }
         })
         .collect();
     // The case's own documents and the application's one-time notice (it lists every programme's materials).
@@ -1135,7 +1136,11 @@ async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: &Loaded) 
     let public_objections = store::cases::public_objections_of_case(tx, l.row.id)
         .await?
         .into_iter()
-        .map(|o| PublicObjectionView { at: o.at, text: o.text, contact: o.contact })
+        .map(|o| PublicObjectionView {
+            at: o.at,
+            text: crate::privacy::mask_text(&o.text),
+            contact: crate::privacy::mask_text(&o.contact),
+        })
         .collect();
     let amount_preview = preview_amount(&policy.policy, &l.case, &l.detail);
     Ok(CaseView {
@@ -1150,7 +1155,7 @@ async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: &Loaded) 
         kind: l.row.kind.clone(),
         stage: l.row.stage.clone(),
         version: l.row.version,
-        state: serde_json::to_value(&l.case).unwrap_or_default(),
+        state: masked_value(serde_json::to_value(&l.case).unwrap_or_default()),
         step_due: l.case.step_due.map(Due::date),
         step_due_at: match l.case.step_due {
             Some(Due::Instant(t)) => Some(t),
@@ -1168,9 +1173,15 @@ async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: &Loaded) 
         photos,
         referrals,
         public_objections,
-        decision: l.row.decision.as_deref().and_then(|d| serde_json::from_str(d).ok()),
+        decision: l.row.decision.as_deref().and_then(|d| serde_json::from_str(d).ok()).map(masked_value),
         amount_preview,
     })
+}
+
+/// A stored JSON value with its personal numbers masked (issue 10).
+fn masked_value(mut value: serde_json::Value) -> serde_json::Value {
+    crate::privacy::mask_json(&mut value);
+    value
 }
 
 fn referral_view(r: store::cases::ReferralRow) -> ReferralView {

@@ -187,7 +187,7 @@ pub async fn import_parsed(
             match registered.get(&m.fields.id_number) {
                 Some(p) if p.fields == m.fields => {}
                 Some(p) => {
-                    store::update_person(&mut tx, p.id, &m.fields, now).await?;
+                    store::update_person(&mut tx, p.id, p.version, &m.fields, now).await?;
                     changed_members.push(MemberForm::from_fields(&m.fields));
                 }
                 None => {

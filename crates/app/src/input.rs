@@ -6,6 +6,7 @@
 
 use jiuzhu_domain::household::{Disability, DisabilityLevel, HouseholdFields, MemberFields, PersonName, parse_phone};
 use jiuzhu_domain::i18n::Message;
+use jiuzhu_domain::limits::{self, TextLimit};
 use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, RegionCode, Relation};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -50,6 +51,19 @@ impl Errors {
     fn add(&mut self, field: &'static str, message: Message) {
         self.0.push(FieldError { field, message });
     }
+
+    /// Checks the length of a field; a value over its limit is reported
+    /// once, by length, and not parsed further (so a huge value is never
+    /// echoed back in another message).
+    fn fits(&mut self, limit: TextLimit, value: &str) -> bool {
+        match limit.check(value) {
+            Ok(()) => true,
+            Err(message) => {
+                self.add(limit.name, message);
+                false
+            }
+        }
+    }
 }
 
 impl HouseholdForm {
@@ -67,7 +81,19 @@ impl HouseholdForm {
     pub fn parse(&self) -> Result<HouseholdFields, AppError> {
         let mut errors = Errors(Vec::new());
         let external_id = jiuzhu_domain::text::clean(&self.external_id);
-        if external_id.is_empty() || external_id.chars().count() > 40 {
+        let address = jiuzhu_domain::text::clean(&self.address);
+        let fits = [
+            errors.fits(limits::EXTERNAL_ID, &external_id),
+            errors.fits(limits::REGION_CODE, &self.region_code),
+            errors.fits(limits::ADDRESS, &address),
+            errors.fits(limits::PHONE, self.phone.trim()),
+            errors.fits(limits::PROGRAM, &self.program),
+            errors.fits(limits::MONEY, &self.monthly_benefit_yuan),
+        ];
+        if !fits.iter().all(|f| *f) {
+            return Err(AppError::Invalid(errors.0));
+        }
+        if external_id.is_empty() {
             errors.add("external_id", Message::new("import.error.required"));
         }
         let region_code = RegionCode::parse(&self.region_code)
@@ -110,7 +136,7 @@ impl HouseholdForm {
             (true, Some(region_code)) => Ok(HouseholdFields {
                 external_id,
                 region_code,
-                address: jiuzhu_domain::text::clean(&self.address),
+                address,
                 phone,
                 program,
                 monthly_benefit,
@@ -135,6 +161,16 @@ impl MemberForm {
 
     pub fn parse(&self) -> Result<MemberFields, AppError> {
         let mut errors = Errors(Vec::new());
+        let fits = [
+            errors.fits(limits::ID_NUMBER, self.id_number.trim()),
+            errors.fits(limits::PERSON_NAME, &jiuzhu_domain::text::clean(&self.name)),
+            errors.fits(limits::RELATION, &self.relation),
+            errors.fits(limits::DISABILITY_LEVEL, &self.disability_level),
+            errors.fits(limits::DISABILITY_KIND, &self.disability_kind),
+        ];
+        if !fits.iter().all(|f| *f) {
+            return Err(AppError::Invalid(errors.0));
+        }
         let id_number = IdNumber::parse(&self.id_number).map_err(|e| errors.add("id_number", e.to_message())).ok();
         let name = PersonName::parse(&self.name);
         if name.is_none() {

@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod input;
+pub mod privacy;
 pub mod registry;
 pub mod verification;
 

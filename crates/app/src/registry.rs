@@ -82,6 +82,8 @@ pub struct HouseholdView {
 pub struct MemberView {
     pub id: i64,
     pub household_id: i64,
+    /// The member's version; an edit sends it back (optimistic locking).
+    pub version: i64,
     #[serde(flatten)]
     pub form: MemberForm,
     /// `male` or `female`, from the ID number.
@@ -290,6 +292,7 @@ fn member_view(p: PersonRecord, today: NaiveDate, reveal: bool) -> MemberView {
     MemberView {
         id: p.id,
         household_id: p.household_id,
+        version: p.version,
         sex: format!("{:?}", id.sex()).to_lowercase(),
         birth_date: id.birth_date(),
         age: id.age_on(today),
@@ -338,11 +341,14 @@ pub async fn household_detail(
         members: members.into_iter().map(|p| member_view(p, today, reveal)).collect(),
         history: events
             .into_iter()
-            .map(|e| HistoryEntry {
-                at: e.at,
-                actor: e.actor,
-                action: e.action,
-                detail: serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null),
+            .map(|e| {
+                let mut detail = serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null);
+                // History keeps the values as entered; ID numbers and phones
+                // in them are shown like the members' own, masked unless revealed.
+                if !reveal {
+                    crate::privacy::mask_json(&mut detail);
+                }
+                HistoryEntry { at: e.at, actor: e.actor, action: e.action, detail }
             })
             .collect(),
     })
@@ -584,12 +590,13 @@ pub async fn add_member(
     Ok(id)
 }
 
-/// Changes a member's fields.
+/// Changes a member's fields, if nobody changed the member since `version`.
 pub async fn update_member(
     db: &Db,
     actor: &Actor,
     now: DateTime<Utc>,
     person_id: i64,
+    version: i64,
     form: &MemberForm,
 ) -> Result<()> {
     let target = Target::new("person", person_id, None);
@@ -605,7 +612,12 @@ pub async fn update_member(
         return Err(rule_error(HouseholdRuleError::NoHead));
     }
     check_not_registered(&mut tx, &member.id_number, Some(person_id)).await?;
-    store::update_person(&mut tx, person_id, &member, now).await?;
+    store::update_person(&mut tx, person_id, version, &member, now).await.map_err(|e| match e {
+        store::StoreError::Conflict { constraint } if constraint == "person_version" => {
+            AppError::Conflict(Message::new("common.conflict").arg("detail", "version"))
+        }
+        other => other.into(),
+    })?;
     store::touch_household(&mut tx, before.household_id, now).await?;
     let (old, new) = (member_values(&before.fields), member_values(&member));
     let mut changes = diff(&old, &new);

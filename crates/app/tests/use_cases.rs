@@ -18,6 +18,8 @@ jiuzhu_testkit::on_both_databases!(
     scope_hides_other_townships,
     search_by_name_initials_and_id,
     demo_county_loads,
+    member_edits_are_locked_like_households,
+    history_and_audit_mask_personal_numbers,
 );
 
 fn now() -> DateTime<Utc> {
@@ -311,4 +313,71 @@ async fn demo_county_loads(db: Db) {
     // A second load is refused: the demo never mixes with data.
     let again = jiuzhu_app::demo::load_demo(&db, &Actor::system(), now(), 42, 10, &mut |_, _| {}).await;
     assert!(matches!(again, Err(AppError::Conflict(_))));
+}
+
+/// Issue 10, point 9: two people edit the same member; the second, who
+/// started from the old version, is refused and nothing of theirs is saved.
+async fn member_edits_are_locked_like_households(db: Db) {
+    with_regions(&db).await;
+    let clerk = Actor::user(1, "wang", &[jiuzhu_domain::Role::TownshipClerk], Scope::Region(code("340102001")));
+    let head = member_form("11010519491231002X", "张三", "户主");
+    let id = registry::create_household(&db, &clerk, now(), &household_form("V-1", "340102001001"), &head)
+        .await
+        .unwrap();
+    let spouse =
+        registry::add_member(&db, &clerk, now(), id, &member_form("110105500101001", "李芳", "配偶")).await.unwrap();
+    let seen = registry::member(&db, &clerk, spouse, now()).await.unwrap();
+    assert_eq!(seen.version, 1);
+
+    let mut first = seen.form.clone();
+    first.co_residing = false;
+    registry::update_member(&db, &clerk, now(), spouse, seen.version, &first).await.unwrap();
+    let mut second = seen.form.clone();
+    second.name = "李芳芳".into();
+    let stale = registry::update_member(&db, &clerk, now(), spouse, seen.version, &second).await.unwrap_err();
+    assert!(matches!(stale, AppError::Conflict(_)), "{stale:?}");
+
+    let now_stored = registry::member(&db, &clerk, spouse, now()).await.unwrap();
+    assert_eq!((now_stored.version, now_stored.form.name.as_str(), now_stored.form.co_residing), (2, "李芳", false));
+    // From the current version the edit goes through.
+    registry::update_member(&db, &clerk, now(), spouse, now_stored.version, &second).await.unwrap();
+    assert_eq!(registry::member(&db, &clerk, spouse, now()).await.unwrap().version, 3);
+    let history = registry::household_detail(&db, &clerk, id, now(), false).await.unwrap().history;
+    assert_eq!(history.iter().filter(|h| h.action == "member_updated").count(), 2, "the refused edit left no trace");
+}
+
+/// Issue 10, point 12: history entries carry the ID numbers and phones as
+/// entered; shown, they are masked like the members', unless revealed.
+/// The audit search masks them too (for every auditor).
+async fn history_and_audit_mask_personal_numbers(db: Db) {
+    with_regions(&db).await;
+    use jiuzhu_domain::Role;
+    let admin = Actor::user(1, "admin", &[Role::Administrator, Role::CountyClerk, Role::Auditor], Scope::All);
+    let household = HouseholdForm { phone: "13955110001".into(), ..household_form("P-1", "340102001001") };
+    let id =
+        registry::create_household(&db, &admin, now(), &household, &member_form("11010519491231002X", "张三", "户主"))
+            .await
+            .unwrap();
+    registry::add_member(&db, &admin, now(), id, &member_form("110105195001010012", "李芳", "配偶")).await.unwrap();
+    let person = registry::find_person(&db, &admin, &"110105195001010012".parse().unwrap(), now()).await.unwrap();
+    let mut edit = member_form("110105195001010012", "李芳", "配偶");
+    edit.co_residing = false;
+    registry::update_member(&db, &admin, now(), person.id, person.version, &edit).await.unwrap();
+
+    let masked = registry::household_detail(&db, &admin, id, now(), false).await.unwrap();
+    let text = serde_json::to_string(&masked).unwrap();
+    for full in ["110105195001010012", "11010519491231002X", "13955110001"] {
+        assert!(!text.contains(full), "{full} shown unmasked: {text}");
+    }
+    assert!(text.contains("1101**********0012") && text.contains("139****0001"), "{text}");
+    assert_eq!(jiuzhu_testkit::looks_private(&text.replace("340102001001", "")), None, "{text}");
+    let revealed = serde_json::to_string(&registry::household_detail(&db, &admin, id, now(), true).await.unwrap())
+        .unwrap();
+    assert!(revealed.contains("110105195001010012") && revealed.contains("13955110001"), "the audited reveal shows them");
+
+    let query = jiuzhu_app::audit_log::AuditQuery { page: 1, ..Default::default() };
+    let rows = jiuzhu_app::audit_log::search(&db, &admin, now(), &query).await.unwrap();
+    assert!(rows.iter().any(|r| r.action == "member_updated" && r.before.contains("1101**********0012")));
+    let text = serde_json::to_string(&rows).unwrap();
+    assert_eq!(jiuzhu_testkit::looks_private(&text.replace("340102001001", "")), None, "{text}");
 }

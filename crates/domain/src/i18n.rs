@@ -597,6 +597,13 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
         "上传未能完整接收，请重新上传",
         "The upload was not received completely; please upload it again",
     ),
+    // Issue 10, points 8/9/12: text length limits, member versions, masking.
+    (
+        "text.error.too_long",
+        "{field}过长：最多{max}个字符，现有{len}个字符",
+        "{field} is too long: at most {max} characters, {len} given",
+    ),
+    ("export.truncated", "…〔内容过长，已截断〕", "… [too long, cut]"),
 ];
 
 /// The parts of the catalogue: the general one above and the texts of the

@@ -31,6 +31,7 @@ pub mod dataset;
 pub mod household;
 pub mod i18n;
 pub mod id_number;
+pub mod limits;
 pub mod money;
 pub mod photo;
 pub mod region;

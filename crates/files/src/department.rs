@@ -126,8 +126,15 @@ enum Value {
     Text(String),
 }
 
+/// The longest value a delivery's cell may hold, in characters.
+pub const MAX_CELL: usize = 500;
+
 /// Validates and normalises one cell.
 fn read_value(column: &Column, raw: &str) -> Result<Value, Message> {
+    // No department value is long (a plate, an address, a company name); a
+    // huge cell is refused by length, never echoed back in full.
+    let limit = jiuzhu_domain::limits::TextLimit::new(column.aliases[0], column.name, MAX_CELL);
+    limit.check(raw.trim())?;
     let text = clean(raw);
     if text.is_empty() {
         return if column.required { Err(Message::new("import.error.required")) } else { Ok(Value::Text(text)) };
@@ -187,6 +194,17 @@ mod tests {
         let lines: Vec<_> = file.rejected.iter().map(|p| (p.line, p.column.as_ref().map(|c| c.letter()))).collect();
         assert_eq!(lines, vec![(Some(2), Some("A".into())), (Some(3), Some("B".into())), (Some(3), Some("C".into()))]);
         assert!(file.rejected[0].render(jiuzhu_domain::Lang::Zh).contains("科学计数"), "{:?}", file.rejected[0]);
+    }
+
+    #[test]
+    fn an_overlong_cell_rejects_its_row_naming_line_column_and_limit() {
+        let csv = format!("身份证号,号牌号码,车辆类型\n11010519491231002X,{},小型轿车\n", "皖".repeat(100_000));
+        let file = parse_delivery(DatasetKind::Vehicle, csv.as_bytes()).unwrap();
+        assert_eq!((file.records.len(), file.rows_rejected()), (0, 1));
+        let problem = &file.rejected[0];
+        assert_eq!((problem.line, problem.column.as_ref().map(|c| c.letter())), (Some(2), Some("B".into())));
+        let text = problem.render(jiuzhu_domain::Lang::Zh);
+        assert!(text.contains("过长：最多500个字符") && text.len() < 300, "{text}");
     }
 
     #[test]

@@ -3,12 +3,43 @@
 //!
 //! ID numbers and household numbers are written as text cells in a column
 //! formatted as text (`@`), so Excel and WPS never turn them into numbers.
+//!
+//! No stored value can make an export fail: a text longer than Excel's
+//! limit of 32,767 characters in a cell is cut, with a marker saying so
+//! (values entered today are far shorter; see `jiuzhu_domain::limits`).
 
 use jiuzhu_domain::household::{HouseholdFields, MemberFields};
-use jiuzhu_domain::i18n::Lang;
+use jiuzhu_domain::i18n::{Lang, t};
+use std::borrow::Cow;
+
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use crate::roster::COLUMNS;
+
+/// The most characters Excel keeps in one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// `text` as it fits a cell: unchanged, or cut with the marker
+/// `…〔内容过长，已截断〕` so the cell holds at most [`MAX_CELL_CHARS`].
+pub fn fit_cell(text: &str) -> Cow<'_, str> {
+    // Excel counts UTF-16 units; a character outside the BMP counts twice.
+    if text.encode_utf16().nth(MAX_CELL_CHARS).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let marker = t(Lang::Zh, "export.truncated");
+    let room = MAX_CELL_CHARS - marker.encode_utf16().count();
+    let mut res = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        used += c.len_utf16();
+        if used > room {
+            break;
+        }
+        res.push(c);
+    }
+    res.push_str(marker);
+    Cow::Owned(res)
+}
 
 /// Writes households and their members, one row per person, with Chinese
 /// headers and values.
@@ -41,13 +72,13 @@ pub fn roster_xlsx(households: &[(HouseholdFields, Vec<MemberFields>)]) -> Resul
     let mut row: u32 = 1;
     for (household, members) in households {
         for member in members {
-            sheet.write_string_with_format(row, 0, &household.external_id, &text)?;
+            sheet.write_string_with_format(row, 0, fit_cell(&household.external_id), &text)?;
             sheet.write_string_with_format(row, 1, household.region_code.as_str(), &text)?;
             sheet.write_string_with_format(row, 2, member.id_number.as_str(), &text)?;
-            sheet.write_string(row, 3, member.name.as_str())?;
+            sheet.write_string(row, 3, fit_cell(member.name.as_str()))?;
             sheet.write_string(row, 4, member.relation.label(Lang::Zh))?;
-            sheet.write_string(row, 5, &household.address)?;
-            sheet.write_string_with_format(row, 6, &household.phone, &text)?;
+            sheet.write_string(row, 5, fit_cell(&household.address))?;
+            sheet.write_string_with_format(row, 6, fit_cell(&household.phone), &text)?;
             sheet.write_string(row, 7, yes_no(member.co_residing))?;
             if let Some(d) = member.disability {
                 sheet.write_number(row, 8, f64::from(d.level.get()))?;

@@ -12,6 +12,7 @@ use jiuzhu_domain::household::{
     Disability, DisabilityLevel, HouseholdFields, MemberFields, PersonName, check_members, parse_phone, parse_yes_no,
 };
 use jiuzhu_domain::i18n::{Lang, Message};
+use jiuzhu_domain::limits::{self, TextLimit};
 use jiuzhu_domain::text::{clean, header_key};
 use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, RegionCode, Relation};
 
@@ -51,6 +52,24 @@ pub const COLUMNS: &[(Field, &str, &[&str], bool)] = &[
     (Field::Program, "program", &["救助类别", "保障类别"], false),
     (Field::MonthlyBenefit, "monthly_benefit_yuan", &["月保障金额", "保障金额"], false),
 ];
+
+/// The length limit of each column's values.
+fn limit(field: Field) -> TextLimit {
+    match field {
+        Field::HouseholdId => limits::EXTERNAL_ID,
+        Field::RegionCode => limits::REGION_CODE,
+        Field::IdNumber => limits::ID_NUMBER,
+        Field::Name => limits::PERSON_NAME,
+        Field::Relation => limits::RELATION,
+        Field::Address => limits::ADDRESS,
+        Field::Phone => limits::PHONE,
+        Field::CoResiding | Field::SeriousIllness => limits::CODE,
+        Field::DisabilityLevel => limits::DISABILITY_LEVEL,
+        Field::DisabilityKind => limits::DISABILITY_KIND,
+        Field::Program => limits::PROGRAM,
+        Field::MonthlyBenefit => limits::MONEY,
+    }
+}
 
 fn display_name(field: Field) -> String {
     COLUMNS
@@ -251,19 +270,32 @@ fn parse_row(
     problems: &mut Vec<Problem>,
 ) -> ParsedLine {
     let before = problems.len();
+    // A value over its column's limit is reported by its length and read as
+    // absent (never parsed, never echoed in another message).
+    let mut too_long = Vec::new();
+    for (field, column) in columns {
+        let raw = cells.get(column.index).map_or("", String::as_str);
+        if let Err(message) = limit(*field).check(raw.trim()) {
+            problems.push(Problem { line: Some(line), column: Some(column.clone()), message });
+            too_long.push(*field);
+        }
+    }
     let mut report = |field: Field, message: Message| {
         problems.push(Problem { line: Some(line), column: columns.get(&field).cloned(), message });
     };
-    let cell = |field: Field| -> Option<String> {
+    let raw_cell = |field: Field| -> Option<&str> {
         let column = columns.get(&field)?;
-        let value = clean(cells.get(column.index).map_or("", String::as_str));
+        (!too_long.contains(&field)).then(|| cells.get(column.index).map_or("", String::as_str))
+    };
+    let cell = |field: Field| -> Option<String> {
+        let value = clean(raw_cell(field)?);
         (!value.is_empty()).then_some(value)
     };
     // A required cell: missing column already reported once at the header;
     // an empty cell is reported here.
     let required = |field: Field, report: &mut dyn FnMut(Field, Message)| -> Option<String> {
         let value = cell(field);
-        if value.is_none() && columns.contains_key(&field) {
+        if value.is_none() && columns.contains_key(&field) && !too_long.contains(&field) {
             report(field, Message::new("import.error.required"));
         }
         value
@@ -277,7 +309,7 @@ fn parse_row(
             None
         }
     });
-    let id_number = match columns.get(&Field::IdNumber).map(|c| cells.get(c.index).map_or("", String::as_str)) {
+    let id_number = match raw_cell(Field::IdNumber) {
         Some(raw) => match IdNumber::parse(raw) {
             Ok(id) => Some(id),
             Err(e) => {

@@ -149,3 +149,43 @@ proptest! {
         prop_assert_eq!(households(&back), data);
     }
 }
+
+/// Issue 10: a value too long for an Excel cell (stored before limits
+/// existed, or written directly) is cut with a marker; the export never fails.
+#[test]
+fn an_overlong_stored_value_is_cut_in_the_export_not_fatal() {
+    let mut data = households(&parse_roster(&fixture("roster_utf8.csv")).unwrap());
+    data[0].0.address = "路".repeat(100_000);
+    let bytes = roster_xlsx(&data).expect("the export succeeds");
+    let table = jiuzhu_files::read_table(&bytes).unwrap();
+    let address = &table.rows[0].1[5];
+    assert_eq!(address.encode_utf16().count(), jiuzhu_files::export::MAX_CELL_CHARS);
+    assert!(address.starts_with("路路路") && address.ends_with("…〔内容过长，已截断〕"), "{}", &address[..30]);
+    // Characters outside the BMP count twice in Excel's limit.
+    let wide = "𠀀".repeat(20_000);
+    let cut = jiuzhu_files::export::fit_cell(&wide);
+    assert!(cut.encode_utf16().count() <= jiuzhu_files::export::MAX_CELL_CHARS && cut.ends_with("已截断〕"));
+    assert_eq!(jiuzhu_files::export::fit_cell("城关镇东村12号"), "城关镇东村12号");
+}
+
+/// Issue 10: an overlong cell is refused by its length, naming row and
+/// column, and its value is not echoed back.
+#[test]
+fn an_overlong_cell_names_row_column_field_and_limit() {
+    let csv = format!(
+        "户编号,区划代码,身份证号,姓名,与户主关系,家庭住址\n\
+         L-1,340102001001,11010519491231002X,张三,户主,{}\n\
+         L-1,340102001001,110105195001010012,{},配偶,\n",
+        "路".repeat(100_000),
+        "李".repeat(51)
+    );
+    let problems = parse_roster(csv.as_bytes()).unwrap_err();
+    let text: Vec<String> = problems.iter().map(|p| p.render(Lang::Zh)).collect();
+    assert_eq!(
+        text,
+        [
+            "第2行 F列（家庭住址）：家庭住址（address）过长：最多200个字符，现有100000个字符",
+            "第3行 D列（姓名）：姓名（name）过长：最多50个字符，现有51个字符",
+        ]
+    );
+}

@@ -149,6 +149,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_applications.sql"),
         postgres: include_str!("../migrations/postgres/0004_applications.sql"),
     },
+    Migration {
+        version: 7,
+        name: "member_version",
+        sqlite: include_str!("../migrations/sqlite/0007_member_version.sql"),
+        postgres: include_str!("../migrations/postgres/0007_member_version.sql"),
+    },
 ];
 
 impl Db {

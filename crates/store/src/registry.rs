@@ -32,6 +32,8 @@ pub struct PersonRecord {
     pub id: i64,
     pub household_id: i64,
     pub fields: MemberFields,
+    /// Incremented on every change, like [`HouseholdRecord::version`].
+    pub version: i64,
 }
 
 /// One line of the household list.
@@ -113,12 +115,11 @@ fn household_from(t: HouseholdTuple) -> Result<HouseholdRecord> {
     })
 }
 
-type PersonTuple = (i64, i64, String, String, String, bool, Option<i32>, Option<String>, bool);
-const PERSON_COLUMNS: &str =
-    "id, household_id, id_number, name, relation, co_residing, disability_level, disability_kind, serious_illness";
+type PersonTuple = (i64, i64, String, String, String, bool, Option<i32>, Option<String>, bool, i64);
+const PERSON_COLUMNS: &str = "id, household_id, id_number, name, relation, co_residing, disability_level, disability_kind, serious_illness, version";
 
 fn person_from(t: PersonTuple) -> Result<PersonRecord> {
-    let (id, household_id, id_number, name, relation, co_residing, level, kind, serious_illness) = t;
+    let (id, household_id, id_number, name, relation, co_residing, level, kind, serious_illness, version) = t;
     let disability = match (level, kind) {
         (Some(level), Some(kind)) => Some(Disability {
             level: u8::try_from(level)
@@ -140,6 +141,7 @@ fn person_from(t: PersonTuple) -> Result<PersonRecord> {
             disability,
             serious_illness,
         },
+        version,
     })
 }
 
@@ -493,27 +495,39 @@ pub async fn insert_persons_bulk(tx: &mut Tx, members: &[(i64, MemberFields)], n
     Ok(())
 }
 
-pub async fn update_person(tx: &mut Tx, id: i64, member: &MemberFields, now: DateTime<Utc>) -> Result<()> {
+/// Updates a member if it is still at `expected_version`; returns the new
+/// version, or `Conflict { constraint: "person_version" }`.
+pub async fn update_person(
+    tx: &mut Tx,
+    id: i64,
+    expected_version: i64,
+    member: &MemberFields,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     let params = member_params(member);
-    let res = on_tx!(tx, |conn| {
+    let row: Option<(i64,)> = on_tx!(tx, |conn| {
         bind_params!(
-            sqlx::query(
+            sqlx::query_as(
                 "UPDATE person SET id_number = $1, name = $2, name_initials = $3, relation = $4, co_residing = $5,
-                    disability_level = $6, disability_kind = $7, serious_illness = $8, updated_at = $9
-             WHERE id = $10",
+                    disability_level = $6, disability_kind = $7, serious_illness = $8, updated_at = $9,
+                    version = version + 1
+             WHERE id = $10 AND version = $11 RETURNING version",
             ),
             params
         )
         .bind(now)
         .bind(id)
-        .execute(&mut *conn)
+        .bind(expected_version)
+        .fetch_optional(&mut *conn)
         .await?
-        .rows_affected()
     });
-    if res == 0 {
-        return Err(StoreError::NotFound);
+    match row {
+        Some((version,)) => Ok(version),
+        None => match get_person(tx, id).await? {
+            Some(_) => Err(StoreError::Conflict { constraint: "person_version".into() }),
+            None => Err(StoreError::NotFound),
+        },
     }
-    Ok(())
 }
 
 /// Moves a member to another household with a new relation to its head.
@@ -525,7 +539,9 @@ pub async fn move_person(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let res = on_tx!(tx, |conn| {
-        sqlx::query("UPDATE person SET household_id = $1, relation = $2, updated_at = $3 WHERE id = $4")
+        sqlx::query(
+            "UPDATE person SET household_id = $1, relation = $2, updated_at = $3, version = version + 1 WHERE id = $4",
+        )
             .bind(household_id)
             .bind(relation.code())
             .bind(now)

@@ -207,8 +207,17 @@ async fn members_move_between_households(db: Db) {
     assert!(members_of(&mut tx, h1).await.unwrap().is_empty());
     let mut edited = moved.fields.clone();
     edited.co_residing = false;
-    update_person(&mut tx, p, &edited, t0()).await.unwrap();
+    assert_eq!(moved.version, 2, "a move is a change of the member");
+    assert_eq!(update_person(&mut tx, p, 2, &edited, t0()).await.unwrap(), 3);
     assert!(!get_person(&mut tx, p).await.unwrap().unwrap().fields.co_residing);
+    // An edit from a version since changed is refused, and nothing changes.
+    edited.co_residing = true;
+    assert!(matches!(
+        update_person(&mut tx, p, 2, &edited, t0()).await,
+        Err(StoreError::Conflict { constraint }) if constraint == "person_version"
+    ));
+    assert!(!get_person(&mut tx, p).await.unwrap().unwrap().fields.co_residing);
+    assert!(matches!(update_person(&mut tx, 999, 1, &edited, t0()).await, Err(StoreError::NotFound)));
     assert!(matches!(move_person(&mut tx, 999, h2, Relation::Other, t0()).await, Err(StoreError::NotFound)));
 }
 

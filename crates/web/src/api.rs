@@ -82,6 +82,7 @@ use crate::{ApiLang, AppState, ListParams};
         MemberForm,
         NewHousehold,
         UpdateHousehold,
+        UpdateMember,
         MoveMember,
         Created,
         Moved,
@@ -257,17 +258,26 @@ async fn add_member(
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
-/// Changes a member's fields.
-#[utoipa::path(put, path = "/api/members/{id}", params(("id" = i64, Path)), request_body = MemberForm,
+/// New member fields and the version they were edited from.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct UpdateMember {
+    pub version: i64,
+    pub member: MemberForm,
+}
+
+/// Changes a member's fields; 409 when the member changed since `version`.
+#[utoipa::path(put, path = "/api/members/{id}", params(("id" = i64, Path)), request_body = UpdateMember,
     responses((status = 204), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn update_member(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
     ApiAuthed(actor): ApiAuthed,
     Path(id): Path<i64>,
-    Json(body): Json<MemberForm>,
+    Json(body): Json<UpdateMember>,
 ) -> ApiResult<StatusCode> {
-    registry::update_member(&state.db, &actor, state.now(), id, &body).await.map_err(fail(lang))?;
+    registry::update_member(&state.db, &actor, state.now(), id, body.version, &body.member)
+        .await
+        .map_err(fail(lang))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

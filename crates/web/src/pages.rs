@@ -486,6 +486,8 @@ struct MemberFormPage {
     tr: Tr,
     person_id: i64,
     household_id: i64,
+    /// The version the edit started from (the one the user saw).
+    version: i64,
     errors: Vec<String>,
     member: MemberForm,
     relations: Vec<(String, String)>,
@@ -497,18 +499,22 @@ async fn member_page(
     auth: &Authed,
     lang: Lang,
     person_id: i64,
-    form: Option<MemberForm>,
+    form: Option<(i64, MemberForm)>,
     errors: Vec<String>,
 ) -> PageResult {
     let actor = auth.actor.clone();
     // Found through its household, so scope applies as for the household.
-    let (household_id, current) = find_member(state, &actor, person_id, state.now()).await.map_err(fail(lang))?;
+    let current = registry::member(&state.db, &actor, person_id, state.now()).await.map_err(fail(lang))?;
+    // A refused edit shows the user's input again, with the version they
+    // started from: saving it again after a conflict is a deliberate choice.
+    let (version, member) = form.unwrap_or((current.version, current.form));
     let page = MemberFormPage {
         tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
         person_id,
-        household_id,
+        household_id: current.household_id,
+        version,
         errors,
-        member: form.unwrap_or(current),
+        member,
         relations: relation_options(lang),
         kinds: kind_options(lang),
     };
@@ -525,6 +531,29 @@ async fn find_member(
     Ok((member.household_id, member.form))
 }
 
+/// The member form as posted: the fields and the version the edit started
+/// from (no `flatten`: form values are all text, and the checkboxes are
+/// read by presence).
+#[derive(Debug, Deserialize)]
+struct EditMemberForm {
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    relation: String,
+    #[serde(default)]
+    co_residing: Option<String>,
+    #[serde(default)]
+    disability_level: String,
+    #[serde(default)]
+    disability_kind: String,
+    #[serde(default)]
+    serious_illness: Option<String>,
+    #[serde(default)]
+    version: String,
+}
+
 async fn edit_member(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
@@ -539,17 +568,27 @@ async fn update_member(
     UiLang(lang): UiLang,
     auth: Authed,
     Path(id): Path<i64>,
-    Form(form): Form<MemberForm>,
+    Form(form): Form<EditMemberForm>,
 ) -> PageResult {
     let actor = auth.actor.clone();
-    match registry::update_member(&state.db, &actor, state.now(), id, &form).await {
+    let version = form.version.parse().unwrap_or(0);
+    let form = MemberForm {
+        id_number: form.id_number,
+        name: form.name,
+        relation: form.relation,
+        co_residing: form.co_residing.is_some(),
+        disability_level: form.disability_level,
+        disability_kind: form.disability_kind,
+        serious_illness: form.serious_illness.is_some(),
+    };
+    match registry::update_member(&state.db, &actor, state.now(), id, version, &form).await {
         Ok(()) => {
             let (household_id, _) = find_member(&state, &actor, id, state.now()).await.map_err(fail(lang))?;
             Ok(Redirect::to(&format!("/households/{household_id}")).into_response())
         }
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };
-            member_page(&state, &auth, lang, id, Some(form), errors)
+            member_page(&state, &auth, lang, id, Some((version, form)), errors)
                 .await
                 .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
         }

@@ -236,7 +236,7 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
                 .to_string()
         }
         (Method::PUT, "/api/members/{id}") => {
-            serde_json::json!({"id_number": "340102196005210247", "name": "李秀英", "relation": "spouse", "co_residing": false})
+            serde_json::json!({"version": 1, "member": {"id_number": "340102196005210247", "name": "李秀英", "relation": "spouse", "co_residing": false}})
                 .to_string()
         }
         (Method::POST, "/api/members/{id}/move") => {
