@@ -874,11 +874,7 @@ pub fn write_report(out: &mut impl Write, households: &[HouseholdSums]) -> std::
     writeln!(out, "{REPORT_COLUMNS}")?;
     let mut line = Vec::with_capacity(128);
     for h in households {
-        let id = if h.household_id.contains([',', '"']) {
-            format!("\"{}\"", h.household_id.replace('"', "\"\""))
-        } else {
-            h.household_id.clone()
-        };
+        let id = csv_text(&h.household_id);
         line.clear();
         line.extend_from_slice(id.as_bytes());
         for (idx, v) in [
@@ -937,8 +933,28 @@ fn push_int(out: &mut Vec<u8>, v: i64) {
 pub fn write_errors(out: &mut impl Write, errors: &[RowError], lang: Lang) -> std::io::Result<()> {
     writeln!(out, "file,line,column,reason")?;
     for e in errors {
-        let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        let quote = |s: &str| {
+            let text = csv_text(s);
+            if text.starts_with('"') { text } else { format!("\"{text}\"") }
+        };
         writeln!(out, "{},{},{},{}", quote(&e.file), e.line, quote(&e.column), quote(&e.message.render(lang)))?;
     }
     Ok(())
+}
+
+/// A text field of a CSV report, safe to open in a spreadsheet: a value
+/// that Excel, WPS or LibreOffice would run as a formula (starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as
+/// OWASP recommends, and is quoted; a value with a comma, quote or line
+/// break is quoted. Only text goes through here: the numeric columns are
+/// written as numbers (a negative amount stays a number).
+pub fn csv_text(value: &str) -> String {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula {
+        format!("\"'{}\"", value.replace('"', "\"\""))
+    } else if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
 }

@@ -237,3 +237,43 @@ fn rand_suffix<T: std::fmt::Debug, U: std::fmt::Debug>(a: &T, b: &U) -> u64 {
     format!("{a:?}{b:?}").hash(&mut h);
     h.finish()
 }
+
+/// Issue 10: text that a spreadsheet would run as a formula (a household
+/// number or a name like `=HYPERLINK(…)` from a hostile roster, a value
+/// quoted in a reason) is written with a leading `'`, quoted; the numeric
+/// columns stay numbers. Before, the report wrote `=HYPERLINK(…)` as is.
+#[test]
+fn report_text_cannot_become_a_formula() {
+    let dir = std::env::temp_dir().join(format!("jiuzhu-verify-formula-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = id("340102", 1960, 1, 1, 11);
+    let b = id("340102", 1962, 2, 2, 22);
+    // The members file is read raw (no CSV quoting), so the value has no
+    // comma or quote of its own.
+    let evil = "=HYPERLINK(A1&A2)+cmd|calc";
+    let members = format!("户编号,身份证号,姓名\n{evil},{a},{evil}\n-5,{b},@SUM(1+1)\n");
+    write(&dir, "members.csv", &members, false);
+    write(&dir, "pension.csv", &format!("身份证号,发放年月,月养老金,险种\n{a},202501,1500.33,城乡居民\n"), false);
+    let (report, _, _) = run(&dir);
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), 3, "{report}");
+    assert!(lines.iter().skip(1).all(|l| l.starts_with("\"'")), "{report}");
+    assert!(report.contains(&format!("\"'{evil}\",1,0,150033,")), "{report}");
+    assert!(report.contains("\"'-5\",1,0,0,"), "{report}");
+
+    let errors = vec![RowError {
+        file: "+cmd|' /C calc'!A0.csv".into(),
+        line: 2,
+        column: "-2+3".into(),
+        message: jiuzhu_domain::i18n::Message::new("verify.error.bad_date").arg("value", "=1+1"),
+    }];
+    let mut out = Vec::new();
+    write_errors(&mut out, &errors, Lang::En).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let row = out.lines().nth(1).unwrap();
+    assert!(row.starts_with(r#""'+cmd|' /C calc'!A0.csv",2,"'-2+3","#), "{row}");
+    assert_eq!(csv_text("1,234"), "\"1,234\"");
+    assert_eq!(csv_text("\tx"), "\"'\tx\"");
+    assert_eq!(csv_text("H1"), "H1");
+    std::fs::remove_dir_all(&dir).ok();
+}
