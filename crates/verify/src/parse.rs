@@ -274,12 +274,74 @@ mod tests {
         assert!(fen(b"1.234", Encoding::Utf8).is_err());
     }
 
+    /// The MOD 11-2 check character, computed here with weights 2^(17-i)
+    /// mod 11 rather than the tables under test.
+    fn independent_check(first17: &[u8]) -> u8 {
+        let sum: u32 = first17.iter().enumerate().map(|(i, d)| u32::from(d - b'0') * ((1u32 << (17 - i)) % 11)).sum();
+        match (12 - sum % 11) % 11 {
+            10 => b'X',
+            n => b'0' + n as u8,
+        }
+    }
+
+    /// 17 digits with a real birth date (1880–2099) and any region and sequence.
+    fn valid_first17() -> impl Strategy<Value = Vec<u8>> {
+        ("[0-9]{6}", 0i64..80_000, "[0-9]{3}").prop_map(|(region, days, seq)| {
+            let birth = chrono::NaiveDate::from_ymd_opt(1880, 1, 1).unwrap() + chrono::Days::new(days as u64);
+            format!("{region}{}{seq}", birth.format("%Y%m%d")).into_bytes()
+        })
+    }
+
     proptest! {
         #[test]
         fn any_id_packs_like_the_domain(s in "[0-9]{17}[0-9X]|[0-9]{15}") {
             let fast = id_key(s.as_bytes(), Encoding::Utf8).ok();
             let slow = IdNumber::parse(&s).ok().map(|id| id.to_u64());
             prop_assert_eq!(fast, slow);
+        }
+
+        /// Issue 10 point 13: random digit strings are almost never valid
+        /// (≈0.008%), so the test above mostly compared two rejections.
+        /// Valid numbers: the packer, the domain and an independent packing agree.
+        #[test]
+        fn valid_ids_pack_like_the_domain(first17 in valid_first17(), lower in any::<bool>(), pad in any::<bool>()) {
+            let check = independent_check(&first17);
+            let mut raw = first17.clone();
+            raw.push(if lower { check.to_ascii_lowercase() } else { check });
+            let body = first17.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+            let expected = body * 11 + if check == b'X' { 10 } else { u64::from(check - b'0') };
+            let field = if pad { [b" ".as_slice(), &raw, b" "].concat() } else { raw.clone() };
+            let text = String::from_utf8(raw).unwrap();
+            prop_assert_eq!(IdNumber::parse(&text).map(|id| id.to_u64()), Ok(expected));
+            prop_assert_eq!(id_key(&field, Encoding::Utf8), Ok(expected), "{}", text);
+        }
+
+        #[test]
+        fn valid_fifteen_digit_ids_pack_like_the_domain(first17 in valid_first17()) {
+            prop_assume!(&first17[6..8] == b"19");
+            let old: Vec<u8> = [&first17[..6], &first17[8..]].concat();
+            let check = independent_check(&first17);
+            let body = first17.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+            let expected = body * 11 + if check == b'X' { 10 } else { u64::from(check - b'0') };
+            prop_assert_eq!(id_key(&old, Encoding::Utf8), Ok(expected));
+            prop_assert_eq!(IdNumber::parse(std::str::from_utf8(&old).unwrap()).map(|id| id.to_u64()), Ok(expected));
+        }
+
+        /// One character changed in a valid number: both refuse it.
+        #[test]
+        fn a_changed_valid_id_is_refused_by_both(first17 in valid_first17(), pos in 0usize..18, delta in 1u8..10) {
+            let mut raw = first17.clone();
+            raw.push(independent_check(&first17));
+            raw[pos] = if pos == 17 && raw[17] == b'X' {
+                b'0' + delta
+            } else if pos == 17 {
+                if (raw[17] - b'0' + delta) % 11 == 10 { b'X' } else { b'0' + (raw[17] - b'0' + delta) % 11 }
+            } else {
+                b'0' + (raw[pos] - b'0' + delta) % 10
+            };
+            let text = String::from_utf8(raw).unwrap();
+            prop_assert!(IdNumber::parse(&text).is_err(), "{}", text);
+            prop_assert!(id_key(text.as_bytes(), Encoding::Utf8).is_err(), "{}", text);
         }
 
         #[test]
