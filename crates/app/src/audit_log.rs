@@ -1,8 +1,10 @@
-//! Reading the audit log: the auditors' search, and the verification of
-//! the whole hash chain (`jiuzhu audit verify`).
+//! Reading the audit log: the auditors' search, the verification of the
+//! whole keyed hash chain against the checkpoints kept outside the
+//! database (`jiuzhu audit verify`), and taking those checkpoints
+//! (`jiuzhu audit checkpoint`).
 
 use chrono::{DateTime, Utc};
-use jiuzhu_domain::audit::{ChainBreak, ChainVerifier, Outcome};
+use jiuzhu_domain::audit::{ChainBreak, Checkpoint, Outcome, audit_time};
 use jiuzhu_domain::{Permission, RegionCode};
 use jiuzhu_store::{self as store, AuditFilter, Db};
 use serde::{Deserialize, Serialize};
@@ -111,39 +113,64 @@ pub async fn search(db: &Db, actor: &Actor, now: DateTime<Utc>, query: &AuditQue
 /// The result of verifying the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    /// Every record matches; `records` were checked.
+    /// Every record matches its keyed hash, the head and the checkpoints;
+    /// `records` were checked.
     Intact { records: i64 },
-    /// The first record that does not match.
+    /// Every record matches, but the first `unkeyed` were written before
+    /// the installation had a key: only the plain SHA-256 chain (and the
+    /// first keyed record, which covers their last hash) protects them.
+    IntactWithUnkeyed { records: i64, unkeyed: i64 },
+    /// The first record found wrong.
     Broken(ChainBreak),
-    /// Records after `seq` are missing (the head says there were more).
-    Truncated { last_seq: i64, head_seq: i64 },
 }
 
-/// Verifies the whole chain in batches. Only for the command line and
-/// supervisors (the whole installation).
-pub async fn verify(db: &Db, actor: &Actor) -> Result<Verification> {
+/// Only the command line and supervisors of the whole installation verify
+/// the chain or take checkpoints.
+fn may_check_the_chain(actor: &Actor) -> Result<()> {
     if actor.scope != Scope::All || !actor.can(Permission::AuditRead) {
         return Err(crate::AppError::Forbidden);
     }
-    const BATCH: i64 = 10_000;
-    let mut tx = db.begin().await?;
-    let (head_seq, head_hash) = store::audit_head(&mut tx).await?;
-    let mut verifier = ChainVerifier::default();
-    loop {
-        let batch = store::audit_chain(&mut tx, verifier.checked() + 1, BATCH).await?;
-        if batch.is_empty() {
-            break;
+    Ok(())
+}
+
+fn no_key() -> crate::AppError {
+    crate::AppError::Internal("the audit key is not configured (JIUZHU_AUDIT_KEY_FILE)".to_string())
+}
+
+/// Verifies the whole chain in batches against the database's audit key,
+/// without checkpoints (see [`verify_against`]).
+pub async fn verify(db: &Db, actor: &Actor) -> Result<Verification> {
+    verify_against(db, actor, &[]).await
+}
+
+/// Verifies the whole chain in batches: every record's keyed hash under
+/// the database's audit key, the links between records, the stored head,
+/// and the `checkpoints` kept outside the database (a chain cut below a
+/// checkpoint, or a checkpointed record with another hash, is broken).
+/// Names the first record found wrong.
+pub async fn verify_against(db: &Db, actor: &Actor, checkpoints: &[Checkpoint]) -> Result<Verification> {
+    may_check_the_chain(actor)?;
+    let key = db.audit_key().ok_or_else(no_key)?;
+    let mut tx = db.begin_read().await?;
+    let checked = store::verify_audit_chain(&mut tx, key, checkpoints).await?;
+    tx.commit().await?;
+    Ok(match checked {
+        Err(broken) => Verification::Broken(broken),
+        Ok(summary) if summary.unkeyed > 0 => {
+            Verification::IntactWithUnkeyed { records: summary.records, unkeyed: summary.unkeyed }
         }
-        for row in &batch {
-            if let Err(broken) = verifier.check(&row.record, &row.prev_hash, &row.hash) {
-                return Ok(Verification::Broken(broken));
-            }
-        }
-    }
-    let checked = verifier.checked();
-    // The head remembers the last record: a chain cut at its end shows here.
-    if checked != head_seq || (checked > 0 && verifier.last_hash() != head_hash) {
-        return Ok(Verification::Truncated { last_seq: checked, head_seq });
-    }
-    Ok(Verification::Intact { records: checked })
+        Ok(summary) => Verification::Intact { records: summary.records },
+    })
+}
+
+/// A checkpoint of the chain's head as of `now`, to be appended to the
+/// checkpoint file outside the database (`jiuzhu audit checkpoint`, and
+/// `jiuzhu serve` every few minutes). Cheap: it reads only the head.
+pub async fn checkpoint(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Checkpoint> {
+    may_check_the_chain(actor)?;
+    db.audit_key().ok_or_else(no_key)?;
+    let mut tx = db.begin_read().await?;
+    let head = store::audit_head(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Checkpoint { seq: head.seq, hash: head.hash, at: audit_time(now), keyed_from: head.keyed_from })
 }
