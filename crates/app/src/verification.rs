@@ -570,20 +570,52 @@ fn run_info(r: store::RunRecord) -> RunInfo {
     }
 }
 
-/// The latest runs whose region overlaps the actor's scope, newest first.
+/// How much of a run an actor may see.
+enum RunSight {
+    /// The run's region is within the actor's scope: all of it.
+    Whole,
+    /// The run covered more than the actor's scope (the county, the whole
+    /// installation): only what it found within this region.
+    Within(RegionCode),
+    /// Another region's run (a sibling township, a household elsewhere).
+    Hidden,
+}
+
+fn run_sight(actor: &Actor, run: &store::RunRecord) -> RunSight {
+    match (&actor.scope, RegionCode::parse(&run.region_code)) {
+        (Scope::All, _) => RunSight::Whole,
+        (Scope::Region(scope), Ok(region)) if scope.contains(&region) => RunSight::Whole,
+        (Scope::Region(scope), Ok(region)) if region.contains(scope) => RunSight::Within(scope.clone()),
+        (Scope::Region(scope), Err(_)) => RunSight::Within(scope.clone()),
+        (Scope::Region(_), Ok(_)) => RunSight::Hidden,
+    }
+}
+
+/// A run as the actor may see it: for a run wider than their scope, the
+/// counts are those of their own region (a township clerk sees how many of
+/// the township's households a county run verified and flagged, not the
+/// other townships' numbers); another region's run is `None`.
+async fn run_info_for(tx: &mut Tx, actor: &Actor, run: store::RunRecord) -> Result<Option<RunInfo>> {
+    Ok(match run_sight(actor, &run) {
+        RunSight::Whole => Some(run_info(run)),
+        RunSight::Within(region) => {
+            let (households, with_findings) = store::run_counts_in(tx, run.id, &region).await?;
+            Some(RunInfo { households, with_findings, ..run_info(run) })
+        }
+        RunSight::Hidden => None,
+    })
+}
+
+/// The latest runs that concern the actor's scope, newest first: runs
+/// within it, and wider runs with the counts of the actor's region only.
 pub async fn list_runs(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RunInfo>> {
     require(db, actor, now, Permission::VerificationRead, "verification_runs_listed", &Target::none()).await?;
     let mut tx = db.begin().await?;
-    let runs = store::list_runs(&mut tx, 50).await?;
-    Ok(runs
-        .into_iter()
-        .filter(|r| match (&actor.scope, RegionCode::parse(&r.region_code)) {
-            (Scope::All, _) => true,
-            (Scope::Region(_), Err(_)) => true,
-            (Scope::Region(scope), Ok(region)) => scope.contains(&region) || region.contains(scope),
-        })
-        .map(run_info)
-        .collect())
+    let mut listed = Vec::new();
+    for run in store::list_runs(&mut tx, 50).await? {
+        listed.extend(run_info_for(&mut tx, actor, run).await?);
+    }
+    Ok(listed)
 }
 
 /// The follow-up list of a run for the actor's scope (核对发现待核实).
@@ -592,6 +624,9 @@ pub async fn run_follow_ups(db: &Db, actor: &Actor, now: DateTime<Utc>, run_id: 
     require(db, actor, now, Permission::VerificationRead, "verification_follow_ups_viewed", &target).await?;
     let mut tx = db.begin().await?;
     let Some(run) = store::get_run(&mut tx, run_id).await? else { return Err(AppError::NotFound) };
+    let Some(run) = run_info_for(&mut tx, actor, run).await? else {
+        return Err(deny_in(tx, actor, now, "verification_follow_ups_viewed", &target, AppError::NotFound).await);
+    };
     let region = actor.scope.narrow(None);
     let rows = store::results_with_findings(&mut tx, run_id, region.as_ref(), FOLLOW_UP_LIMIT + 1).await?;
     let tree = region_tree(&mut tx).await?;
@@ -611,7 +646,7 @@ pub async fn run_follow_ups(db: &Db, actor: &Actor, now: DateTime<Utc>, run_id: 
             }
         })
         .collect();
-    Ok(RunFollowUps { run: run_info(run), follow_ups, truncated })
+    Ok(RunFollowUps { run, follow_ups, truncated })
 }
 
 // ------------------------------------------------------------------ report

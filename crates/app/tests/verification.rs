@@ -21,6 +21,7 @@ jiuzhu_testkit::on_both_databases!(
     objections_are_lodged_and_rechecked,
     bad_rows_are_kept_apart_and_bad_files_refused,
     database_and_file_engines_agree,
+    a_township_sees_its_own_runs_and_its_own_counts,
 );
 
 fn now() -> DateTime<Utc> {
@@ -371,4 +372,53 @@ async fn database_and_file_engines_agree(db: Db) {
         let stored = latest_report(&db, &sums.household_id).await.sums;
         assert_eq!(stored, sums, "household {}", sums.household_id);
     }
+}
+
+/// Issue 10, point 10: a township clerk saw another township's run (who ran
+/// it, how many households, how many with findings) and the county's
+/// totals. A run wider than the clerk's township now shows the township's
+/// own counts; another township's run is not found, and the attempt is
+/// recorded.
+async fn a_township_sees_its_own_runs_and_its_own_counts(db: Db) {
+    county(&db).await;
+    deliver_all(&db).await;
+    // The county runs everything (城关镇: SF-0001 and SF-0002, both flagged;
+    // 河口镇: SF-0003, clean); 城关镇 runs its own households and one alone.
+    let county_run = run_all(&db, now()).await;
+    let chengguan = clerk("340102001");
+    let own = run_verification(&db, &chengguan, now(), Selection::Region(None), &mut |_, _| {}).await.unwrap();
+    let alone_id = household_id(&db, "SF-0001").await;
+    let alone = run_verification(&db, &chengguan, now(), Selection::Household(alone_id), &mut |_, _| {}).await.unwrap();
+    let hekou = Actor::user(9007, "hekou", &[Role::TownshipClerk], Scope::Region(code("340102002")));
+
+    let seen =
+        |runs: Vec<v::RunInfo>| runs.into_iter().map(|r| (r.id, r.households, r.with_findings)).collect::<Vec<_>>();
+    assert_eq!(
+        seen(v::list_runs(&db, &officer(), now()).await.unwrap()),
+        vec![(alone.run_id, 1, 1), (own.run_id, 2, 2), (county_run.run_id, 3, 2)]
+    );
+    assert_eq!(
+        seen(v::list_runs(&db, &chengguan, now()).await.unwrap()),
+        vec![(alone.run_id, 1, 1), (own.run_id, 2, 2), (county_run.run_id, 2, 2)]
+    );
+    assert_eq!(seen(v::list_runs(&db, &hekou, now()).await.unwrap()), vec![(county_run.run_id, 1, 0)]);
+
+    // The county run's page shows 河口镇 its own numbers; 城关镇's runs are not found.
+    let page = v::run_follow_ups(&db, &hekou, now(), county_run.run_id).await.unwrap();
+    assert_eq!((page.run.households, page.run.with_findings, page.follow_ups.len()), (1, 0, 0));
+    for run in [own.run_id, alone.run_id] {
+        let refused = v::run_follow_ups(&db, &hekou, now(), run).await;
+        assert!(matches!(refused, Err(AppError::NotFound)), "{refused:?}");
+    }
+    let page = v::run_follow_ups(&db, &chengguan, now(), own.run_id).await.unwrap();
+    assert_eq!((page.run.households, page.run.with_findings, page.follow_ups.len()), (2, 2, 2));
+    let mut tx = db.begin().await.unwrap();
+    let filter = jiuzhu_store::AuditFilter {
+        action: Some("verification_follow_ups_viewed".into()),
+        login: Some("hekou".into()),
+        outcome: Some(jiuzhu_domain::audit::Outcome::Denied),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(jiuzhu_store::search_audit(&mut tx, &filter).await.unwrap().len(), 2);
 }

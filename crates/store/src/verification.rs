@@ -532,6 +532,25 @@ pub async fn results_with_findings(
         .collect())
 }
 
+/// A run's counts within a region: (households verified, households with
+/// findings). For a run wider than what a user may see.
+pub async fn run_counts_in(tx: &mut Tx, run_id: i64, region: &RegionCode) -> Result<(i64, i64)> {
+    let (from, to) = crate::sql::region_range(Some(region));
+    let row: (i64, i64) = on_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT COUNT(*), COUNT(CASE WHEN r.finding_count > 0 THEN 1 END)
+             FROM verification_result r JOIN household h ON h.id = r.household_id
+             WHERE r.run_id = $1 AND h.region_code >= $2 AND h.region_code < $3",
+        )
+        .bind(run_id)
+        .bind(&from)
+        .bind(&to)
+        .fetch_one(&mut *conn)
+        .await?
+    });
+    Ok(row)
+}
+
 pub async fn get_run(tx: &mut Tx, id: i64) -> Result<Option<RunRecord>> {
     type Row = (i64, DateTime<Utc>, String, String, String, i64, i64);
     let row: Option<Row> = on_tx!(tx, |conn| {
