@@ -54,15 +54,27 @@ test('a township clerk signs in, sees only her township, and signs out', async (
   await village.click();
   await page.waitForURL(new RegExp(`region=${villageCode}`));
 
-  // Search by the head's name (htmx swaps the results).
+  // Search by the head's name (htmx swaps the results). The result must
+  // not be empty and must contain the household the name was taken from
+  // (issue 10: "every" over no rows passed on an empty result).
   const name = (await page.locator('#household-table tbody tr td:nth-child(2)').first().innerText()).trim();
+  const expected = (await page.locator('#household-table tbody tr td:first-child a').first().innerText()).trim();
+  assert.ok(name.length > 0 && expected.length > 0, 'the village lists a household to search for');
   await page.fill('#q', name);
   await page.click('form.filters button[type=submit]');
   await page.waitForURL(/q=/);
   await page.waitForFunction(
-    (n) => [...document.querySelectorAll('#household-table tbody tr td:nth-child(2)')].every((td) => td.innerText.startsWith(n)),
+    (n) => {
+      const cells = [...document.querySelectorAll('#household-table tbody tr td:nth-child(2)')];
+      return cells.length > 0 && cells.every((td) => td.innerText.startsWith(n));
+    },
     name,
   );
+  const found = await page.locator('#household-table tbody tr td:first-child a').allInnerTexts();
+  assert.ok(found.length > 0, `searching ${name} finds households`);
+  assert.ok(found.map((t) => t.trim()).includes(expected), `${expected} is among ${found.join(', ')}`);
+  const heads = await page.locator('#household-table tbody tr td:nth-child(2)').allInnerTexts();
+  assert.ok(heads.every((h) => h.trim().startsWith(name)), `every result is ${name}: ${heads.join(', ')}`);
 
   // Open the household.
   const number = (await page.locator('#household-table tbody tr td:first-child a').first().innerText()).trim();
