@@ -11,6 +11,11 @@
 //!   `127.0.0.1:8080`).
 //! - `--font-dir` / `JIUZHU_FONT_DIR`: the CJK fonts for PDFs (default
 //!   Debian's `fonts-noto-cjk`, `/usr/share/fonts/opentype/noto`).
+//! - `--audit-key-file` / `JIUZHU_AUDIT_KEY_FILE`: the key that anchors the
+//!   audit chain (default `<file>.audit-key` beside a SQLite file, created
+//!   on first use; required for PostgreSQL), and `--audit-checkpoints` /
+//!   `JIUZHU_AUDIT_CHECKPOINTS`: the append-only file of signed checkpoints
+//!   of the chain's head (see `audit_files` and `docs/audit.md`).
 //! - `RUST_LOG`: log filter (default `info`).
 
 use std::io::Write;
@@ -20,10 +25,11 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use jiuzhu_app::import::{ImportError, import_roster};
-use jiuzhu_app::{Actor, audit_log, auth, demo, registry};
-use jiuzhu_domain::audit::ChainBreak;
+use jiuzhu_app::{Actor, auth, demo, registry};
 use jiuzhu_domain::i18n::Lang;
 use jiuzhu_store::Db;
+
+mod audit_files;
 
 #[derive(Parser)]
 #[command(name = "jiuzhu", version, about = "救助通 jiuzhu: social assistance case management")]
@@ -31,6 +37,15 @@ struct Cli {
     /// Database URL: sqlite:FILE or postgres://…
     #[arg(long, global = true, env = "JIUZHU_DATABASE_URL", default_value = "sqlite:jiuzhu.db")]
     db: String,
+    /// The audit key file (64 hex digits, made by `jiuzhu audit init-key`).
+    /// Default beside a SQLite file: FILE.audit-key, created on first use.
+    /// Required for PostgreSQL. Keep it off the database host's backups.
+    #[arg(long = "audit-key-file", visible_alias = "key-file", global = true, env = "JIUZHU_AUDIT_KEY_FILE")]
+    audit_key_file: Option<std::path::PathBuf>,
+    /// The append-only file of signed checkpoints of the audit chain's head.
+    /// Default: FILE.audit-checkpoints beside a SQLite file, else KEYFILE.checkpoints.
+    #[arg(long = "audit-checkpoints", visible_alias = "checkpoints", global = true, env = "JIUZHU_AUDIT_CHECKPOINTS")]
+    audit_checkpoints: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -161,8 +176,16 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verify the whole hash chain; names the first broken record.
+    /// Verify the whole chain: every record's keyed hash under the key file,
+    /// the links, the outcomes, the head and every checkpoint of the
+    /// checkpoint file. Names the first bad record; fails if there is one.
     Verify,
+    /// Append a signed checkpoint of the chain's head to the checkpoint file
+    /// (`serve` also takes one every 10 minutes and when it stops).
+    Checkpoint,
+    /// Create a new audit key file (32 random bytes as hex, mode 0600). Never
+    /// overwrites an existing key: records keyed with it could no longer be verified.
+    InitKey,
 }
 
 /// The system clock, read here and nowhere else.
@@ -185,13 +208,14 @@ async fn run() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let audit_files = audit_files::AuditFiles::new(&cli.db, cli.audit_key_file.clone(), cli.audit_checkpoints.clone());
     match cli.command {
         Command::Migrate => {
-            open(&cli.db).await?;
+            open(&cli.db, &audit_files).await?;
             eprintln!("数据库已就绪 / database ready");
         }
         Command::Serve { addr, demo, households, seed, font_dir } => {
-            let db = open(&cli.db).await?;
+            let db = open(&cli.db, &audit_files).await?;
             if demo {
                 if load_demo(&db, households, seed, true).await? {
                     let started = std::time::Instant::now();
@@ -206,17 +230,26 @@ async fn run() -> Result<()> {
                 }
                 demo_users(&db).await?;
             }
-            serve(db, &addr, font_dir).await?;
+            // Checkpoints of the audit chain while serving, and one at the end.
+            let checkpoints = audit_files::spawn_checkpoints(db.clone(), audit_files.clone(), system_now);
+            let served = serve(db.clone(), &addr, font_dir).await;
+            if let Some(task) = checkpoints {
+                task.abort();
+                if let Err(e) = audit_files::checkpoint(&db, &audit_files, system_now()).await {
+                    eprintln!("未能写入审计检查点 / could not write the final audit checkpoint: {e:#}");
+                }
+            }
+            served?;
         }
         Command::Demo { households, seed, out } => match out {
             Some(path) => write_demo_csv(&path, households, seed)?,
             None => {
-                let db = open(&cli.db).await?;
+                let db = open(&cli.db, &audit_files).await?;
                 load_demo(&db, households, seed, false).await?;
             }
         },
         Command::Regions { file } => {
-            let db = open(&cli.db).await?;
+            let db = open(&cli.db, &audit_files).await?;
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let (text, _) = jiuzhu_files::table::decode(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut regions = Vec::new();
@@ -234,7 +267,7 @@ async fn run() -> Result<()> {
             eprintln!("已载入 {} 个区划 / regions loaded", regions.len());
         }
         Command::Import { file } => {
-            let db = open(&cli.db).await?;
+            let db = open(&cli.db, &audit_files).await?;
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             match import_roster(&db, &Actor::system(), system_now(), &bytes).await {
                 Ok(s) => {
@@ -256,7 +289,7 @@ async fn run() -> Result<()> {
             }
         }
         Command::Export { file, region } => {
-            let db = open(&cli.db).await?;
+            let db = open(&cli.db, &audit_files).await?;
             let region = match region {
                 Some(r) => {
                     Some(jiuzhu_domain::RegionCode::parse(&r).map_err(|e| anyhow::anyhow!("区划代码不正确：{e}"))?)
@@ -273,11 +306,11 @@ async fn run() -> Result<()> {
             verify_files(&members, &data, &out)?
         }
         Command::Verify { members: None, data, region, as_of, .. } => {
-            let db = open(&cli.db).await?;
+            let db = open(&cli.db, &audit_files).await?;
             verify_database(&db, data.as_deref(), region.as_deref(), as_of.as_deref()).await?
         }
         Command::Report { result, out, font_dir } => {
-            let db = open(&cli.db).await?;
+            let db = open(&cli.db, &audit_files).await?;
             let now = system_now();
             let report = jiuzhu_app::verification::report(&db, &Actor::system(), now, result).await?;
             let pdf = jiuzhu_web::verification::report_pdf(&report, now, &font_dir)?;
@@ -285,29 +318,28 @@ async fn run() -> Result<()> {
             eprintln!("核对报告已写入 / report written: {}", out.display());
         }
         Command::User(command) => {
-            let db = open(&cli.db).await?;
+            let db = open(&cli.db, &audit_files).await?;
             user_command(&db, command).await?;
         }
         Command::Audit(AuditCommand::Verify) => {
-            let db = open(&cli.db).await?;
-            match audit_log::verify(&db, &Actor::system()).await? {
-                audit_log::Verification::Intact { records } => {
-                    eprintln!("审计日志完整 / audit log intact: {records} 条记录 records");
-                }
-                audit_log::Verification::Broken(ChainBreak::Altered { seq }) => {
-                    bail!("审计日志第 {seq} 条记录被改动 / audit record {seq} was altered");
-                }
-                audit_log::Verification::Broken(ChainBreak::Broken { seq }) => {
-                    bail!(
-                        "审计日志在第 {seq} 条记录处断开（其前的记录被删除或改动）/ the chain breaks at record {seq}"
-                    );
-                }
-                audit_log::Verification::Truncated { last_seq, head_seq } => {
-                    bail!(
-                        "审计日志缺少第 {last_seq} 条之后的记录（应有 {head_seq} 条）/ records after {last_seq} are missing"
-                    );
-                }
-            }
+            let db = open_for_audit(&cli.db, &audit_files).await?;
+            eprintln!("{}", audit_files::verify(&db, &audit_files).await?);
+        }
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let db = open_for_audit(&cli.db, &audit_files).await?;
+            let taken = audit_files::checkpoint(&db, &audit_files, system_now()).await?;
+            eprintln!("已写入检查点 / checkpoint written: 第 {} 条记录 record, {}", taken.seq, taken.hash);
+        }
+        Command::Audit(AuditCommand::InitKey) => {
+            let path = cli
+                .audit_key_file
+                .context("请以 --key-file 指定密钥文件路径 / give the key file's path with --key-file")?;
+            let key = audit_files::init_key(&path)?;
+            eprintln!(
+                "已创建审计密钥 / audit key created: {} (指纹 fingerprint {})；请另存一份于保险柜，勿随数据库备份 / keep a copy in the safe, not with the database backups",
+                path.display(),
+                key.fingerprint()
+            );
         }
     }
     Ok(())
@@ -586,10 +618,23 @@ async fn demo_users(db: &Db) -> Result<()> {
     Ok(())
 }
 
-async fn open(url: &str) -> Result<Db> {
+async fn open(url: &str, audit_files: &audit_files::AuditFiles) -> Result<Db> {
+    open_with_key(url, audit_files, true).await
+}
+
+/// Opens the database for checking its audit chain: the key must exist.
+async fn open_for_audit(url: &str, audit_files: &audit_files::AuditFiles) -> Result<Db> {
+    open_with_key(url, audit_files, false).await
+}
+
+async fn open_with_key(url: &str, audit_files: &audit_files::AuditFiles, create_key: bool) -> Result<Db> {
+    let key = audit_files.load_key(url, create_key)?;
     let db = Db::connect(url).await.with_context(|| format!("cannot open database {}", redact(url)))?;
     db.migrate().await.context("cannot migrate the database")?;
-    Ok(db)
+    Ok(match key {
+        Some(key) => db.with_audit_key(key),
+        None => db,
+    })
 }
 
 /// A database URL without its password, for messages.

@@ -133,3 +133,59 @@ fn verify_against_the_database_stores_results_and_prints_the_report() {
     assert!(!out.status.success());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 10, point 4: the key file and the checkpoint file anchor the audit
+/// chain outside the database. Cutting the tail and rewinding the head
+/// below a checkpoint, or rewriting a record with a recomputed plain hash,
+/// is named by `audit verify`.
+#[test]
+fn audit_checkpoints_catch_a_cut_tail() {
+    let dir = workdir("anchor");
+    let add = |login: &str| jiuzhu(&dir, &["user", "add", login, "--admin", "--password", "Qinghe-2025-cli"]);
+    for login in ["a1", "a2", "a3"] {
+        assert!(add(login).status.success());
+    }
+    let key = std::fs::read_to_string(dir.join("jiuzhu.db.audit-key")).expect("key created beside the database");
+    assert_eq!(key.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("jiuzhu.db.audit-key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let taken = jiuzhu(&dir, &["audit", "checkpoint"]);
+    assert!(taken.status.success(), "{}", String::from_utf8_lossy(&taken.stderr));
+    let ok = jiuzhu(&dir, &["audit", "verify"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("已对照 1 个检查点"));
+    // An existing key is never overwritten.
+    let again = jiuzhu(&dir, &["audit", "init-key", "--key-file", "jiuzhu.db.audit-key"]);
+    assert!(!again.status.success());
+    assert_eq!(std::fs::read_to_string(dir.join("jiuzhu.db.audit-key")).unwrap(), key);
+
+    // Someone with the database file cuts the last record and rewinds the head.
+    let db = dir.join("jiuzhu.db");
+    let cut = Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3; c = sqlite3.connect('{}'); c.execute('DROP TRIGGER audit_event_no_delete'); \
+             n = c.execute('SELECT max(seq) FROM audit_event').fetchone()[0]; \
+             c.execute('DELETE FROM audit_event WHERE seq = ?', (n,)); \
+             h = c.execute('SELECT hash FROM audit_event WHERE seq = ?', (n - 1,)).fetchone()[0]; \
+             c.execute('UPDATE audit_head SET seq = ?, hash = ?', (n - 1, h)); c.commit(); print(n)",
+            db.display()
+        ))
+        .output()
+        .expect("python3");
+    assert!(cut.status.success(), "{}", String::from_utf8_lossy(&cut.stderr));
+    let last: i64 = String::from_utf8_lossy(&cut.stdout).trim().parse().unwrap();
+    let moved = dir.join("elsewhere.checkpoints");
+    std::fs::rename(dir.join("jiuzhu.db.audit-checkpoints"), &moved).unwrap();
+    let blind = jiuzhu(&dir, &["audit", "verify"]);
+    assert!(blind.status.success(), "without its checkpoints the cut does not show");
+    let broken = jiuzhu(&dir, &["audit", "verify", "--checkpoints", "elsewhere.checkpoints"]);
+    assert!(!broken.status.success());
+    let message = String::from_utf8_lossy(&broken.stderr);
+    assert!(message.contains(&format!("缺少第 {last} 条起的记录")), "{message}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

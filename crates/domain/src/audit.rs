@@ -108,7 +108,9 @@ pub struct AuditKey([u8; 32]);
 /// Why a key file's text is not a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
-    #[error("审计密钥应为 64 位十六进制数字，实际为 {found} 个字符 / the audit key must be 64 hex digits, found {found} characters")]
+    #[error(
+        "审计密钥应为 64 位十六进制数字，实际为 {found} 个字符 / the audit key must be 64 hex digits, found {found} characters"
+    )]
     WrongLength { found: usize },
     #[error("审计密钥含有非十六进制字符 / the audit key contains a character that is not a hex digit")]
     NotHex,
