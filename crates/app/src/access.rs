@@ -13,11 +13,16 @@
 //!   when the use case's transaction is rolled back.
 //! - Changes and reads of sensitive detail (full ID numbers, health) are
 //!   recorded with the values before and after.
+//! - The audit record is the last write of a transaction ([`audit`] queues
+//!   it for the commit), so the lock on the chain's head is always taken
+//!   last and many users at once never deadlock on it. Use cases that only
+//!   read open [`Db::begin_read`]: on SQLite they then run beside the one
+//!   writer instead of queueing for it.
 
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::audit::Outcome;
 use jiuzhu_domain::{Permission, RegionCode};
-use jiuzhu_store::{self as store, AuditDraft, Db, Tx};
+use jiuzhu_store::{AuditDraft, Db, Tx};
 
 use crate::error::{AppError, Result};
 use crate::{Actor, Scope};
@@ -65,6 +70,11 @@ fn draft(actor: &Actor, now: DateTime<Utc>, action: &str, target: &Target, outco
 }
 
 /// Records an allowed action in `tx`, with the values before and after.
+///
+/// The record is appended when `tx` commits, after everything else the use
+/// case wrote (see [`Tx::audit_on_commit`]); in a read transaction
+/// ([`Db::begin_read`]) it is written as the read ends, before the use case
+/// answers.
 pub async fn audit(
     tx: &mut Tx,
     actor: &Actor,
@@ -77,7 +87,7 @@ pub async fn audit(
     let mut record = draft(actor, now, action, target, Outcome::Allowed);
     record.before = before.map(|v| v.to_string()).unwrap_or_default();
     record.after = after.map(|v| v.to_string()).unwrap_or_default();
-    store::append_audit(tx, record).await?;
+    tx.audit_on_commit(record);
     Ok(())
 }
 
@@ -119,7 +129,8 @@ pub fn in_scope(actor: &Actor, region: &RegionCode) -> bool {
 
 /// Records a denied attempt in `tx` (which must not hold other changes yet),
 /// commits it, and returns `error`. Used directly for scope checks made
-/// inside a use case's transaction, before it writes anything.
+/// inside a use case's transaction, before it writes anything; `tx` may be
+/// a read transaction.
 pub async fn deny_in(
     mut tx: Tx,
     actor: &Actor,
@@ -129,7 +140,7 @@ pub async fn deny_in(
     error: AppError,
 ) -> AppError {
     let res: Result<()> = async {
-        store::append_audit(&mut tx, draft(actor, now, action, target, Outcome::Denied)).await?;
+        tx.audit_on_commit(draft(actor, now, action, target, Outcome::Denied));
         tx.commit().await?;
         Ok(())
     }

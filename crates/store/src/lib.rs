@@ -15,8 +15,10 @@
 //! constraint, so no layer above matches on driver messages.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use jiuzhu_domain::audit::AuditKey;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
@@ -37,9 +39,12 @@ pub use verification::*;
 /// Expands `$body` once per backend with `$conn` bound to the pool.
 macro_rules! on_db {
     ($db:expr, |$conn:ident| $body:expr) => {
-        match $db {
-            $crate::Db::Sqlite($conn) => $body,
-            $crate::Db::Postgres($conn) => $body,
+        match &($db).pool {
+            $crate::DbPool::Sqlite(sqlite) => {
+                let $conn = &sqlite.write;
+                $body
+            }
+            $crate::DbPool::Postgres($conn) => $body,
         }
     };
 }
@@ -48,12 +53,12 @@ macro_rules! on_db {
 /// connection.
 macro_rules! on_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite(inner) => {
+        match &mut ($tx).conn {
+            $crate::TxConn::Sqlite(inner) => {
                 let $conn = &mut **inner;
                 $body
             }
-            $crate::Tx::Postgres(inner) => {
+            $crate::TxConn::Postgres(inner) => {
                 let $conn = &mut **inner;
                 $body
             }
@@ -69,15 +74,70 @@ pub enum Backend {
     Postgres,
 }
 
-/// A connection pool to one of the two supported databases.
+/// A connection pool to one of the two supported databases, and the key
+/// that anchors the audit chain outside the database (see
+/// [`Db::with_audit_key`]).
 #[derive(Clone, Debug)]
-pub enum Db {
-    Sqlite(SqlitePool),
+pub struct Db {
+    pub(crate) pool: DbPool,
+    audit_key: Option<Arc<AuditKey>>,
+}
+
+/// The pools of a [`Db`].
+#[derive(Clone, Debug)]
+pub enum DbPool {
+    Sqlite(SqliteDb),
     Postgres(PgPool),
 }
 
+impl From<DbPool> for Db {
+    fn from(pool: DbPool) -> Db {
+        Db { pool, audit_key: None }
+    }
+}
+
+/// The pools of one SQLite database.
+///
+/// SQLite allows one writer at a time. Writers queue, in order, for the one
+/// connection of `write` and take the write lock when they begin (`BEGIN
+/// IMMEDIATE`), so a transaction never has to upgrade from reading to
+/// writing (which SQLite refuses with "database is locked" as soon as
+/// another writer committed in between). Readers use the `read` pool and,
+/// in WAL mode, neither wait for the writer nor make it wait. An in-memory
+/// database is one connection (each connection to `:memory:` is a database
+/// of its own), so both pools are that one.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+/// Whether a transaction may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxMode {
+    /// Reads only (the database refuses writes); audit records asked for
+    /// are written when it ends, in a write transaction of their own.
+    Read,
+    /// Holds the database's write lock from its start on SQLite.
+    Write,
+}
+
 /// An open transaction. Dropping it without [`Tx::commit`] rolls back.
-pub enum Tx {
+///
+/// Audit records given to [`Tx::audit_on_commit`] are appended when the
+/// transaction commits, as its last statements: the append serialises on
+/// the single `audit_head` row, and taking that lock last (and holding it
+/// only until the commit) means it can never be part of a lock cycle with
+/// the rows a use case changes.
+pub struct Tx {
+    pub(crate) conn: TxConn,
+    mode: TxMode,
+    db: Db,
+    pending_audit: Vec<AuditDraft>,
+}
+
+/// The driver's transaction inside a [`Tx`].
+pub(crate) enum TxConn {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
@@ -150,6 +210,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0004_applications.sql"),
     },
     Migration {
+        version: 5,
+        name: "audit_anchor",
+        sqlite: include_str!("../migrations/sqlite/0005_audit_anchor.sql"),
+        postgres: include_str!("../migrations/postgres/0005_audit_anchor.sql"),
+    },
+    Migration {
         version: 7,
         name: "member_version",
         sqlite: include_str!("../migrations/sqlite/0007_member_version.sql"),
@@ -171,33 +237,62 @@ impl Db {
                 // a county's indexes stay in memory.
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory");
-            let options = if in_memory {
-                options
-            } else {
-                options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal)
+            let pool_options = |connections: u32| {
+                SqlitePoolOptions::new()
+                    .max_connections(connections)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    // A local file: no connection to test before use.
+                    .test_before_acquire(false)
             };
-            let pool = SqlitePoolOptions::new()
+            if in_memory {
                 // Every connection to `:memory:` is a database of its own.
-                .max_connections(if in_memory { 1 } else { 8 })
-                .min_connections(if in_memory { 1 } else { 0 })
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .connect_with(options)
+                let pool = pool_options(1).connect_with(options).await?;
+                return Ok(DbPool::Sqlite(SqliteDb { read: pool.clone(), write: pool }).into());
+            }
+            // The writer opens first and switches the file to WAL (which
+            // needs a lock no busy timeout waits for); readers keep the mode.
+            let write = pool_options(1)
+                .connect_with(
+                    options.clone().journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal),
+                )
                 .await?;
-            Ok(Db::Sqlite(pool))
+            let read = pool_options(SQLITE_READERS).connect_with(options.create_if_missing(false)).await?;
+            Ok(DbPool::Sqlite(SqliteDb { read, write }).into())
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new().max_connections(10).connect_with(options).await?;
-            Ok(Db::Postgres(pool))
+            Ok(DbPool::Postgres(pool).into())
         } else {
             Err(StoreError::BadUrl)
         }
     }
 
+    /// This database with `key` anchoring its audit chain: every record
+    /// appended through it gets a keyed hash (HMAC-SHA-256 under `key`).
+    /// Without a key records get the plain SHA-256 hash of the unanchored
+    /// chain; the `jiuzhu` binary always sets one.
+    pub fn with_audit_key(mut self, key: AuditKey) -> Db {
+        self.audit_key = Some(Arc::new(key));
+        self
+    }
+
+    /// The key anchoring the audit chain, if one was set.
+    pub fn audit_key(&self) -> Option<&AuditKey> {
+        self.audit_key.as_deref()
+    }
+
+    /// The pools (for code that must reach a backend directly, such as
+    /// test support creating databases).
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match &self.pool {
+            DbPool::Sqlite(_) => Backend::Sqlite,
+            DbPool::Postgres(_) => Backend::Postgres,
         }
     }
 
@@ -244,23 +339,117 @@ impl Db {
         Ok(())
     }
 
+    /// Begins a write transaction. On SQLite it waits its turn for the one
+    /// writer connection and takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so it never fails half-way for another writer.
+    ///
+    /// A task must not begin a transaction while it holds another one that
+    /// writes: on SQLite that waits for itself.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+        let conn = match &self.pool {
+            DbPool::Sqlite(sqlite) => {
+                TxConn::Sqlite(sqlite.write.begin_with("PRAGMA query_only = OFF; BEGIN IMMEDIATE").await?)
+            }
+            DbPool::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { conn, mode: TxMode::Write, db: self.clone(), pending_audit: Vec::new() })
+    }
+
+    /// Begins a read-only transaction: one consistent view of the data that
+    /// waits for no writer. The database refuses writes in it; audit
+    /// records asked for are written when it commits (see [`Tx::commit`]),
+    /// and [`Tx::into_write`] trades it for a write transaction.
+    pub async fn begin_read(&self) -> Result<Tx> {
+        let conn = match &self.pool {
+            DbPool::Sqlite(sqlite) => TxConn::Sqlite(sqlite.read.begin_with("PRAGMA query_only = ON; BEGIN").await?),
+            DbPool::Postgres(pool) => TxConn::Postgres(pool.begin_with("BEGIN READ ONLY").await?),
+        };
+        Ok(Tx { conn, mode: TxMode::Read, db: self.clone(), pending_audit: Vec::new() })
     }
 
     pub async fn close(&self) {
-        on_db!(self, |pool| pool.close().await)
+        match &self.pool {
+            DbPool::Sqlite(sqlite) => {
+                sqlite.read.close().await;
+                sqlite.write.close().await;
+            }
+            DbPool::Postgres(pool) => pool.close().await,
+        }
     }
 }
 
+/// Connections for readers of a SQLite file (the writer has its own).
+const SQLITE_READERS: u32 = 8;
+
 impl Tx {
-    pub async fn commit(self) -> Result<()> {
+    /// The key anchoring the audit chain of the database this transaction
+    /// belongs to, if one was set.
+    pub fn audit_key(&self) -> Option<&AuditKey> {
+        self.db.audit_key()
+    }
+
+    pub fn mode(&self) -> TxMode {
+        self.mode
+    }
+
+    /// Appends `draft` to the audit log when this transaction commits, after
+    /// everything else it wrote (nothing is recorded if it rolls back).
+    pub fn audit_on_commit(&mut self, draft: AuditDraft) {
+        self.pending_audit.push(draft);
+    }
+
+    /// Commits. A write transaction appends its pending audit records first,
+    /// as its last statements. A read transaction ends, and its pending
+    /// audit records are then appended in a write transaction of their own;
+    /// an error there is returned, so an audited read fails rather than
+    /// being answered unrecorded.
+    pub async fn commit(mut self) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending_audit);
+        match self.mode {
+            TxMode::Write => {
+                for draft in pending {
+                    append_audit(&mut self, draft).await?;
+                }
+                self.conn.commit().await
+            }
+            TxMode::Read => {
+                let db = self.db.clone();
+                self.conn.commit().await?;
+                if pending.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = db.begin().await?;
+                for draft in pending {
+                    append_audit(&mut tx, draft).await?;
+                }
+                tx.conn.commit().await
+            }
+        }
+    }
+
+    /// A write transaction in place of this read transaction (a write
+    /// transaction is returned as it is). The read view ends first, so what
+    /// was read may have changed: write only what holds regardless (a
+    /// timestamp, a counter updated in SQL) or check again, as the
+    /// optimistic `version` columns do. Pending audit records carry over.
+    pub async fn into_write(mut self) -> Result<Tx> {
+        if self.mode == TxMode::Write {
+            return Ok(self);
+        }
+        let pending = std::mem::take(&mut self.pending_audit);
+        let db = self.db.clone();
+        self.conn.commit().await?;
+        let mut tx = db.begin().await?;
+        tx.pending_audit = pending;
+        Ok(tx)
+    }
+}
+
+impl TxConn {
+    async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+            TxConn::Sqlite(tx) => tx.commit().await?,
+            TxConn::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::RegionCode;
 
 use crate::sql::{Param, Sql, bind_params};
-use crate::{Result, Tx, on_tx};
+use crate::{Result, Tx, TxConn, on_tx};
 
 /// A delivery's description, as recorded at import.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,8 +116,8 @@ const CHUNK: usize = 32;
 /// Writes a delivery's records: `COPY` on PostgreSQL, multi-row inserts on
 /// SQLite, inside the caller's transaction either way.
 pub async fn insert_dept_records(tx: &mut Tx, delivery_id: i64, rows: &[DeptRow]) -> Result<()> {
-    match tx {
-        Tx::Postgres(inner) => {
+    match &mut tx.conn {
+        TxConn::Postgres(inner) => {
             let conn: &mut sqlx::PgConnection = inner;
             let mut copy = conn
                 .copy_in_raw(
@@ -149,7 +149,7 @@ pub async fn insert_dept_records(tx: &mut Tx, delivery_id: i64, rows: &[DeptRow]
             }
             copy.finish().await?;
         }
-        Tx::Sqlite(_) => {
+        TxConn::Sqlite(_) => {
             for chunk in rows.chunks(CHUNK) {
                 let mut sql = Sql::new(
                     "INSERT INTO dept_record (delivery_id, line, person_key, id_number, amount, category, data) VALUES ",

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 pub mod hostile;
 
+use jiuzhu_domain::audit::AuditKey;
 use jiuzhu_domain::{Region, RegionCode};
 use jiuzhu_store::Db;
 
@@ -74,6 +75,12 @@ pub fn looks_private(text: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The fixed audit key of every test database (the binary reads its key
+/// from a file the database never sees; tests need one they can repeat).
+pub fn audit_key() -> AuditKey {
+    AuditKey::from_bytes(*b"jiuzhu test audit key, not real!")
+}
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// The environment variable naming the throwaway PostgreSQL cluster.
@@ -81,9 +88,43 @@ pub const PG_URL_VAR: &str = "TEST_DATABASE_URL";
 
 /// A fresh migrated SQLite database in memory.
 pub async fn sqlite() -> Db {
-    let db = Db::connect("sqlite::memory:").await.expect("open SQLite in memory");
+    let db = Db::connect("sqlite::memory:").await.expect("open SQLite in memory").with_audit_key(audit_key());
     db.migrate().await.expect("migrate SQLite");
     db
+}
+
+/// A fresh migrated SQLite database in a file (WAL, a writer and readers on
+/// their own connections, as in production), removed when dropped. Tests
+/// of many users at once need it: `:memory:` is one connection.
+pub struct SqliteFile {
+    pub db: Db,
+    path: std::path::PathBuf,
+}
+
+impl SqliteFile {
+    pub async fn new() -> SqliteFile {
+        let name = format!("jiuzhu-test-{}-{}.sqlite3", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let path = std::env::temp_dir().join(name);
+        remove_sqlite_files(&path);
+        let db = Db::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .expect("open SQLite file")
+            .with_audit_key(audit_key());
+        db.migrate().await.expect("migrate SQLite");
+        SqliteFile { db, path }
+    }
+}
+
+impl Drop for SqliteFile {
+    fn drop(&mut self) {
+        remove_sqlite_files(&self.path);
+    }
+}
+
+fn remove_sqlite_files(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }
 
 /// A fresh migrated database on the test PostgreSQL cluster.
@@ -94,7 +135,7 @@ pub async fn postgres() -> Db {
     });
     let name = format!("jz_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
     let admin = Db::connect(&admin_url).await.expect("connect to the test cluster");
-    if let Db::Postgres(pool) = &admin {
+    if let jiuzhu_store::DbPool::Postgres(pool) = admin.pool() {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(pool)
             .await
@@ -102,7 +143,7 @@ pub async fn postgres() -> Db {
     }
     admin.close().await;
     let url = database_url(&admin_url, &name);
-    let db = Db::connect(&url).await.expect("connect to test database");
+    let db = Db::connect(&url).await.expect("connect to test database").with_audit_key(audit_key());
     db.migrate().await.expect("migrate PostgreSQL");
     db
 }

@@ -14,6 +14,8 @@ use tower::ServiceExt;
 
 #[path = "http/access_matrix.rs"]
 mod access_matrix;
+#[path = "http/concurrency.rs"]
+mod concurrency;
 
 struct TestApp {
     db: Db,
