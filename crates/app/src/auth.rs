@@ -7,13 +7,26 @@
 //! values chosen by the caller and stored only as SHA-256 hashes; a session
 //! ends after the domain's `SessionPolicy` idle time. A password set by an
 //! administrator is temporary: it must be changed at the next sign-in.
+//!
+//! Guessing is throttled twice: per account (`LockoutPolicy`, which also
+//! counts wrong current passwords on the change-password form) and per
+//! client address across accounts (`AddressThrottle`, counted in the
+//! database so that it holds across restarts and server processes). An
+//! unknown login, a wrong password, a locked account and a throttled
+//! address get the same answer in the same time: Argon2 runs on a dummy
+//! hash when there is no account. Credentials end with their reason: a
+//! password change ends the user's other sessions and revokes their API
+//! tokens, an administrator's reset ends all of them; tokens expire
+//! (`TokenPolicy`) and can be revoked by their owner or an administrator.
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
-use jiuzhu_domain::access::{LockoutPolicy, LoginCounters, PasswordPolicy, SessionPolicy};
+use jiuzhu_domain::access::{
+    AddressThrottle, LockoutPolicy, LoginCounters, PasswordPolicy, SessionPolicy, TokenPolicy,
+};
 use jiuzhu_domain::i18n::Message;
 use jiuzhu_domain::{Permission, RegionCode, Role};
-use jiuzhu_store::{self as store, Db, SessionRecord, UserFields, UserRecord};
+use jiuzhu_store::{self as store, ApiTokenRecord, Db, NewApiToken, SessionRecord, Tx, UserFields, UserRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -37,6 +50,14 @@ fn hash_password(password: &str) -> Result<String> {
 
 fn password_matches(password: &str, hash: &str) -> bool {
     Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+}
+
+/// Checks a password against a hash made with the same parameters as real
+/// ones, so that an unknown login costs the same time as a known one.
+fn spend_password_check(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = DUMMY.get_or_init(|| hash_password("jiuzhu-dummy-Password-1").unwrap_or_default());
+    let _ = password_matches(password, hash);
 }
 
 fn check_password(login: &str, password: &str) -> Result<()> {
@@ -194,6 +215,7 @@ pub async fn create_user(
 ) -> Result<i64> {
     let target = Target::new("user", &form.login, None);
     require(db, actor, now, Permission::UserManage, "user_created", &target).await?;
+    form.check_lengths()?;
     let fields = form.parse()?;
     if !manages(actor, fields.region_code.as_ref()) {
         return Err(deny(db, actor, now, "user_created", &target, AppError::Forbidden).await);
@@ -215,6 +237,7 @@ pub async fn create_user(
 pub async fn update_user(db: &Db, actor: &Actor, now: DateTime<Utc>, user_id: i64, form: &UserForm) -> Result<()> {
     let target = Target::new("user", user_id, None);
     require(db, actor, now, Permission::UserManage, "user_updated", &target).await?;
+    form.check_lengths()?;
     let fields = form.parse()?;
     let mut tx = db.begin().await?;
     let before = store::get_user(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
@@ -261,9 +284,11 @@ pub async fn reset_password(db: &Db, actor: &Actor, now: DateTime<Utc>, user_id:
     }
     check_password(&user.login, password)?;
     store::set_password(&mut tx, user_id, &hash_password(password)?, actor.user_id != Some(user_id), now).await?;
-    store::delete_sessions_of(&mut tx, user_id).await?;
-    audit(&mut tx, actor, now, "password_reset", &Target::new("user", user_id, user.region_code.as_ref()), None, None)
-        .await?;
+    let sessions = store::delete_sessions_of(&mut tx, user_id).await?;
+    let tokens = store::revoke_api_tokens_of(&mut tx, user_id, now).await?;
+    let after = json!({ "sessions_ended": sessions, "tokens_revoked": tokens });
+    let target = Target::new("user", user_id, user.region_code.as_ref());
+    audit(&mut tx, actor, now, "password_reset", &target, None, Some(&after)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -293,13 +318,17 @@ pub async fn get_user(db: &Db, actor: &Actor, now: DateTime<Utc>, user_id: i64) 
     }
 }
 
-/// Why a sign-in failed. The message never says whether the login exists.
+/// Why a sign-in failed. Pages and the API show the same message for
+/// every variant, so that nobody learns whether a login exists or is
+/// locked; the variants are for the audit log and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginError {
     /// Wrong login or password, or a disabled account.
     Invalid,
-    /// Too many failures: try again after this time.
+    /// Too many failures on the account: it opens again at this time.
     Locked { until: DateTime<Utc> },
+    /// Too many failures from the client's address, across accounts.
+    Throttled,
 }
 
 /// A started session.
@@ -308,6 +337,32 @@ pub struct Session {
     pub actor: Actor,
     pub csrf_token: String,
     pub must_change_password: bool,
+}
+
+/// Someone not (yet) known to be a user.
+fn stranger(login: &str, ip: &str) -> Actor {
+    Actor {
+        user_id: None,
+        login: login.chars().take(40).collect(),
+        name: String::new(),
+        roles: Vec::new(),
+        scope: Scope::All,
+        ip: ip.to_string(),
+    }
+}
+
+/// Whether the client's address has failed too often lately.
+async fn address_throttled(tx: &mut Tx, ip: &str, now: DateTime<Utc>) -> Result<bool> {
+    let policy = AddressThrottle::default();
+    Ok(policy.is_throttled(store::throttle::login_failures_since(tx, ip, policy.window_start(now)).await?))
+}
+
+/// Counts a failure against the client's address (and forgets those that
+/// no longer count).
+async fn count_address_failure(tx: &mut Tx, ip: &str, now: DateTime<Utc>) -> Result<()> {
+    store::throttle::forget_login_failures(tx, AddressThrottle::default().window_start(now)).await?;
+    store::throttle::record_login_failure(tx, ip, now).await?;
+    Ok(())
 }
 
 /// Signs a user in. `session_token` and `csrf_token` are fresh random values
@@ -322,31 +377,39 @@ pub async fn login(
     csrf_token: &str,
 ) -> Result<std::result::Result<Session, LoginError>> {
     let policy = LockoutPolicy::default();
-    let mut tx = db.begin().await?;
-    let Some(user) = store::get_user_by_login(&mut tx, login.trim()).await? else {
-        // Spend the same time as for a real account.
-        let _ = password_matches(
-            password,
-            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        );
-        let stranger =
-            Actor { login: login.trim().to_string(), ip: ip.to_string(), ..Actor::user(0, "", &[], Scope::All) };
-        let stranger = Actor { user_id: None, ..stranger };
+    let login = login.trim();
+    // Read first: the password check takes a while and must not hold the
+    // database's write lock (on SQLite, every other writer would wait).
+    let mut tx = db.begin_read().await?;
+    if address_throttled(&mut tx, ip, now).await? {
         drop(tx);
-        deny(db, &stranger, now, "login_failed", &Target::none(), AppError::Unauthenticated).await;
+        deny(db, &stranger(login, ip), now, "login_throttled", &Target::none(), AppError::Unauthenticated).await;
+        return Ok(Err(LoginError::Throttled));
+    }
+    let Some(user) = store::get_user_by_login(&mut tx, login).await? else {
+        spend_password_check(password);
+        let mut tx = tx.into_write().await?;
+        count_address_failure(&mut tx, ip, now).await?;
+        tx.commit().await?;
+        deny(db, &stranger(login, ip), now, "login_failed", &Target::none(), AppError::Unauthenticated).await;
         return Ok(Err(LoginError::Invalid));
     };
     let actor = actor_of(&user, ip);
     let counters = LoginCounters { failed_attempts: user.failed_attempts, locked_until: user.locked_until };
     let user_target = Target::new("user", user.id, user.region_code.as_ref());
+    // Always check the password, so that every answer takes the same time.
+    let matches = password_matches(password, &user.password_hash);
+    let mut tx = tx.into_write().await?;
     if policy.is_locked(&counters, now) {
-        drop(tx);
+        count_address_failure(&mut tx, ip, now).await?;
+        tx.commit().await?;
         deny(db, &actor, now, "login_while_locked", &user_target, AppError::Unauthenticated).await;
         return Ok(Err(LoginError::Locked { until: counters.locked_until.unwrap_or(now) }));
     }
-    if user.disabled || !password_matches(password, &user.password_hash) {
+    if user.disabled || !matches {
         let next = policy.after_failure(&counters, now);
         store::set_login_counters(&mut tx, user.id, next.failed_attempts, next.locked_until).await?;
+        count_address_failure(&mut tx, ip, now).await?;
         tx.commit().await?;
         deny(db, &actor, now, "login_failed", &user_target, AppError::Unauthenticated).await;
         if let Some(until) = next.locked_until {
@@ -379,7 +442,9 @@ pub async fn login(
 /// The session of a token, if it is still valid; using it keeps it alive.
 pub async fn session(db: &Db, now: DateTime<Utc>, session_token: &str, ip: &str) -> Result<Option<Session>> {
     let hash = token_hash(session_token);
-    let mut tx = db.begin().await?;
+    // Every request reads its session: a read transaction, so requests do
+    // not queue for the writer; the rare write takes a write transaction.
+    let mut tx = db.begin_read().await?;
     let Some(record) = store::get_session(&mut tx, &hash).await? else { return Ok(None) };
     let user = store::get_user(&mut tx, record.user_id).await?;
     let idle = SessionPolicy::default().is_idle(record.last_seen_at, now);
@@ -388,6 +453,7 @@ pub async fn session(db: &Db, now: DateTime<Utc>, session_token: &str, ip: &str)
             // Writing on every request would serialise reads on SQLite;
             // a minute's precision is enough for the idle timeout.
             if now - record.last_seen_at > Duration::minutes(1) {
+                let mut tx = tx.into_write().await?;
                 store::touch_session(&mut tx, &hash, now).await?;
                 tx.commit().await?;
             }
@@ -398,6 +464,7 @@ pub async fn session(db: &Db, now: DateTime<Utc>, session_token: &str, ip: &str)
             }))
         }
         _ => {
+            let mut tx = tx.into_write().await?;
             store::delete_session(&mut tx, &hash).await?;
             tx.commit().await?;
             Ok(None)
@@ -415,68 +482,237 @@ pub async fn logout(db: &Db, actor: &Actor, now: DateTime<Utc>, session_token: &
     Ok(())
 }
 
-/// A user changes their own password.
-pub async fn change_password(db: &Db, actor: &Actor, now: DateTime<Utc>, current: &str, new: &str) -> Result<()> {
+/// A user changes their own password. A wrong current password counts
+/// against the account's lockout (and the address's throttle), and a
+/// locked account cannot change its password. The change ends the user's
+/// other sessions (all but `current_session`, the token of the session
+/// making the change, if any) and revokes their API tokens.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    current_session: Option<&str>,
+    current: &str,
+    new: &str,
+) -> Result<()> {
     let user_id = actor.user_id.ok_or(AppError::Unauthenticated)?;
+    let policy = LockoutPolicy::default();
     let mut tx = db.begin().await?;
     let user = store::get_user(&mut tx, user_id).await?.ok_or(AppError::Unauthenticated)?;
-    if !password_matches(current, &user.password_hash) {
-        return Err(AppError::Invalid(vec![FieldError {
-            field: "current",
-            message: Message::new("user.error.current_password"),
-        }]));
+    let target = Target::new("user", user_id, user.region_code.as_ref());
+    let counters = LoginCounters { failed_attempts: user.failed_attempts, locked_until: user.locked_until };
+    let matches = password_matches(current, &user.password_hash);
+    if policy.is_locked(&counters, now) {
+        drop(tx);
+        let locked = AppError::invalid("current", Message::new("user.error.locked"));
+        return Err(deny(db, actor, now, "password_change_locked", &target, locked).await);
+    }
+    if !matches {
+        let next = policy.after_failure(&counters, now);
+        store::set_login_counters(&mut tx, user_id, next.failed_attempts, next.locked_until).await?;
+        count_address_failure(&mut tx, &actor.ip, now).await?;
+        if let Some(until) = next.locked_until {
+            let after = json!({ "failed_attempts": next.failed_attempts, "locked_until": until });
+            audit(&mut tx, actor, now, "account_locked", &target, None, Some(&after)).await?;
+        }
+        tx.commit().await?;
+        let wrong = AppError::invalid("current", Message::new("user.error.current_password"));
+        return Err(deny(db, actor, now, "password_change_failed", &target, wrong).await);
     }
     if current == new {
-        return Err(AppError::Invalid(vec![FieldError {
-            field: "password",
-            message: Message::new("user.error.same_password"),
-        }]));
+        return Err(AppError::invalid("password", Message::new("user.error.same_password")));
     }
     check_password(&user.login, new)?;
     store::set_password(&mut tx, user_id, &hash_password(new)?, false, now).await?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        "password_changed",
-        &Target::new("user", user_id, user.region_code.as_ref()),
-        None,
-        None,
-    )
-    .await?;
+    let sessions = match current_session {
+        Some(token) => store::delete_other_sessions_of(&mut tx, user_id, &token_hash(token)).await?,
+        None => store::delete_sessions_of(&mut tx, user_id).await?,
+    };
+    let tokens = store::revoke_api_tokens_of(&mut tx, user_id, now).await?;
+    let after = json!({ "sessions_ended": sessions, "tokens_revoked": tokens });
+    audit(&mut tx, actor, now, "password_changed", &target, None, Some(&after)).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Issues an API token for the actor; `token` is a fresh random value
-/// chosen by the caller, shown to the user once.
-pub async fn create_api_token(db: &Db, actor: &Actor, now: DateTime<Utc>, name: &str, token: &str) -> Result<()> {
-    let user_id = actor.user_id.ok_or(AppError::Unauthenticated)?;
+/// An API token as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub user_id: i64,
+    /// What the token is for, e.g. the system that uses it.
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Written at most once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Neither revoked nor expired.
+    pub active: bool,
+}
+
+fn token_view(t: &ApiTokenRecord, now: DateTime<Utc>) -> TokenView {
+    TokenView {
+        id: t.id,
+        user_id: t.user_id,
+        name: t.name.clone(),
+        created_at: t.created_at,
+        expires_at: t.expires_at,
+        last_used_at: t.last_used_at,
+        revoked_at: t.revoked_at,
+        active: t.revoked_at.is_none() && now < t.expires_at,
+    }
+}
+
+/// A token to issue.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct TokenForm {
+    /// What the token is for (1 to 100 characters).
+    pub name: String,
+    /// Days until it expires: 90 when absent, at most 365.
+    pub days: Option<i64>,
+}
+
+/// A newly issued token: the secret is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct IssuedToken {
+    /// Send it as `Authorization: Bearer TOKEN`.
+    pub token: String,
+    #[serde(flatten)]
+    pub view: TokenView,
+}
+
+/// The user a token action concerns, when the actor may act on their
+/// tokens: their own, or those of users an administrator manages.
+async fn token_owner(db: &Db, actor: &Actor, now: DateTime<Utc>, user_id: i64, action: &str) -> Result<UserRecord> {
+    let target = Target::new("user", user_id, None);
+    if actor.user_id != Some(user_id) {
+        require(db, actor, now, Permission::UserManage, action, &target).await?;
+    }
     let mut tx = db.begin().await?;
-    store::insert_api_token(&mut tx, &token_hash(token), user_id, name, now).await?;
+    match store::get_user(&mut tx, user_id).await? {
+        Some(u) if actor.user_id == Some(user_id) || manages(actor, u.region_code.as_ref()) => Ok(u),
+        _ => {
+            drop(tx);
+            Err(deny(db, actor, now, action, &target, AppError::NotFound).await)
+        }
+    }
+}
+
+/// How a caller was authenticated, where it matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A session (pages, the API with the session cookie), or the command line.
+    Session,
+    /// An API token.
+    Token,
+}
+
+/// Issues an API token for a user (oneself, or as an administrator or the
+/// command line for a user one manages); `token` is a fresh random value
+/// chosen by the caller, shown to the user once. A caller authenticated by
+/// a token cannot issue tokens: that would let a token outlive its expiry.
+pub async fn create_api_token(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    via: Via,
+    user_id: i64,
+    form: &TokenForm,
+    token: &str,
+) -> Result<IssuedToken> {
+    if via == Via::Token {
+        let target = Target::new("user", user_id, None);
+        return Err(deny(db, actor, now, "api_token_created", &target, AppError::Forbidden).await);
+    }
+    let name = jiuzhu_domain::text::clean(&form.name);
+    let policy = TokenPolicy::default();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError { field: "name", message: Message::new("token.error.name") });
+    }
+    let expires_at = policy.expiry(now, form.days);
+    if expires_at.is_none() {
+        errors
+            .push(FieldError { field: "days", message: Message::new("token.error.days").arg("max", policy.max_days) });
+    }
+    let user = token_owner(db, actor, now, user_id, "api_token_created").await?;
+    let Some(expires_at) = expires_at.filter(|_| errors.is_empty()) else { return Err(AppError::Invalid(errors)) };
+    if user.disabled {
+        return Err(AppError::Conflict(Message::new("token.error.disabled")));
+    }
+    let mut tx = db.begin().await?;
+    let hash = token_hash(token);
+    let new = NewApiToken { token_hash: &hash, user_id, name: &name, created_at: now, expires_at };
+    let id = store::insert_api_token(&mut tx, &new).await?;
+    let after = json!({ "token": id, "name": name, "expires_at": expires_at });
     audit(
         &mut tx,
         actor,
         now,
         "api_token_created",
-        &Target::new("user", user_id, None),
+        &Target::new("user", user_id, user.region_code.as_ref()),
         None,
-        Some(&json!({ "name": name })),
+        Some(&after),
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    let record =
+        ApiTokenRecord { id, user_id, name, created_at: now, expires_at, last_used_at: None, revoked_at: None };
+    Ok(IssuedToken { token: token.to_string(), view: token_view(&record, now) })
 }
 
-/// The actor of an API token.
-pub async fn token_actor(db: &Db, token: &str, ip: &str) -> Result<Option<Actor>> {
+/// The tokens of a user (oneself, or a user an administrator manages),
+/// newest first, with their expiry and last use.
+pub async fn list_api_tokens(db: &Db, actor: &Actor, now: DateTime<Utc>, user_id: i64) -> Result<Vec<TokenView>> {
+    token_owner(db, actor, now, user_id, "api_tokens_listed").await?;
     let mut tx = db.begin().await?;
-    let Some(user_id) = store::api_token_user(&mut tx, &token_hash(token)).await? else { return Ok(None) };
-    Ok(store::get_user(&mut tx, user_id).await?.filter(|u| !u.disabled).map(|u| actor_of(&u, ip)))
+    Ok(store::list_api_tokens(&mut tx, user_id).await?.iter().map(|t| token_view(t, now)).collect())
+}
+
+/// Revokes a token: its owner may, and an administrator who manages the
+/// owner. Revoking a revoked token changes nothing.
+pub async fn revoke_api_token(db: &Db, actor: &Actor, now: DateTime<Utc>, token_id: i64) -> Result<TokenView> {
+    let target = Target::new("api_token", token_id, None);
+    let mut tx = db.begin().await?;
+    let Some(token) = store::get_api_token(&mut tx, token_id).await? else {
+        drop(tx);
+        return Err(deny(db, actor, now, "api_token_revoked", &target, AppError::NotFound).await);
+    };
+    drop(tx);
+    let owner = token_owner(db, actor, now, token.user_id, "api_token_revoked").await?;
+    let mut tx = db.begin().await?;
+    if store::revoke_api_token(&mut tx, token_id, now).await? {
+        let target = Target::new("api_token", token_id, owner.region_code.as_ref());
+        let after = json!({ "user": owner.id, "name": token.name });
+        audit(&mut tx, actor, now, "api_token_revoked", &target, None, Some(&after)).await?;
+    }
+    let token = store::get_api_token(&mut tx, token_id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(token_view(&token, now))
+}
+
+/// The actor of an API token that is neither revoked nor expired, of a
+/// user who is not disabled. Its last use is written at most once a minute.
+pub async fn token_actor(db: &Db, now: DateTime<Utc>, token: &str, ip: &str) -> Result<Option<Actor>> {
+    let policy = TokenPolicy::default();
+    let mut tx = db.begin_read().await?;
+    let Some(record) = store::api_token_by_hash(&mut tx, &token_hash(token)).await? else { return Ok(None) };
+    if record.revoked_at.is_some() || now >= record.expires_at {
+        return Ok(None);
+    }
+    let Some(user) = store::get_user(&mut tx, record.user_id).await?.filter(|u| !u.disabled) else { return Ok(None) };
+    if policy.should_touch(record.last_used_at, now) {
+        let mut tx = tx.into_write().await?;
+        store::touch_api_token(&mut tx, record.id, now).await?;
+        tx.commit().await?;
+    }
+    Ok(Some(actor_of(&user, ip)))
 }
 
 /// How many users exist (a fresh install has none).
 pub async fn user_count(db: &Db) -> Result<i64> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     Ok(store::count_users(&mut tx).await?)
 }

@@ -2093,15 +2093,20 @@ pub async fn public_notices(db: &Db, now: DateTime<Utc>, region: &RegionCode) ->
 }
 
 /// An objection from the public to a notice (no sign-in): recorded with
-/// the notice and, while the review notice is open, on the case.
+/// the notice and, while the review notice is open, on the case. The
+/// notice must be one of `village` (the board it was raised on), and one
+/// address may raise only a few objections to a notice within an hour
+/// (`ObjectionThrottle`, counted in the database).
 pub async fn public_objection(
     db: &Db,
     now: DateTime<Utc>,
     ip: &str,
+    village: &RegionCode,
     notice_id: i64,
     text: &str,
     contact: &str,
 ) -> Result<()> {
+    let (text, contact) = (&strip_invisible(text), &strip_invisible(contact));
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 2_000 {
         return Err(AppError::invalid("text", Message::new("case.error.objection_text")));
@@ -2109,8 +2114,16 @@ pub async fn public_objection(
     let mut tx = db.begin().await?;
     let today = china_date(now);
     let notice = store::cases::get_notice(&mut tx, notice_id).await?.ok_or(AppError::NotFound)?;
+    if notice.region_code != village.as_str() {
+        return Err(AppError::NotFound);
+    }
     if notice.kind != "review" || notice.until.is_none_or(|u| today > u) {
         return Err(AppError::Conflict(Message::new("case.error.notice_closed")));
+    }
+    let throttle = jiuzhu_domain::access::ObjectionThrottle::default();
+    let earlier = store::throttle::public_objections_since(&mut tx, ip, notice_id, throttle.window_start(now)).await?;
+    if throttle.is_throttled(earlier) {
+        return Err(AppError::TooMany(Message::new("public.objection.too_many")));
     }
     let public = Actor {
         user_id: None,

@@ -27,6 +27,9 @@ pub enum AppError {
     /// edit, a person registered elsewhere).
     #[error("conflict")]
     Conflict(Message),
+    /// Too many attempts from the same source lately; try again later.
+    #[error("too many requests")]
+    TooMany(Message),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -260,9 +260,21 @@ async fn public_notices_show_only_what_the_law_allows_and_take_objections(db: Db
     let case = step(&db, &clerk(), now(), &case, ActionForm { approve: true, ..action("give_opinion") }).await;
     // Given the notice, a neighbour objects without signing in.
     let (_, notices) = c::public_notices(&db, now(), &code("340102001001")).await.unwrap();
-    c::public_objection(&db, now() + Duration::days(1), "10.0.0.9", notices[0].id, "他家儿子在城里有车。", "")
-        .await
-        .unwrap();
+    let village = code("340102001001");
+    // Issue 10: a notice is objected to on its own village's board only.
+    let elsewhere = c::public_objection(&db, now(), "10.0.0.9", &code("340102001002"), notices[0].id, "异议", "").await;
+    assert!(matches!(elsewhere, Err(AppError::NotFound)), "{elsewhere:?}");
+    c::public_objection(
+        &db,
+        now() + Duration::days(1),
+        "10.0.0.9",
+        &village,
+        notices[0].id,
+        "他家儿子在城里有车。",
+        "",
+    )
+    .await
+    .unwrap();
     let case = c::case_detail(&db, &clerk(), now(), case.id).await.unwrap();
     assert_eq!(case.state["objections"], 1);
     assert_eq!(case.public_objections[0].text, "他家儿子在城里有车。");
@@ -282,7 +294,7 @@ async fn public_notices_show_only_what_the_law_allows_and_take_objections(db: Db
     .await;
     assert_eq!(case.stage, "investigating");
     // Objections after the notice closed are refused.
-    let closed = c::public_objection(&db, later, "10.0.0.9", notices[0].id, "再提一次", "").await;
+    let closed = c::public_objection(&db, later, "10.0.0.9", &village, notices[0].id, "再提一次", "").await;
     assert!(matches!(closed, Err(AppError::Conflict(_))));
 
     // Every programme's notice: nothing that looks like an ID number or phone number.

@@ -11,6 +11,9 @@
 //!   `127.0.0.1:8080`).
 //! - `--font-dir` / `JIUZHU_FONT_DIR`: the CJK fonts for PDFs (default
 //!   Debian's `fonts-noto-cjk`, `/usr/share/fonts/opentype/noto`).
+//! - `--trusted-proxy` / `JIUZHU_TRUSTED_PROXIES`: reverse proxies (addresses
+//!   or CIDR networks, comma-separated) whose `X-Forwarded-For` is believed;
+//!   none by default, so the socket's peer is the client address.
 //! - `--audit-key-file` / `JIUZHU_AUDIT_KEY_FILE`: the key that anchors the
 //!   audit chain (default `<file>.audit-key` beside a SQLite file, created
 //!   on first use; required for PostgreSQL), and `--audit-checkpoints` /
@@ -67,6 +70,11 @@ enum Command {
         /// Folder with the Noto CJK fonts for PDFs.
         #[arg(long, env = "JIUZHU_FONT_DIR", default_value = jiuzhu_print::DEFAULT_FONT_DIR)]
         font_dir: std::path::PathBuf,
+        /// A reverse proxy whose X-Forwarded-For is believed: an address or
+        /// CIDR network, repeatable or comma-separated. None by default: the
+        /// socket's peer is the client.
+        #[arg(long = "trusted-proxy", env = "JIUZHU_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<String>,
     },
     /// Create or update the database schema.
     Migrate,
@@ -162,16 +170,30 @@ enum UserCommand {
     },
     /// Disable an account and end its sessions.
     Disable { login: String },
+    /// API tokens: issue, list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// List the accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
     /// Issue an API token for a user (printed once; send it as
-    /// `Authorization: Bearer TOKEN`).
-    Token {
+    /// `Authorization: Bearer TOKEN`). It expires after --days (default 90,
+    /// at most 365).
+    Create {
         login: String,
         /// What the token is for, e.g. the system that uses it.
         #[arg(long)]
         name: String,
+        #[arg(long)]
+        days: Option<i64>,
     },
-    /// List the accounts.
-    List,
+    /// List a user's tokens: number, purpose, issued, expires, last use, status.
+    List { login: String },
+    /// Revoke a token by its number (see `list`).
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -214,7 +236,9 @@ async fn run() -> Result<()> {
             open(&cli.db, &audit_files).await?;
             eprintln!("数据库已就绪 / database ready");
         }
-        Command::Serve { addr, demo, households, seed, font_dir } => {
+        Command::Serve { addr, demo, households, seed, font_dir, trusted_proxies } => {
+            let proxies = jiuzhu_web::TrustedProxies::parse(&trusted_proxies.join(","))
+                .map_err(|e| anyhow::anyhow!("--trusted-proxy / JIUZHU_TRUSTED_PROXIES: {e}"))?;
             let db = open(&cli.db, &audit_files).await?;
             if demo {
                 if load_demo(&db, households, seed, true).await? {
@@ -232,7 +256,7 @@ async fn run() -> Result<()> {
             }
             // Checkpoints of the audit chain while serving, and one at the end.
             let checkpoints = audit_files::spawn_checkpoints(db.clone(), audit_files.clone(), system_now);
-            let served = serve(db.clone(), &addr, font_dir).await;
+            let served = serve(db.clone(), &addr, font_dir, proxies).await;
             if let Some(task) = checkpoints {
                 task.abort();
                 if let Err(e) = audit_files::checkpoint(&db, &audit_files, system_now()).await {
@@ -521,18 +545,49 @@ async fn user_command(db: &Db, command: UserCommand) -> Result<()> {
             auth::update_user(db, &system, now, id, &form).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
             eprintln!("已停用 / disabled: {login}");
         }
-        UserCommand::Token { login, name } => {
+        UserCommand::Token(TokenCommand::Create { login, name, days }) => {
             let user = find(login).await?;
-            let mut tx = db.begin().await?;
-            let record =
-                jiuzhu_store::get_user(&mut tx, user.id).await?.ok_or_else(|| anyhow::anyhow!("no such user"))?;
-            drop(tx);
             let token = random_token()?;
-            auth::create_api_token(db, &auth::actor_of(&record, "cli"), now, &name, &token)
+            let form = auth::TokenForm { name: name.clone(), days };
+            let issued = auth::create_api_token(db, &system, now, auth::Via::Session, user.id, &form, &token)
                 .await
                 .map_err(|e| anyhow::anyhow!(describe(&e)))?;
             writeln!(std::io::stdout(), "{token}")?;
-            eprintln!("已为 {} 签发接口令牌“{name}”（只显示一次）/ API token issued (shown once)", user.login);
+            eprintln!(
+                "已为 {} 签发接口令牌“{name}”（#{}，{} 到期，只显示一次）/ API token issued (shown once)",
+                user.login,
+                issued.view.id,
+                issued.view.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
+        UserCommand::Token(TokenCommand::List { login }) => {
+            let user = find(login).await?;
+            let mut out = std::io::stdout().lock();
+            let at = |t: Option<DateTime<Utc>>| t.map_or("-".to_string(), |t| t.format("%Y-%m-%dT%H:%MZ").to_string());
+            for t in
+                auth::list_api_tokens(db, &system, now, user.id).await.map_err(|e| anyhow::anyhow!(describe(&e)))?
+            {
+                let status = if t.revoked_at.is_some() {
+                    "revoked"
+                } else if t.active {
+                    "active"
+                } else {
+                    "expired"
+                };
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{status}",
+                    t.id,
+                    t.name,
+                    at(Some(t.created_at)),
+                    at(Some(t.expires_at)),
+                    at(t.last_used_at)
+                )?;
+            }
+        }
+        UserCommand::Token(TokenCommand::Revoke { id }) => {
+            let t = auth::revoke_api_token(db, &system, now, id).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            eprintln!("已吊销令牌 #{}“{}” / token revoked", t.id, t.name);
         }
         UserCommand::List => {
             let mut out = std::io::stdout().lock();
@@ -715,8 +770,9 @@ fn write_demo_csv(path: &std::path::Path, households: usize, seed: u64) -> Resul
     Ok(())
 }
 
-async fn serve(db: Db, addr: &str, font_dir: std::path::PathBuf) -> Result<()> {
-    let state = jiuzhu_web::AppState::new(db, Arc::new(system_now)).with_font_dir(font_dir);
+async fn serve(db: Db, addr: &str, font_dir: std::path::PathBuf, proxies: jiuzhu_web::TrustedProxies) -> Result<()> {
+    let state =
+        jiuzhu_web::AppState::new(db, Arc::new(system_now)).with_font_dir(font_dir).with_trusted_proxies(proxies);
     let app = jiuzhu_web::router(state);
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;

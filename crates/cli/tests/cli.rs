@@ -82,13 +82,25 @@ fn account_commands_manage_users_from_the_terminal() {
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("密码至少需要10个字符"));
 
-    let token = jiuzhu(&dir, &["user", "token", "wang", "--name", "统计系统"]);
+    let token = jiuzhu(&dir, &["user", "token", "create", "wang", "--name", "统计系统"]);
     assert!(token.status.success());
     let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
     assert_eq!(token.len(), 64);
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+    let second = jiuzhu(&dir, &["user", "token", "create", "wang", "--name", "报表", "--days", "30"]);
+    assert!(second.status.success());
+    assert!(!jiuzhu(&dir, &["user", "token", "create", "wang", "--name", "x", "--days", "400"]).status.success());
+    let tokens = |dir| String::from_utf8_lossy(&jiuzhu(dir, &["user", "token", "list", "wang"]).stdout).into_owned();
+    let listed = tokens(&dir);
+    assert_eq!(listed.lines().filter(|l| l.ends_with("\tactive")).count(), 2, "{listed}");
+    assert!(jiuzhu(&dir, &["user", "token", "revoke", "2"]).status.success());
+    let listed = tokens(&dir);
+    assert!(listed.lines().any(|l| l.starts_with("2\t报表") && l.ends_with("\trevoked")), "{listed}");
 
+    // A reset revokes the tokens that were left (issue 10).
     assert!(jiuzhu(&dir, &["user", "passwd", "wang", "--password", "Another-2025-cli"]).status.success());
+    let listed = tokens(&dir);
+    assert!(listed.lines().all(|l| l.ends_with("\trevoked")), "{listed}");
     assert!(jiuzhu(&dir, &["user", "disable", "wang"]).status.success());
     let list = String::from_utf8_lossy(&jiuzhu(&dir, &["user", "list"]).stdout).into_owned();
     let wang = list.lines().find(|l| l.starts_with("wang\t")).unwrap_or_default();

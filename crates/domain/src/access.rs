@@ -318,6 +318,100 @@ impl Default for LockoutPolicy {
     }
 }
 
+/// Throttling per client address, across accounts: once `max_failures`
+/// sign-ins (or current-password checks) from one address failed within the
+/// last `window_minutes`, that address is refused, with the same answer as
+/// a wrong password, until its failures age out of the window. The account
+/// lockout alone lets one address try a few passwords on every login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressThrottle {
+    pub max_failures: i64,
+    pub window_minutes: i64,
+}
+
+impl Default for AddressThrottle {
+    fn default() -> Self {
+        AddressThrottle { max_failures: 20, window_minutes: 15 }
+    }
+}
+
+impl AddressThrottle {
+    /// The earliest failure that still counts at `now`.
+    pub fn window_start(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        now - chrono::Duration::minutes(self.window_minutes)
+    }
+
+    /// Whether an address with `failures` within the window is refused.
+    pub fn is_throttled(&self, failures: i64) -> bool {
+        failures >= self.max_failures
+    }
+}
+
+/// Anonymous objections to a public notice: at most `max_per_window` from
+/// one address to one notice within `window_minutes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectionThrottle {
+    pub max_per_window: i64,
+    pub window_minutes: i64,
+}
+
+impl Default for ObjectionThrottle {
+    fn default() -> Self {
+        ObjectionThrottle { max_per_window: 5, window_minutes: 60 }
+    }
+}
+
+impl ObjectionThrottle {
+    /// The earliest objection that still counts at `now`.
+    pub fn window_start(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        now - chrono::Duration::minutes(self.window_minutes)
+    }
+
+    /// Whether one more objection is refused after `earlier` in the window.
+    pub fn is_throttled(&self, earlier: i64) -> bool {
+        earlier >= self.max_per_window
+    }
+}
+
+/// API tokens end: `default_days` after their creation unless another
+/// lifetime (1 to `max_days` days) is asked for. Their last use is written
+/// at most every `touch_seconds`, so that reading with a token does not
+/// write on every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenPolicy {
+    pub default_days: i64,
+    pub max_days: i64,
+    pub touch_seconds: i64,
+}
+
+impl Default for TokenPolicy {
+    fn default() -> Self {
+        TokenPolicy { default_days: 90, max_days: 365, touch_seconds: 60 }
+    }
+}
+
+impl TokenPolicy {
+    /// When a token created at `now` for `days` (the default when `None`)
+    /// expires; `None` for a lifetime outside 1..=`max_days`.
+    pub fn expiry(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        days: Option<i64>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let days = days.unwrap_or(self.default_days);
+        (1..=self.max_days).contains(&days).then(|| now + chrono::Duration::days(days))
+    }
+
+    /// Whether a use at `now` should be written, the last being `last_used`.
+    pub fn should_touch(
+        &self,
+        last_used: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        last_used.is_none_or(|t| now - t >= chrono::Duration::seconds(self.touch_seconds))
+    }
+}
+
 /// Sessions end after this long without use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionPolicy {
@@ -397,6 +491,26 @@ mod tests {
         let t0 = Utc.with_ymd_and_hms(2025, 10, 31, 9, 0, 0).unwrap();
         assert!(!policy.is_idle(t0, t0 + Duration::minutes(30)));
         assert!(policy.is_idle(t0, t0 + Duration::minutes(31)));
+    }
+
+    #[test]
+    fn tokens_expire_and_addresses_are_throttled() {
+        let t0 = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        let tokens = TokenPolicy::default();
+        assert_eq!(tokens.expiry(t0, None), Some(t0 + Duration::days(90)));
+        assert_eq!(tokens.expiry(t0, Some(365)), Some(t0 + Duration::days(365)));
+        assert_eq!(tokens.expiry(t0, Some(366)), None);
+        assert_eq!(tokens.expiry(t0, Some(0)), None);
+        assert!(tokens.should_touch(None, t0));
+        assert!(!tokens.should_touch(Some(t0), t0 + Duration::seconds(59)));
+        assert!(tokens.should_touch(Some(t0), t0 + Duration::seconds(60)));
+        let address = AddressThrottle::default();
+        assert!(!address.is_throttled(19));
+        assert!(address.is_throttled(20));
+        assert_eq!(address.window_start(t0), t0 - Duration::minutes(15));
+        let objections = ObjectionThrottle::default();
+        assert!(!objections.is_throttled(4));
+        assert!(objections.is_throttled(5));
     }
 
     #[test]

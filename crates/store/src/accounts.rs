@@ -301,10 +301,106 @@ pub async fn delete_session(tx: &mut Tx, token_hash: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn delete_sessions_of(tx: &mut Tx, user_id: i64) -> Result<()> {
-    on_tx!(tx, |conn| {
+pub async fn delete_sessions_of(tx: &mut Tx, user_id: i64) -> Result<u64> {
+    let n = on_tx!(tx, |conn| {
         sqlx::query("DELETE FROM user_session WHERE user_id = $1")
             .bind(user_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    Ok(n)
+}
+
+/// Ends every session of a user but the one with `keep` (a token hash).
+pub async fn delete_other_sessions_of(tx: &mut Tx, user_id: i64, keep: &str) -> Result<u64> {
+    let n = on_tx!(tx, |conn| {
+        sqlx::query("DELETE FROM user_session WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    Ok(n)
+}
+
+// ------------------------------------------------------------- API tokens
+
+/// A stored API token (its secret only as a hash, never read back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A token to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiToken<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i64,
+    pub name: &'a str,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+type TokenTuple = (i64, i64, String, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+const TOKEN_COLUMNS: &str = "id, user_id, name, created_at, expires_at, last_used_at, revoked_at";
+
+fn token_from((id, user_id, name, created_at, expires_at, last_used_at, revoked_at): TokenTuple) -> ApiTokenRecord {
+    ApiTokenRecord { id, user_id, name, created_at, expires_at, last_used_at, revoked_at }
+}
+
+pub async fn insert_api_token(tx: &mut Tx, token: &NewApiToken<'_>) -> Result<i64> {
+    let (id,): (i64,) = on_tx!(tx, |conn| {
+        sqlx::query_as(
+            "INSERT INTO api_token (token_hash, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id",
+        )
+        .bind(token.token_hash)
+        .bind(token.user_id)
+        .bind(token.name)
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .fetch_one(&mut *conn)
+        .await?
+    });
+    Ok(id)
+}
+
+/// The token with this hash, whatever its state.
+pub async fn api_token_by_hash(tx: &mut Tx, token_hash: &str) -> Result<Option<ApiTokenRecord>> {
+    let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE token_hash = $1");
+    let row: Option<TokenTuple> =
+        on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(&mut *conn).await?);
+    Ok(row.map(token_from))
+}
+
+pub async fn get_api_token(tx: &mut Tx, id: i64) -> Result<Option<ApiTokenRecord>> {
+    let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE id = $1");
+    let row: Option<TokenTuple> =
+        on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?);
+    Ok(row.map(token_from))
+}
+
+/// The tokens of a user, newest first.
+pub async fn list_api_tokens(tx: &mut Tx, user_id: i64) -> Result<Vec<ApiTokenRecord>> {
+    let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE user_id = $1 ORDER BY id DESC");
+    let rows: Vec<TokenTuple> =
+        on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(&mut *conn).await?);
+    Ok(rows.into_iter().map(token_from).collect())
+}
+
+pub async fn touch_api_token(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<()> {
+    on_tx!(tx, |conn| {
+        sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
             .execute(&mut *conn)
             .await?
             .rows_affected()
@@ -312,37 +408,30 @@ pub async fn delete_sessions_of(tx: &mut Tx, user_id: i64) -> Result<()> {
     Ok(())
 }
 
-// ------------------------------------------------------------- API tokens
+/// Revokes one token; false when it was already revoked.
+pub async fn revoke_api_token(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    let n = on_tx!(tx, |conn| {
+        sqlx::query("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    Ok(n > 0)
+}
 
-pub async fn insert_api_token(
-    tx: &mut Tx,
-    token_hash: &str,
-    user_id: i64,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    on_tx!(tx, |conn| {
+/// Revokes every live token of a user; returns how many.
+pub async fn revoke_api_tokens_of(tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<u64> {
+    let n = on_tx!(tx, |conn| {
         sqlx::query(
-            "INSERT INTO api_token (token_hash, user_id, name, created_at, revoked) VALUES ($1, $2, $3, $4, FALSE)",
+            "UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
         )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(name)
         .bind(now)
+        .bind(user_id)
         .execute(&mut *conn)
         .await?
         .rows_affected()
     });
-    Ok(())
-}
-
-/// The user of a token that is not revoked.
-pub async fn api_token_user(tx: &mut Tx, token_hash: &str) -> Result<Option<i64>> {
-    let row: Option<(i64,)> = on_tx!(tx, |conn| {
-        sqlx::query_as("SELECT user_id FROM api_token WHERE token_hash = $1 AND revoked = FALSE")
-            .bind(token_hash)
-            .fetch_optional(&mut *conn)
-            .await?
-    });
-    Ok(row.map(|(id,)| id))
+    Ok(n)
 }

@@ -29,6 +29,7 @@ pub mod cases;
 mod dialect;
 pub mod registry;
 mod sql;
+pub mod throttle;
 pub mod verification;
 
 pub use accounts::*;
@@ -214,6 +215,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "audit_anchor",
         sqlite: include_str!("../migrations/sqlite/0005_audit_anchor.sql"),
         postgres: include_str!("../migrations/postgres/0005_audit_anchor.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "credentials_throttle",
+        sqlite: include_str!("../migrations/sqlite/0006_credentials_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/0006_credentials_throttle.sql"),
     },
     Migration {
         version: 7,

@@ -111,10 +111,39 @@ async fn sessions_and_tokens(db: Db) {
     insert_session(&mut tx, &session).await.unwrap();
     delete_sessions_of(&mut tx, user).await.unwrap();
     assert!(get_session(&mut tx, "s1").await.unwrap().is_none());
+    insert_session(&mut tx, &session).await.unwrap();
+    insert_session(&mut tx, &SessionRecord { token_hash: "s2".into(), ..session.clone() }).await.unwrap();
+    assert_eq!(delete_other_sessions_of(&mut tx, user, "s1").await.unwrap(), 1);
+    assert!(get_session(&mut tx, "s1").await.unwrap().is_some());
+    assert!(get_session(&mut tx, "s2").await.unwrap().is_none());
 
-    insert_api_token(&mut tx, "t1", user, "统计系统", t0()).await.unwrap();
-    assert_eq!(api_token_user(&mut tx, "t1").await.unwrap(), Some(user));
-    assert_eq!(api_token_user(&mut tx, "t2").await.unwrap(), None);
+    let later = t0() + chrono::Duration::days(90);
+    let new =
+        NewApiToken { token_hash: "t1", user_id: user, name: "统计系统", created_at: t0(), expires_at: later };
+    let id = insert_api_token(&mut tx, &new).await.unwrap();
+    let stored = api_token_by_hash(&mut tx, "t1").await.unwrap().unwrap();
+    assert_eq!((stored.id, stored.user_id, stored.expires_at, stored.last_used_at), (id, user, later, None));
+    assert_eq!(api_token_by_hash(&mut tx, "t2").await.unwrap(), None);
+    touch_api_token(&mut tx, id, t0()).await.unwrap();
+    assert_eq!(get_api_token(&mut tx, id).await.unwrap().unwrap().last_used_at, Some(t0()));
+    let t2 = insert_api_token(&mut tx, &NewApiToken { token_hash: "t2", ..new }).await.unwrap();
+    assert!(revoke_api_token(&mut tx, id, t0()).await.unwrap());
+    assert!(!revoke_api_token(&mut tx, id, t0()).await.unwrap(), "already revoked");
+    assert_eq!(revoke_api_tokens_of(&mut tx, user, t0()).await.unwrap(), 1);
+    let listed = list_api_tokens(&mut tx, user).await.unwrap();
+    assert_eq!(listed.iter().map(|t| (t.id, t.revoked_at)).collect::<Vec<_>>(), [(t2, Some(t0())), (id, Some(t0()))]);
+
+    // Failed sign-ins per address, counted within a window.
+    use jiuzhu_store::throttle;
+    for m in 0..3 {
+        throttle::record_login_failure(&mut tx, "10.0.0.1", t0() + chrono::Duration::minutes(m)).await.unwrap();
+    }
+    throttle::record_login_failure(&mut tx, "10.0.0.2", t0()).await.unwrap();
+    assert_eq!(throttle::login_failures_since(&mut tx, "10.0.0.1", t0()).await.unwrap(), 3);
+    let one_minute = t0() + chrono::Duration::minutes(1);
+    assert_eq!(throttle::login_failures_since(&mut tx, "10.0.0.1", one_minute).await.unwrap(), 2);
+    assert_eq!(throttle::forget_login_failures(&mut tx, one_minute).await.unwrap(), 2);
+    assert_eq!(throttle::login_failures_since(&mut tx, "10.0.0.2", t0()).await.unwrap(), 0);
 }
 
 fn draft(login: &str, action: &str, region: &str, outcome: Outcome, minutes: i64) -> AuditDraft {

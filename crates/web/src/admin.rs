@@ -33,13 +33,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/audit", get(audit_page))
 }
 
-/// Only a local path: never send a user elsewhere after signing in.
+/// Only a path of this site: never send a user elsewhere after signing in
+/// (`/\\evil.example`, `//evil.example` and their encodings are refused).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains("://") {
-        next.to_string()
-    } else {
-        "/households".to_string()
-    }
+    crate::redirect::safe_local_path(next).unwrap_or("/households").to_string()
 }
 
 // ------------------------------------------------------------------ sign in
@@ -88,12 +85,10 @@ async fn login(
                 .into_response())
         }
         Err(error) => {
-            let message = match error {
-                LoginError::Invalid => Message::new("login.error.invalid"),
-                LoginError::Locked { until } => {
-                    Message::new("login.error.locked").arg("until", Tr::new(lang).time_of_day(&until))
-                }
-            };
+            // One answer whatever the reason, so that it does not tell which
+            // logins exist or are locked.
+            let (LoginError::Invalid | LoginError::Locked { .. } | LoginError::Throttled) = error;
+            let message = Message::new("login.error.refused");
             let page = LoginPage {
                 tr: Tr::new(lang),
                 next: safe_next(&form.next),
@@ -145,7 +140,8 @@ async fn change_password(
         let page = PasswordPage { tr, errors: vec![Message::new("user.error.confirm").render(lang)], forced: false };
         return refused(&page);
     }
-    match auth::change_password(&state.db, &auth.actor, state.now(), &form.current, &form.password).await {
+    let now = state.now();
+    match auth::change_password(&state.db, &auth.actor, now, Some(&auth.token), &form.current, &form.password).await {
         Ok(()) => Ok(Redirect::to("/households").into_response()),
         Err(err) => {
             let Some(errors) = messages(lang, &err) else { return Err(fail(lang)(err)) };

@@ -68,7 +68,11 @@ use crate::{ApiLang, AppState, ListParams};
         crate::cases::api_load_calendar,
         crate::cases::api_public_villages,
         crate::cases::api_public_notices,
-        crate::cases::api_public_objection
+        crate::cases::api_public_objection,
+        crate::tokens::api_tokens,
+        crate::tokens::api_create_token,
+        crate::tokens::api_revoke_token,
+        crate::tokens::api_user_tokens
     ),
     components(schemas(
         RegionNode,
@@ -131,7 +135,10 @@ use crate::{ApiLang, AppState, ListParams};
         jiuzhu_app::cases::PublicVillage,
         crate::cases::ReferralForm,
         jiuzhu_app::cases::PolicyEntry,
-        crate::cases::PublicObjectionForm
+        crate::cases::PublicObjectionForm,
+        jiuzhu_app::auth::TokenView,
+        jiuzhu_app::auth::TokenForm,
+        jiuzhu_app::auth::IssuedToken
     ))
 )]
 pub struct ApiDoc;

@@ -672,7 +672,14 @@ async fn public_objection(
     crate::session::ClientIp(ip): crate::session::ClientIp,
     Form(form): Form<PublicObjectionForm>,
 ) -> PageResult {
-    let result = c::public_objection(&state.db, state.now(), &ip, notice, &form.text, &form.contact).await;
+    let result = match RegionCode::parse(&village) {
+        Ok(code) => c::public_objection(&state.db, state.now(), &ip, &code, notice, &form.text, &form.contact).await,
+        Err(_) => Err(AppError::NotFound),
+    };
+    let status = match &result {
+        Err(AppError::TooMany(_)) => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
     let message = match &result {
         Ok(()) => t(lang, "public.objection.thanks").to_string(),
         Err(e) => match messages(lang, e) {
@@ -681,7 +688,7 @@ async fn public_objection(
         },
     };
     let page = public_village_page(&state, lang, &village, message).await.map_err(fail(lang))?;
-    if result.is_ok() { render(&page) } else { refused(&page) }
+    if result.is_ok() { render(&page) } else { render(&page).map(|r| (status, r).into_response()) }
 }
 
 // ------------------------------------------------------------ API
@@ -862,17 +869,20 @@ pub(crate) async fn api_public_notices(
     Ok(Json(c::public_notices(&state.db, state.now(), &code).await.map_err(api_fail(lang))?.1))
 }
 
-/// Raises an objection to a notice (no sign-in).
+/// Raises an objection to a notice of the village (no sign-in); at most 5
+/// an hour from one address to one notice (429 after that).
 #[utoipa::path(post, path = "/api/public/notices/{village}/{notice}/objections", request_body = PublicObjectionForm,
-    responses((status = 201), (status = 409, body = ApiErrorBody)))]
+    responses((status = 201), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 429, body = ApiErrorBody)))]
 pub(crate) async fn api_public_objection(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
-    Path((_village, notice)): Path<(String, i64)>,
+    Path((village, notice)): Path<(String, i64)>,
     crate::session::ClientIp(ip): crate::session::ClientIp,
     Json(form): Json<PublicObjectionForm>,
 ) -> ApiResult<StatusCode> {
-    c::public_objection(&state.db, state.now(), &ip, notice, &form.text, &form.contact)
+    let village = RegionCode::parse(&village).map_err(|_| api_fail(lang)(AppError::NotFound))?;
+    c::public_objection(&state.db, state.now(), &ip, &village, notice, &form.text, &form.contact)
         .await
         .map_err(api_fail(lang))?;
     Ok(StatusCode::CREATED)

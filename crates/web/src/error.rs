@@ -26,6 +26,9 @@ fn status_and_messages(err: &AppError) -> (StatusCode, &'static str, Vec<(String
             errors.iter().map(|e| (e.field.to_string(), e.message.clone())).collect(),
         ),
         AppError::Conflict(message) => (StatusCode::CONFLICT, "conflict", vec![(String::new(), message.clone())]),
+        AppError::TooMany(message) => {
+            (StatusCode::TOO_MANY_REQUESTS, "too_many", vec![(String::new(), message.clone())])
+        }
         AppError::Forbidden => {
             (StatusCode::FORBIDDEN, "forbidden", vec![(String::new(), Message::new("common.forbidden"))])
         }
@@ -53,7 +56,7 @@ pub struct ApiProblem {
 /// The body of every API error.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ApiErrorBody {
-    /// `not_found`, `invalid`, `conflict`, `internal` or `rejected`.
+    /// `not_found`, `invalid`, `conflict`, `too_many`, `internal` or `rejected`.
     pub error: String,
     pub problems: Vec<ApiProblem>,
 }

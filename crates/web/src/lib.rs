@@ -27,13 +27,16 @@ pub mod api;
 pub mod cases;
 mod error;
 mod pages;
+mod proxy;
 mod redirect;
 mod session;
+mod tokens;
 pub mod tr;
 pub mod verification;
 mod view;
 
 pub use error::{ApiError, PageError};
+pub use proxy::TrustedProxies;
 
 /// Reads the current time; the binary passes the system clock, tests a
 /// fixed one.
@@ -46,11 +49,24 @@ pub struct AppState {
     pub clock: Clock,
     /// Where the CJK fonts for PDFs are (Debian's `fonts-noto-cjk` by default).
     pub font_dir: std::path::PathBuf,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (none by default).
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: Clock) -> AppState {
-        AppState { db, clock, font_dir: jiuzhu_print::DEFAULT_FONT_DIR.into() }
+        AppState {
+            db,
+            clock,
+            font_dir: jiuzhu_print::DEFAULT_FONT_DIR.into(),
+            trusted_proxies: Arc::new(TrustedProxies::default()),
+        }
+    }
+
+    /// Believes the `X-Forwarded-For` of these reverse proxies.
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> AppState {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 
     /// Uses the fonts of another directory for PDFs.
@@ -84,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(pages::router())
         .merge(admin::router())
+        .merge(tokens::router())
         .merge(verification::router())
         .merge(cases::router())
         .merge(api::router())

@@ -7,15 +7,20 @@
 //! - Every state-changing request made with the session cookie must carry
 //!   the session's CSRF token: the `X-CSRF-Token` header (htmx sends it for
 //!   every request through `hx-headers`), a `csrf` form field, or a `csrf`
-//!   query parameter (multipart uploads). Requests with an API token are not
-//!   ambient and need none. Only signing in is exempt.
+//!   query parameter (multipart uploads). Requests authenticated by a valid
+//!   API token are not ambient and need none; their cookies are removed
+//!   before any handler sees them, so the token is the only credential. A
+//!   bogus `Authorization` header changes nothing. Only signing in is exempt.
+//! - The client's address is the socket peer's, or, behind a configured
+//!   reverse proxy, the right-most untrusted `X-Forwarded-For` hop
+//!   ([`crate::proxy`]).
 
 use std::net::SocketAddr;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiuzhu_app::Actor;
@@ -55,27 +60,35 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_string())
 }
 
-/// The client's address: the first `X-Forwarded-For` hop when a proxy
-/// added one, the peer address otherwise.
-pub(crate) fn client_ip(parts: &Parts) -> String {
-    if let Some(forwarded) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded.split(',').next().map(str::trim).filter(|s| !s.is_empty())
-    {
-        return first.to_string();
+/// The client's address: the socket's peer, or what trusted proxies say.
+fn client_addr(headers: &HeaderMap, extensions: &Extensions, state: &AppState) -> String {
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if state.trusted_proxies.is_empty() {
+        return state.trusted_proxies.client(peer, &[]);
     }
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    let forwarded: Vec<&str> = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    state.trusted_proxies.client(peer, &forwarded)
+}
+
+pub(crate) fn client_ip(parts: &Parts, state: &AppState) -> String {
+    client_addr(&parts.headers, &parts.extensions, state)
 }
 
 /// The client's address, for handlers that need it before a session exists.
 pub(crate) struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts, state)))
     }
 }
+
+/// The actor of a request that [`csrf_guard`] found carries a valid API
+/// token (so the extractor does not look it up again).
+#[derive(Clone)]
+struct TokenActor(Actor);
 
 /// Whether the request came over TLS.
 pub(crate) fn is_tls(headers: &HeaderMap) -> bool {
@@ -107,7 +120,7 @@ impl FromRequestParts<AppState> for Authed {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = crate::UiLang::from_request_parts(parts, state).await.map(|l| l.0).unwrap_or_default();
-        let ip = client_ip(parts);
+        let ip = client_ip(parts, state);
         let login_redirect = || {
             let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let next: String = next
@@ -143,12 +156,30 @@ impl FromRequestParts<AppState> for ApiAuthed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        ApiCaller::from_request_parts(parts, state).await.map(|c| ApiAuthed(c.actor))
+    }
+}
+
+/// A signed-in caller of the API, and whether an API token (rather than a
+/// session) authenticated it.
+pub(crate) struct ApiCaller {
+    pub actor: Actor,
+    pub by_token: bool,
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = crate::ApiLang::from_request_parts(parts, state).await.map(|l| l.0).unwrap_or_default();
-        let ip = client_ip(parts);
+        let ip = client_ip(parts, state);
         let unauthenticated = |error| ApiError { lang, error }.into_response();
+        if let Some(TokenActor(actor)) = parts.extensions.get::<TokenActor>() {
+            return Ok(ApiCaller { actor: actor.clone(), by_token: true });
+        }
         if let Some(token) = bearer(&parts.headers) {
-            return match auth::token_actor(&state.db, &token, &ip).await {
-                Ok(Some(actor)) => Ok(ApiAuthed(actor)),
+            return match auth::token_actor(&state.db, state.now(), &token, &ip).await {
+                Ok(Some(actor)) => Ok(ApiCaller { actor, by_token: true }),
                 Ok(None) => Err(unauthenticated(jiuzhu_app::AppError::Unauthenticated)),
                 Err(e) => Err(unauthenticated(e)),
             };
@@ -157,7 +188,9 @@ impl FromRequestParts<AppState> for ApiAuthed {
             return Err(unauthenticated(jiuzhu_app::AppError::Unauthenticated));
         };
         match auth::session(&state.db, state.now(), &token, &ip).await {
-            Ok(Some(session)) if !session.must_change_password => Ok(ApiAuthed(session.actor)),
+            Ok(Some(session)) if !session.must_change_password => {
+                Ok(ApiCaller { actor: session.actor, by_token: false })
+            }
             Ok(_) => Err(unauthenticated(jiuzhu_app::AppError::Unauthenticated)),
             Err(e) => Err(unauthenticated(e)),
         }
@@ -173,11 +206,21 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
 
 /// Refuses state-changing requests made with the session cookie that do
 /// not carry the session's CSRF token.
-pub(crate) async fn csrf_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn csrf_guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let exempt = request.uri().path() == "/login";
-    if safe || exempt || bearer(request.headers()).is_some() {
+    if safe || exempt {
         return next.run(request).await;
+    }
+    if let Some(token) = bearer(request.headers()) {
+        let ip = client_addr(request.headers(), request.extensions(), &state);
+        if let Ok(Some(actor)) = auth::token_actor(&state.db, state.now(), &token, &ip).await {
+            // The token is the credential: no cookie may act for this request.
+            request.headers_mut().remove(header::COOKIE);
+            request.extensions_mut().insert(TokenActor(actor));
+            return next.run(request).await;
+        }
+        // A token that is not valid exempts nothing: go on as without it.
     }
     let Some(token) = cookie(request.headers(), SESSION_COOKIE) else {
         // No session: the handler answers "sign in first".

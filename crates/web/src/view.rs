@@ -31,7 +31,7 @@ pub(crate) fn refused(template: &impl Template) -> PageResult {
 pub(crate) fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
     match err {
         AppError::Invalid(errors) => Some(errors.iter().map(|e| e.message.render(lang)).collect()),
-        AppError::Conflict(m) => Some(vec![m.render(lang)]),
+        AppError::Conflict(m) | AppError::TooMany(m) => Some(vec![m.render(lang)]),
         _ => None,
     }
 }

@@ -41,14 +41,21 @@ struct Case {
     /// `None`: every signed-in user (or, for the public notice board, anybody).
     permission: Option<Permission>,
     scoped: bool,
+    /// Refused to every caller authenticated by an API token (the matrix
+    /// calls with tokens): issuing tokens needs a session.
+    session_only: bool,
 }
 
 const fn case(method: Method, path: &'static str, permission: Permission, scoped: bool) -> Case {
-    Case { method, path, permission: Some(permission), scoped }
+    Case { method, path, permission: Some(permission), scoped, session_only: false }
 }
 
 const fn open(method: Method, path: &'static str) -> Case {
-    Case { method, path, permission: None, scoped: false }
+    Case { method, path, permission: None, scoped: false, session_only: false }
+}
+
+const fn session_only(method: Method, path: &'static str) -> Case {
+    Case { method, path, permission: None, scoped: false, session_only: true }
 }
 
 fn cases() -> Vec<Case> {
@@ -93,10 +100,14 @@ fn cases() -> Vec<Case> {
         open(Method::GET, "/api/public/notices"),
         open(Method::GET, "/api/public/notices/{village}"),
         open(Method::POST, "/api/public/notices/{village}/{notice}/objections"),
+        open(Method::GET, "/api/tokens"),
+        session_only(Method::POST, "/api/tokens"),
+        case(Method::POST, "/api/tokens/{id}/revoke", UserManage, true),
+        case(Method::GET, "/api/users/{id}/tokens", UserManage, true),
     ]
 }
 
-struct Fixture {
+pub(super) struct Fixture {
     household: i64,
     spouse: i64,
     version: i64,
@@ -109,13 +120,16 @@ struct Fixture {
     case: i64,
     case_version: i64,
     referral: i64,
-    notice: i64,
+    pub(super) notice: i64,
     /// An incomplete 特困 case and its one-time notice.
     doc_case: i64,
     document: i64,
+    /// A user of township 340102001 and their API token.
+    user: i64,
+    token: i64,
 }
 
-async fn fixture_ids(app: &TestApp) -> Fixture {
+pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
     let system = Actor::system();
     let page = registry::search_households(
         &app.db,
@@ -180,6 +194,20 @@ async fn fixture_ids(app: &TestApp) -> Fixture {
             .unwrap();
     let tekun = cases::ApplicationForm { kinds: vec!["tekun".into()], provided: vec![], needs: vec![], ..application };
     let incomplete = cases::submit_application(&app.db, &system, now(), &tekun).await.unwrap();
+    let form = auth::UserForm {
+        login: "fixture-user".into(),
+        display_name: "甲".into(),
+        region_code: "340102001".into(),
+        roles: vec![Role::TownshipClerk.code().to_string()],
+        ..Default::default()
+    };
+    let user = auth::create_user(&app.db, &system, now(), &form, PASSWORD, false).await.unwrap();
+    let token_form = auth::TokenForm { name: "报表".into(), days: None };
+    let token = auth::create_api_token(&app.db, &system, now(), auth::Via::Session, user, &token_form, "fixture-token")
+        .await
+        .unwrap()
+        .view
+        .id;
     Fixture {
         household,
         spouse: detail.members[1].id,
@@ -193,6 +221,8 @@ async fn fixture_ids(app: &TestApp) -> Fixture {
         notice: notices[0].id,
         doc_case: incomplete.case_ids[0],
         document: incomplete.one_time_notice.unwrap(),
+        user,
+        token,
     }
 }
 
@@ -207,6 +237,10 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         f.result
     } else if case.path.starts_with("/api/verification/runs/") {
         f.run
+    } else if case.path.starts_with("/api/tokens/") {
+        f.token
+    } else if case.path.starts_with("/api/users/") {
+        f.user
     } else {
         f.household
     };
@@ -275,6 +309,7 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         })
         .to_string(),
         (Method::PUT, "/api/calendar") => "2027-01-01,holiday,元旦\n".to_string(),
+        (Method::POST, "/api/tokens") => serde_json::json!({"name": "矩阵", "days": 30}).to_string(),
         (Method::POST, "/api/public/notices/{village}/{notice}/objections") => {
             serde_json::json!({"text": "情况不实", "contact": ""}).to_string()
         }
@@ -331,12 +366,23 @@ async fn every_role_in_every_region_gets_exactly_its_rights() {
                 };
                 let user = auth::create_user(&app.db, &Actor::system(), now(), &form, PASSWORD, false).await.unwrap();
                 let actor = auth::actor_of(&store_user(&app, user).await, "ip");
-                auth::create_api_token(&app.db, &actor, now(), "matrix", &format!("token-{user}")).await.unwrap();
+                let token_form = auth::TokenForm { name: "matrix".into(), days: None };
+                auth::create_api_token(
+                    &app.db,
+                    &actor,
+                    now(),
+                    auth::Via::Session,
+                    user,
+                    &token_form,
+                    &format!("token-{user}"),
+                )
+                .await
+                .unwrap();
                 let f = fixture_ids(&app).await;
                 let before = denied_count(&app).await;
 
                 let reply = app.send_raw(request(&case, &f, &format!("token-{user}"))).await;
-                let permitted = case.permission.is_none_or(|p| role.grants(p));
+                let permitted = !case.session_only && case.permission.is_none_or(|p| role.grants(p));
                 let reaches = !case.scoped || placement != Placement::Sibling;
                 let expected = match (permitted, reaches) {
                     (false, _) => "forbidden",
