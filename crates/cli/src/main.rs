@@ -673,6 +673,8 @@ async fn demo_users(db: &Db) -> Result<()> {
     Ok(())
 }
 
+/// Opens and migrates the database, with its audit key (the default key
+/// beside a SQLite file is created when missing).
 async fn open(url: &str, audit_files: &audit_files::AuditFiles) -> Result<Db> {
     open_with_key(url, audit_files, true).await
 }

@@ -3,7 +3,7 @@
 //! audit table directly.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use jiuzhu_domain::audit::{ChainBreak, Outcome, verify_chain};
+use jiuzhu_domain::audit::{AuditKey, ChainBreak, Outcome, verify_chain};
 use jiuzhu_domain::{RegionCode, Role};
 use jiuzhu_store::*;
 
@@ -14,6 +14,13 @@ jiuzhu_testkit::on_both_databases!(
     audit_rows_cannot_be_edited_or_deleted,
     tampering_without_the_triggers_is_detected,
 );
+
+#[path = "accounts_audit/anchor.rs"]
+mod anchor;
+
+fn key() -> AuditKey {
+    jiuzhu_testkit::audit_key()
+}
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 10, 31, 8, 30, 0).unwrap() + Duration::nanoseconds(123_456_789)
@@ -173,16 +180,23 @@ async fn write_chain(db: &Db) {
 async fn verify(db: &Db) -> Result<usize, ChainBreak> {
     let mut tx = db.begin().await.unwrap();
     let rows = audit_chain(&mut tx, 1, 1000).await.unwrap();
-    verify_chain(rows.iter().map(|r| (&r.record, r.prev_hash.as_str(), r.hash.as_str())))
+    let rows: Vec<StoredAudit> = rows.into_iter().map(|r| r.unwrap()).collect();
+    let res = verify_chain(&key(), rows.iter().map(|r| (&r.record, r.prev_hash.as_str(), r.hash.as_str())));
+    assert_eq!(
+        verify_audit_chain(&mut tx, &key(), &[]).await.unwrap().map(|s| s.records as usize),
+        res,
+        "the whole-chain check agrees"
+    );
+    res
 }
 
 async fn audit_chain_verifies_and_searches(db: Db) {
     write_chain(&db).await;
     assert_eq!(verify(&db).await, Ok(3));
     let mut tx = db.begin().await.unwrap();
-    let (seq, hash) = audit_head(&mut tx).await.unwrap();
-    let last = audit_chain(&mut tx, 3, 10).await.unwrap();
-    assert_eq!((seq, hash), (3, last[0].hash.clone()));
+    let head = audit_head(&mut tx).await.unwrap();
+    let last: Vec<StoredAudit> = audit_chain(&mut tx, 3, 10).await.unwrap().into_iter().map(|r| r.unwrap()).collect();
+    assert_eq!((head.seq, head.hash), (3, last[0].hash.clone()));
     assert_eq!(
         last[0].record.at,
         jiuzhu_domain::audit::audit_time(t0() + Duration::minutes(2)),

@@ -74,7 +74,9 @@ async fn checkpoint(db: &Db) -> Checkpoint {
 /// dropping the append-only triggers.
 async fn attack(db: &Db, statements: &str) {
     let drop_triggers = match db.backend() {
-        Backend::Sqlite => "DROP TRIGGER IF EXISTS audit_event_no_update; DROP TRIGGER IF EXISTS audit_event_no_delete;",
+        Backend::Sqlite => {
+            "DROP TRIGGER IF EXISTS audit_event_no_update; DROP TRIGGER IF EXISTS audit_event_no_delete;"
+        }
         Backend::Postgres => {
             "DROP TRIGGER IF EXISTS audit_event_no_change ON audit_event;
              DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event;"
@@ -92,7 +94,10 @@ async fn rehash_from(db: &Db, from: i64, rehash: impl Fn(&AuditRecord, &str) -> 
     let mut tx = db.begin().await.unwrap();
     let rows: Vec<StoredAudit> = audit_chain(&mut tx, 1, 1000).await.unwrap().into_iter().map(|r| r.unwrap()).collect();
     drop(tx);
-    let mut prev = rows.iter().find(|r| r.record.seq == from - 1).map_or(jiuzhu_domain::audit::GENESIS.to_string(), |r| r.hash.clone());
+    let mut prev = rows
+        .iter()
+        .find(|r| r.record.seq == from - 1)
+        .map_or(jiuzhu_domain::audit::GENESIS.to_string(), |r| r.hash.clone());
     let mut statements = String::new();
     for row in rows.iter().filter(|r| r.record.seq >= from) {
         let hash = rehash(&row.record, &prev);
@@ -125,10 +130,7 @@ async fn records_are_keyed_and_the_head_remembers_where_keys_began(db: Db) {
     assert_eq!(first.hash, first.record.keyed_hash(&first.prev_hash, &jiuzhu_testkit::audit_key()));
     assert_ne!(first.hash, first.record.hash(&first.prev_hash), "not the plain hash");
     // Someone with another key cannot vouch for the chain.
-    assert_eq!(
-        verify_with(&db, &AuditKey::from_bytes([9; 32]), &[]).await,
-        Err(ChainBreak::Altered { seq: 1 })
-    );
+    assert_eq!(verify_with(&db, &AuditKey::from_bytes([9; 32]), &[]).await, Err(ChainBreak::Altered { seq: 1 }));
 }
 
 async fn records_from_before_the_key_verify_as_unkeyed(db: Db) {
@@ -174,7 +176,10 @@ async fn a_deletion_with_renumbering_is_found(db: Db) {
 async fn a_tail_cut_below_a_checkpoint_is_found(db: Db) {
     append(&db, 1, 6).await;
     let taken = checkpoint(&db).await;
-    assert_eq!(verify(&db, std::slice::from_ref(&taken)).await, Ok(ChainSummary { records: 6, unkeyed: 0, checkpoints: 1 }));
+    assert_eq!(
+        verify(&db, std::slice::from_ref(&taken)).await,
+        Ok(ChainSummary { records: 6, unkeyed: 0, checkpoints: 1 })
+    );
     let mut tx = db.begin().await.unwrap();
     let fourth = audit_chain(&mut tx, 4, 1).await.unwrap().remove(0).unwrap();
     drop(tx);
@@ -226,7 +231,8 @@ async fn outcomes_are_a_closed_set(db: Db) {
 async fn a_chain_rewritten_as_unkeyed_is_found_against_a_checkpoint(db: Db) {
     append(&db, 1, 5).await;
     let taken = checkpoint(&db).await;
-    attack(&db, "UPDATE audit_event SET after_value = '{}' WHERE seq = 2; UPDATE audit_head SET keyed_from = NULL;").await;
+    attack(&db, "UPDATE audit_event SET after_value = '{}' WHERE seq = 2; UPDATE audit_head SET keyed_from = NULL;")
+        .await;
     rehash_from(&db, 1, plain).await;
     assert_eq!(verify(&db, &[]).await, Ok(ChainSummary { records: 5, unkeyed: 5, checkpoints: 0 }));
     assert_eq!(verify(&db, &[taken]).await, Err(ChainBreak::Altered { seq: 1 }));
