@@ -54,7 +54,8 @@ pub async fn calendar_in(tx: &mut Tx) -> Result<Calendar> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CalendarStatus {
     pub years: Vec<i32>,
-    /// Set from November when next year's arrangement is not loaded.
+    /// Set from November when next year's arrangement is not loaded (until
+    /// then its dates are counted provisionally).
     pub missing_next_year: Option<i32>,
     /// Years loaded by an administrator: (year, by, at).
     pub loaded: Vec<(i32, String, DateTime<Utc>)>,
@@ -95,9 +96,49 @@ pub async fn load_calendar(db: &Db, actor: &Actor, now: DateTime<Utc>, text: &st
             .collect();
         store::cases::put_calendar_year(&mut tx, *year, &lines.join("\n"), &actor.name, now).await?;
     }
-    audit(&mut tx, actor, now, "calendar_loaded", &Target::none(), None, Some(&json!({ "years": years }))).await?;
+    let recounted = recount_open_cases(&mut tx, actor, now).await?;
+    let detail = json!({ "years": years, "recounted_cases": recounted });
+    audit(&mut tx, actor, now, "calendar_loaded", &Target::none(), None, Some(&detail)).await?;
     tx.commit().await?;
     Ok(years)
+}
+
+/// Counts the due dates of every open case again with the calendar now in
+/// force (a loaded year replaces what was counted provisionally or with the
+/// arrangement it replaces); each case whose dates moved gets its new state
+/// and a `dates_recounted` history entry with the dates before and after.
+/// Returns the ids of those cases.
+async fn recount_open_cases(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    let calendar = calendar_in(tx).await?;
+    let filter = store::cases::CaseFilter { open_only: true, limit: i64::MAX, ..Default::default() };
+    let mut moved = Vec::new();
+    for row in store::cases::list_cases(tx, &filter).await? {
+        let Ok(mut case) = serde_json::from_str::<Case>(&row.state) else { continue };
+        let before = case.clone();
+        let overall_before = row.overall_due;
+        let changed = case.recount(&calendar).map_err(|e| AppError::invalid("file", e.to_message()))?;
+        let mut next = row.clone();
+        set_state(&mut next, &case, &calendar)?;
+        next.created_at = now;
+        if !changed && next.overall_due == overall_before {
+            continue;
+        }
+        if !store::cases::update_case(tx, &next).await? {
+            return Err(AppError::Conflict(Message::new("case.error.stale")));
+        }
+        let dates = |c: &Case, overall: Option<NaiveDate>| {
+            json!({
+                "step_due": c.step_due.map(Due::date),
+                "overall_due": overall,
+                "verification_due": c.verification_due,
+                "rejection_notice_due": c.rejection_notice_due,
+            })
+        };
+        let detail = json!({ "before": dates(&before, overall_before), "after": dates(&case, next.overall_due) });
+        insert_event(tx, row.id, now, actor, EventKind::DatesRecounted, &detail).await?;
+        moved.push(row.id);
+    }
+    Ok(moved)
 }
 
 // ------------------------------------------------------------ policy
@@ -1027,6 +1068,10 @@ pub struct CaseView {
     pub step_due: Option<NaiveDate>,
     pub step_due_at: Option<DateTime<Utc>>,
     pub overall_due: Option<NaiveDate>,
+    /// The step's due date was counted through a year without its
+    /// holiday arrangement (暂定; counted again when it is loaded).
+    pub step_due_provisional: bool,
+    pub overall_due_provisional: bool,
     pub overdue: bool,
     pub staff_relative: bool,
     pub detected_relatives: Vec<String>,
@@ -1143,6 +1188,7 @@ async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: &Loaded) 
         })
         .collect();
     let amount_preview = preview_amount(&policy.policy, &l.case, &l.detail);
+    let provisional = l.case.provisional_dates(&calendar);
     Ok(CaseView {
         id: l.row.id,
         application_id: l.row.application_id,
@@ -1162,6 +1208,8 @@ async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: &Loaded) 
             _ => None,
         },
         overall_due: l.row.overall_due,
+        step_due_provisional: provisional.step,
+        overall_due_provisional: provisional.overall,
         overdue: l.case.is_overdue(today, now),
         staff_relative: l.case.staff_relative,
         detected_relatives: l.detail.detected_relatives.clone(),
@@ -1889,6 +1937,9 @@ pub struct CaseLine {
     pub stage: String,
     pub step_due: Option<NaiveDate>,
     pub overall_due: Option<NaiveDate>,
+    /// Counted through a year without its holiday arrangement (暂定).
+    pub step_due_provisional: bool,
+    pub overall_due_provisional: bool,
     pub overdue: bool,
     /// Due within two working days.
     pub due_soon: bool,
@@ -1940,6 +1991,7 @@ async fn case_lines(
         .into_iter()
         .filter_map(|row| {
             let case = serde_json::from_str::<Case>(&row.state).ok()?;
+            let provisional = case.provisional_dates(calendar);
             Some(CaseLine {
                 id: row.id,
                 household_id: row.household_id,
@@ -1949,6 +2001,8 @@ async fn case_lines(
                 stage: row.stage,
                 step_due: row.step_due,
                 overall_due: row.overall_due,
+                step_due_provisional: provisional.step,
+                overall_due_provisional: provisional.overall,
                 overdue: case.is_late(today, now, calendar),
                 due_soon: case.is_due_soon(today, now, calendar, DUE_SOON_WD),
                 yours: case.waits_for(office),
@@ -2004,7 +2058,8 @@ pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> 
         cases,
         escalated,
         townships: townships.into_values().collect(),
-        calendar_warning: calendar.missing_next_year(today),
+        // Only those who can load the arrangement are asked to.
+        calendar_warning: calendar.missing_next_year(today).filter(|_| actor.can(Permission::CalendarManage)),
     })
 }
 

@@ -20,6 +20,7 @@ jiuzhu_testkit::on_both_databases!(
     temporary_assistance_is_routed_and_emergencies_paid_first,
     rejection_issues_a_written_notice_with_reasons,
     administrator_loads_next_years_calendar,
+    steps_into_an_unloaded_year_are_provisional_and_recounted_when_it_is_loaded,
     inboxes_order_by_due_date_and_escalate_overdue_steps,
     individual_inclusion_for_a_severely_disabled_member_of_an_edge_family,
     tekun_from_application_to_support_with_the_spot_check,
@@ -498,6 +499,54 @@ async fn administrator_loads_next_years_calendar(db: Db) {
     let calendar = c::calendar_in(&mut tx).await.unwrap();
     assert!(!calendar.is_working_day(day(2027, 1, 1)).unwrap());
     assert_eq!(calendar.add_working_days(day(2026, 12, 31), 1).unwrap(), day(2027, 1, 4));
+}
+
+/// Issue 10 point 11: on 2026-12-28 a step whose limit reaches into 2027
+/// was refused ("no holiday arrangement for 2027") and every user saw the
+/// warning. Now the date is provisional, recounted in the transaction that
+/// loads 2027, and only an administrator is warned.
+async fn steps_into_an_unloaded_year_are_provisional_and_recounted_when_it_is_loaded(db: Db) {
+    county(&db).await;
+    let admin = Actor::user(1, "admin", &[Role::Administrator], Scope::All);
+    let december = Utc.with_ymd_and_hms(2026, 12, 28, 2, 0, 0).unwrap();
+    let hid = household_id(&db, "SF-0001").await;
+    let created =
+        c::submit_application(&db, &clerk(), december, &dibao_form(hid, every_material_but(&[]))).await.unwrap();
+    let case = c::case_detail(&db, &clerk(), december, created.case_ids[0]).await.unwrap();
+    let case = step(&db, &clerk(), december, &case, action("start_investigation")).await;
+    assert_eq!(case.step_due, Some(day(2027, 1, 12)), "12-29..31, 2027-01-01 off, 01-04..08, 01-11, 01-12");
+    assert!(case.step_due_provisional && case.overall_due_provisional);
+    let inbox = c::inbox(&db, &clerk(), december).await.unwrap();
+    assert!(inbox.cases[0].step_due_provisional);
+    assert_eq!(inbox.calendar_warning, None, "clerks are not asked to load the calendar");
+    assert_eq!(c::inbox(&db, &village_assistant(), december).await.unwrap().calendar_warning, None);
+    assert_eq!(c::calendar_status(&db, december).await.unwrap().missing_next_year, Some(2027));
+    // A closed case is not touched.
+    let other = household_id(&db, "SF-0002").await;
+    let closed =
+        c::submit_application(&db, &clerk(), december, &dibao_form(other, every_material_but(&[]))).await.unwrap();
+    let closed = c::case_detail(&db, &clerk(), december, closed.case_ids[0]).await.unwrap();
+    let closed = step(&db, &clerk(), december, &closed, action("start_investigation")).await;
+    let closed =
+        step(&db, &clerk(), december, &closed, ActionForm { reason: "申请人撤回".into(), ..action("withdraw") }).await;
+
+    c::load_calendar(&db, &admin, december, "2027-01-01,holiday\n2027-01-04,holiday\n").await.unwrap();
+    let case = c::case_detail(&db, &clerk(), december, case.id).await.unwrap();
+    assert_eq!(case.step_due, Some(day(2027, 1, 13)));
+    assert!(!case.step_due_provisional && !case.overall_due_provisional);
+    let recounted = case.events.iter().find(|e| e.kind == "dates_recounted").expect("a history entry");
+    assert_eq!(recounted.detail["before"]["step_due"], "2027-01-12");
+    assert_eq!(recounted.detail["after"]["step_due"], "2027-01-13");
+    assert_eq!(recounted.actor, "admin");
+    let inbox = c::inbox(&db, &clerk(), december).await.unwrap();
+    let line = inbox.cases.iter().find(|l| l.id == case.id).unwrap();
+    assert_eq!((line.step_due, line.step_due_provisional), (Some(day(2027, 1, 13)), false));
+    let closed_after = c::case_detail(&db, &clerk(), december, closed.id).await.unwrap();
+    assert_eq!(closed_after.version, closed.version, "closed cases are not recounted");
+    // Loading the same year again moves nothing and records nothing more.
+    c::load_calendar(&db, &admin, december, "2027-01-01,holiday\n2027-01-04,holiday\n").await.unwrap();
+    let again = c::case_detail(&db, &clerk(), december, case.id).await.unwrap();
+    assert_eq!(again.version, case.version);
 }
 
 async fn inboxes_order_by_due_date_and_escalate_overdue_steps(db: Db) {
