@@ -201,3 +201,36 @@ fn audit_checkpoints_catch_a_cut_tail() {
     assert!(message.contains(&format!("缺少第 {last} 条起的记录")), "{message}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 10: a 5 KB workbook whose sheet claims A1:XFD1048576, with a cell
+/// at XFD1048576, made `jiuzhu import` (and `verify --members`) abort on a
+/// 512 GiB allocation. Now each exits with an error naming the cell.
+#[test]
+fn a_workbook_claiming_the_whole_sheet_is_an_error_not_an_abort() {
+    let dir = workdir("hostile-xlsx");
+    let script = r#"
+import zipfile
+parts = {
+  "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+  "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+  "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+  "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+  "xl/worksheets/sheet1.xml": '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>户编号</t></is></c><c r="B1" t="inlineStr"><is><t>身份证号</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>',
+}
+with zipfile.ZipFile("hostile.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+    for name, text in parts.items():
+        z.writestr(name, text)
+"#;
+    let made = Command::new("python3").arg("-c").arg(script).current_dir(&dir).output().expect("python3");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let verify = ["verify", "--members", "hostile.xlsx", "--data", "data", "--out", "report.csv"];
+    for args in [&["import", "hostile.xlsx"][..], &verify[..]] {
+        let out = jiuzhu(&dir, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // An abort ends by a signal (no exit code); an error exits with one.
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("XFD"), "{args:?} names the cell: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,6 +3,7 @@
 //! self-hosted explorer at `/api/docs/`.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -368,13 +369,17 @@ fn problems(lang: Lang, list: &[jiuzhu_files::Problem]) -> Vec<ApiProblem> {
 /// All or nothing: with any problem, 422 lists every one and nothing is
 /// written.
 #[utoipa::path(post, path = "/api/import", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = ImportResult), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = ImportResult), (status = 413, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn import(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
     ApiAuthed(actor): ApiAuthed,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = match crate::upload::api_body(body, lang) {
+        Ok(body) => body,
+        Err(response) => return Ok(response),
+    };
     match import_roster(&state.db, &actor, state.now(), &body).await {
         Ok(s) => Ok(Json(ImportResult {
             created: s.created,

@@ -32,6 +32,7 @@ mod redirect;
 mod session;
 mod tokens;
 pub mod tr;
+mod upload;
 pub mod verification;
 mod view;
 
@@ -80,9 +81,6 @@ impl AppState {
     }
 }
 
-/// Largest upload accepted (a roster of a few hundred thousand rows).
-const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
-
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -105,7 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::csrf_guard))
-        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .layer(DefaultBodyLimit::max(upload::UPLOAD_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

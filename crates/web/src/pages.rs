@@ -676,15 +676,20 @@ async fn import_upload(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     auth: Authed,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> PageResult {
-    let mut bytes = Vec::new();
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-        }
-    }
     let tr = Tr::signed_in(lang, &auth.actor, &auth.csrf);
+    let bytes = match crate::upload::read_form(multipart).await {
+        Ok(form) => form.bytes,
+        Err(e) => {
+            return refused(&ImportPage {
+                tr,
+                rejected: tf(lang, "import.error.rejected_count", &[("count", "1")]),
+                problems: vec![(String::new(), String::new(), e.message().render(lang))],
+                ..Default::default()
+            });
+        }
+    };
     match import_roster(&state.db, &auth.actor, state.now(), &bytes).await {
         Ok(s) => render(&ImportPage {
             tr,

@@ -3,10 +3,9 @@
 //! objections. Handlers parse, call one use case of
 //! `jiuzhu_app::verification`, and render.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -350,20 +349,12 @@ async fn upload_delivery(
     State(state): State<AppState>,
     UiLang(lang): UiLang,
     auth: Authed,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> PageResult {
-    let mut fields: BTreeMap<String, String> = BTreeMap::new();
-    let mut bytes = Vec::new();
-    let mut file_name = String::new();
-    while let Ok(Some(field)) = multipart.next_field().await {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
-            file_name = field.file_name().unwrap_or_default().to_string();
-            bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-        } else {
-            fields.insert(name, field.text().await.unwrap_or_default());
-        }
-    }
+    let (fields, bytes, file_name) = match crate::upload::read_form(multipart).await {
+        Ok(form) => (form.fields, form.bytes, form.file_name),
+        Err(e) => return refused_overview(&state, &auth, lang, vec![e.message().render(lang)]).await,
+    };
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let meta = match delivery_meta(lang, &get("kind"), &get("department"), &get("as_of"), &file_name) {
         Ok(meta) => meta,
@@ -799,14 +790,18 @@ fn api_problems(lang: Lang, list: &[jiuzhu_files::Problem]) -> Vec<ApiProblem> {
 /// required column is refused whole (422).
 #[utoipa::path(post, path = "/api/verification/deliveries", params(DeliveryParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = DeliveryImportResult), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = DeliveryImportResult), (status = 413, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub(crate) async fn api_import_delivery(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
     ApiAuthed(actor): ApiAuthed,
     Query(params): Query<DeliveryParams>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = match crate::upload::api_body(body, lang) {
+        Ok(body) => body,
+        Err(response) => return Ok(response),
+    };
     let meta = delivery_meta(lang, &params.kind, &params.department, &params.as_of, &params.file_name)
         .map_err(|_| api_fail(lang)(AppError::invalid("kind", Message::new("import.error.required"))))?;
     match v::import_delivery(&state.db, &actor, state.now(), meta, &body).await {
