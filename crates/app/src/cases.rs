@@ -24,6 +24,7 @@ use jiuzhu_domain::calendar::Calendar;
 use jiuzhu_domain::case::{Case, Command, Ctx, Due, EventKind, NewCase, Office, SpotTally, Stage, WorkflowError};
 use jiuzhu_domain::i18n::{Lang, Message, china_date, format_date, t};
 use jiuzhu_domain::photo::{ImageType, PHOTO_MAX_BYTES, PhotoError, check_photo};
+use jiuzhu_domain::text::strip_invisible;
 use jiuzhu_domain::{Fen, IdNumber, Permission, RegionCode, RegionTree, Role};
 use jiuzhu_store::{self as store, Db, Tx};
 use serde::{Deserialize, Serialize};
@@ -372,12 +373,12 @@ pub async fn add_staff_relative(db: &Db, actor: &Actor, now: DateTime<Utc>, form
     }
     let row = store::cases::StaffRelativeRow {
         id: 0,
-        staff_name: form.staff_name.trim().to_string(),
-        staff_post: form.staff_post.trim().to_string(),
+        staff_name: strip_invisible(&form.staff_name).trim().to_string(),
+        staff_post: strip_invisible(&form.staff_post).trim().to_string(),
         region_code: region.to_string(),
         relative_id_number: id_number.as_str().to_string(),
-        relative_name: form.relative_name.trim().to_string(),
-        relation: form.relation.trim().to_string(),
+        relative_name: strip_invisible(&form.relative_name).trim().to_string(),
+        relation: strip_invisible(&form.relation).trim().to_string(),
         created_by: actor.name.clone(),
         created_at: now,
     };
@@ -729,13 +730,13 @@ pub async fn submit_application(
         members: facts,
         applicant: member_facts(&applicant.fields, today),
         provided: intake.provided.clone(),
-        declared_relative: form.declared_relative.trim().to_string(),
+        declared_relative: strip_invisible(&form.declared_relative).trim().to_string(),
         detected_relatives: detected,
         declaration: intake.declaration.clone(),
         needs: intake.needs.clone(),
         cause: intake.cause,
         requested: intake.requested,
-        note: form.note.trim().to_string(),
+        note: strip_invisible(&form.note).trim().to_string(),
         on_behalf,
     };
     let detail_json = serde_json::to_string(&detail).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -1254,6 +1255,20 @@ fn preview_amount(policy: &AssistancePolicy, case: &Case, detail: &ApplicationDe
 
 // ------------------------------------------------------------ steps
 
+impl ActionForm {
+    /// The form with invisible controls taken out of its free texts (a
+    /// right-to-left override would reverse a reason in the printed notice).
+    fn without_invisibles(&self) -> ActionForm {
+        ActionForm {
+            reason: strip_invisible(&self.reason),
+            investigators: strip_invisible(&self.investigators),
+            family_signatures: strip_invisible(&self.family_signatures),
+            findings: strip_invisible(&self.findings),
+            ..self.clone()
+        }
+    }
+}
+
 /// A step as entered on the case page or sent to the API.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
@@ -1363,6 +1378,7 @@ pub async fn act(
     };
     require(db, actor, now, permission, &action, &target).await?;
     let photos = checked_photos(photos)?;
+    let form = &form.without_invisibles();
 
     // Verification runs first in its own transaction (the run and its result
     // stand on their own, like any verification).
@@ -2137,7 +2153,8 @@ pub async fn public_notices(db: &Db, now: DateTime<Utc>, region: &RegionCode) ->
             id: n.id,
             kind: n.kind,
             programme: n.programme,
-            name: n.name,
+            // Defence in depth: names stored before input was cleaned.
+            name: strip_invisible(&n.name),
             household_size: n.household_size,
             amount_fen: n.amount_fen,
             posted_on: n.posted_on,

@@ -20,17 +20,46 @@ pub fn to_half_width(input: &str) -> String {
         .collect()
 }
 
-/// Half-width, trimmed of all Unicode whitespace at both ends.
+/// Half-width, without invisible controls ([`is_invisible_control`]),
+/// trimmed of all Unicode whitespace at both ends. Every free text that
+/// enters the system (forms, the API, imported files) goes through this.
 pub fn clean(input: &str) -> String {
-    to_half_width(input).trim().to_string()
+    to_half_width(&strip_invisible(input)).trim().to_string()
+}
+
+/// Whether a character is an invisible control that changes how the text
+/// around it reads or compares: the bidirectional controls (embeddings and
+/// overrides U+202A–U+202E, isolates U+2066–U+2069, the marks U+200E,
+/// U+200F and U+061C), which can show `张三` as a different name on a
+/// notice board or in a PDF, and the zero-width characters (U+200B–U+200D,
+/// U+2060–U+2064, U+FEFF, U+180E), which make two equal-looking names
+/// differ. Chinese names, addresses and reasons never need any of them.
+pub fn is_invisible_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+            | '\u{180E}'
+    )
+}
+
+/// The text without invisible controls (defence in depth where stored text
+/// is shown: the public board, printed notices).
+pub fn strip_invisible(input: &str) -> String {
+    input.chars().filter(|c| !is_invisible_control(*c)).collect()
 }
 
 /// The key used to match column headers: half-width, trimmed, lower-case,
 /// with inner spaces and underscores removed.
 pub fn header_key(input: &str) -> String {
-    to_half_width(input)
+    to_half_width(&strip_invisible(input))
         .trim()
-        .trim_start_matches('\u{FEFF}')
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '_' && *c != '*')
         .flat_map(char::to_lowercase)
@@ -83,6 +112,24 @@ mod tests {
     fn half_width_maps_digits_letters_and_space() {
         assert_eq!(to_half_width("１２３ｘ\u{3000}Ａ"), "123x A");
         assert_eq!(clean("\u{3000} 张三 "), "张三");
+    }
+
+    /// Issue 10, point 10: a right-to-left override in a name reversed it
+    /// on the public board and in PDFs.
+    #[test]
+    fn invisible_controls_are_removed() {
+        assert_eq!(clean("\u{202E}张三\u{202C}"), "张三");
+        assert_eq!(clean("张\u{200B}三\u{2066}\u{2069}\u{200F}\u{061C}"), "张三");
+        assert_eq!(clean(" \u{FEFF}\u{200D}城关镇东村12号\u{202D} "), "城关镇东村12号");
+        for c in
+            ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+        {
+            assert!(is_invisible_control(c), "{:04X}", c as u32);
+        }
+        for c in ['张', 'a', ' ', '\n', '·', '・', '\u{3000}', '（', '—'] {
+            assert!(!is_invisible_control(c), "{:04X}", c as u32);
+        }
+        assert_eq!(header_key("\u{202E}姓名"), "姓名");
     }
 
     #[test]

@@ -71,6 +71,9 @@ impl Printer {
 
     fn render(&self, template: &str, data: &impl Serialize) -> Result<Vec<u8>, PrintError> {
         let json = serde_json::to_string(data).map_err(|e| PrintError::Layout(e.to_string()))?;
+        // serde_json writes these characters as they are, so taking them out of
+        // the JSON text takes them out of every field.
+        let json: String = json.chars().filter(|c| !is_invisible_control(*c)).collect();
         let engine = TypstEngine::builder().main_file(template).fonts(self.fonts.iter().cloned()).build();
         let mut inputs = Dict::new();
         inputs.insert("data".into(), json.into_value());
@@ -87,6 +90,26 @@ impl Printer {
     pub fn case_notice(&self, doc: &NoticeDoc) -> Result<Vec<u8>, PrintError> {
         self.render(NOTICE_TEMPLATE, doc)
     }
+}
+
+/// Bidirectional controls and zero-width characters, never printed: a
+/// right-to-left override in a name would print it reversed. The same set
+/// as `jiuzhu_domain::text::is_invisible_control`, which cleans input; this
+/// is the defence in depth for text stored before that (the print crate
+/// does not depend on the domain).
+fn is_invisible_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+            | '\u{180E}'
+    )
 }
 
 /// The verification report as printed: every text in Chinese.

@@ -18,6 +18,8 @@ mod access_matrix;
 mod concurrency;
 #[path = "http/credentials.rs"]
 mod credentials;
+#[path = "http/security.rs"]
+mod security;
 #[path = "http/uploads.rs"]
 mod uploads;
 
