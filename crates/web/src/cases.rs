@@ -46,6 +46,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/assistance-policies", get(policies_page).post(save_policy))
         .route("/staff-relatives", get(relatives_page).post(add_relative))
         .route("/admin/calendar", get(calendar_page).post(load_calendar))
+        .route("/admin/calendar/warning", get(calendar_warning))
         .route("/public/notices", get(public_index))
         .route("/public/notices/{village}", get(public_village))
         .route("/public/notices/{village}/{notice}/objection", post(public_objection))
@@ -585,6 +586,25 @@ async fn calendar_page(State(state): State<AppState>, UiLang(lang): UiLang, auth
         errors: vec![],
         loaded: vec![],
     })
+}
+
+#[derive(Template)]
+#[template(path = "calendar_warning.html")]
+struct CalendarWarning {
+    tr: Tr,
+    year: Option<i32>,
+}
+
+/// The red banner every page of an administrator loads (htmx): next year's
+/// arrangement is missing. Only those who can load it are told; for
+/// everyone else, and once it is loaded, the fragment is empty.
+async fn calendar_warning(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
+    let year = if auth.actor.can(Permission::CalendarManage) {
+        c::calendar_status(&state.db, state.now()).await.map_err(fail(lang))?.missing_next_year
+    } else {
+        None
+    };
+    render(&CalendarWarning { tr: Tr::signed_in(lang, &auth.actor, &auth.csrf), year })
 }
 
 async fn load_calendar(

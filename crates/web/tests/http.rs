@@ -16,6 +16,8 @@ use tower::ServiceExt;
 mod access_matrix;
 #[path = "http/concurrency.rs"]
 mod concurrency;
+#[path = "http/calendar.rs"]
+mod calendar;
 #[path = "http/credentials.rs"]
 mod credentials;
 #[path = "http/security.rs"]
