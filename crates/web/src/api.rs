@@ -376,9 +376,9 @@ async fn import(
     ApiAuthed(actor): ApiAuthed,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let body = match crate::upload::api_body(body, lang) {
+    let body = match crate::upload::api_body(body) {
         Ok(body) => body,
-        Err(response) => return Ok(response),
+        Err(e) => return Ok(e.api_response(lang)),
     };
     match import_roster(&state.db, &actor, state.now(), &body).await {
         Ok(s) => Ok(Json(ImportResult {

@@ -62,10 +62,10 @@ impl From<&MultipartError> for UploadError {
     }
 }
 
-/// The raw body of an API upload, or the API's answer when it could not be
-/// read (too large: 413 naming the limit).
-pub(crate) fn api_body(body: Result<Bytes, BytesRejection>, lang: Lang) -> Result<Bytes, Response> {
-    body.map_err(|rejection| UploadError::of_status(rejection.status()).api_response(lang))
+/// The raw body of an API upload, or why it could not be read (answer
+/// with [`UploadError::api_response`]).
+pub(crate) fn api_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, UploadError> {
+    body.map_err(|rejection| UploadError::of_status(rejection.status()))
 }
 
 /// A multipart form with one file.

@@ -798,9 +798,9 @@ pub(crate) async fn api_import_delivery(
     Query(params): Query<DeliveryParams>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let body = match crate::upload::api_body(body, lang) {
+    let body = match crate::upload::api_body(body) {
         Ok(body) => body,
-        Err(response) => return Ok(response),
+        Err(e) => return Ok(e.api_response(lang)),
     };
     let meta = delivery_meta(lang, &params.kind, &params.department, &params.as_of, &params.file_name)
         .map_err(|_| api_fail(lang)(AppError::invalid("kind", Message::new("import.error.required"))))?;
