@@ -164,7 +164,7 @@ pub(crate) async fn region_tree(tx: &mut Tx) -> Result<RegionTree> {
 /// [`region_overview`], which reads every household.
 pub async fn region_tree_nodes(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RegionNode>> {
     require(db, actor, now, Permission::RegistryRead, "regions_listed", &Target::none()).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let regions = store::list_regions(&mut tx).await?;
     Ok(visible_nodes(&regions, actor, |_| 0))
 }
@@ -172,7 +172,7 @@ pub async fn region_tree_nodes(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Re
 /// The visible regions with the number of households in each and below.
 pub async fn region_overview(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RegionNode>> {
     require(db, actor, now, Permission::RegistryRead, "regions_listed", &Target::none()).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let regions = store::list_regions(&mut tx).await?;
     let counts = store::household_counts(&mut tx).await?;
     Ok(visible_nodes(&regions, actor, |r| {
@@ -216,7 +216,7 @@ pub async fn search_households(
         limit: i64::from(PER_PAGE),
         count_cap: COUNT_CAP + 1,
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let (summaries, count) = store::list_households(&mut tx, &filter).await?;
     let tree = region_tree(&mut tx).await?;
     // Searching for a person by ID number is recorded (查询留痕).
@@ -315,7 +315,7 @@ pub async fn household_detail(
     if reveal {
         require(db, actor, now, Permission::RevealSensitive, "sensitive_revealed", &target).await?;
     }
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let household = household_or_deny!(tx, db, actor, now, id, "household_viewed");
     let tree = region_tree(&mut tx).await?;
     let members = store::members_of(&mut tx, id).await?;
@@ -358,7 +358,7 @@ pub async fn household_detail(
 pub async fn member(db: &Db, actor: &Actor, person_id: i64, now: DateTime<Utc>) -> Result<MemberView> {
     let target = Target::new("person", person_id, None);
     require(db, actor, now, Permission::RegistryWrite, "sensitive_revealed", &target).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let person = store::get_person(&mut tx, person_id).await?.ok_or(AppError::NotFound)?;
     let household = household_or_deny!(tx, db, actor, now, person.household_id, "sensitive_revealed");
     audit(
@@ -380,7 +380,7 @@ pub async fn member(db: &Db, actor: &Actor, person_id: i64, now: DateTime<Utc>) 
 pub async fn find_person(db: &Db, actor: &Actor, id_number: &IdNumber, now: DateTime<Utc>) -> Result<MemberView> {
     let target = Target::new("person", id_number.masked(), None);
     require(db, actor, now, Permission::RegistryRead, "person_looked_up", &target).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let found = store::persons_by_id_numbers(&mut tx, &[*id_number]).await?;
     let Some(person) = found.into_iter().next() else {
         return Err(deny_in(tx, actor, now, "person_looked_up", &target, AppError::NotFound).await);
