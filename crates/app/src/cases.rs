@@ -346,6 +346,7 @@ pub struct RelativeView {
 
 pub async fn add_staff_relative(db: &Db, actor: &Actor, now: DateTime<Utc>, form: &RelativeForm) -> Result<i64> {
     require(db, actor, now, Permission::RelativesManage, "staff_relative_added", &Target::none()).await?;
+    form.check_lengths()?;
     let mut errors = Vec::new();
     let region = RegionCode::parse(&form.region_code).ok();
     if region.is_none() {
@@ -694,6 +695,7 @@ pub async fn submit_application(
 ) -> Result<ApplicationCreated> {
     let target = Target::new("household", form.household_id, None);
     require(db, actor, now, Permission::CaseApply, "application_submitted", &target).await?;
+    form.check_lengths()?;
     let intake = form.parse()?;
     let mut tx = db.begin().await?;
     let household = household_or_deny!(tx, db, actor, now, form.household_id, "application_submitted");
@@ -1377,6 +1379,7 @@ pub async fn act(
         Permission::CaseHandle
     };
     require(db, actor, now, permission, &action, &target).await?;
+    form.check_lengths()?;
     let photos = checked_photos(photos)?;
     let form = &form.without_invisibles();
 
@@ -1910,6 +1913,7 @@ pub async fn update_referral(
 ) -> Result<()> {
     let action = "referral_updated";
     require(db, actor, now, Permission::CaseHandle, action, &Target::new("case", case_id, None)).await?;
+    crate::text_limits::check([(crate::text_limits::REFERRAL_NOTE, note)])?;
     let status = ReferralStatus::parse(status)
         .ok_or_else(|| AppError::invalid("status", Message::new("case.error.unknown_code").arg("value", status)))?;
     let mut tx = db.begin().await?;

@@ -133,14 +133,9 @@ impl HouseholdForm {
             }
         };
         match (errors.0.is_empty(), region_code) {
-            (true, Some(region_code)) => Ok(HouseholdFields {
-                external_id,
-                region_code,
-                address,
-                phone,
-                program,
-                monthly_benefit,
-            }),
+            (true, Some(region_code)) => {
+                Ok(HouseholdFields { external_id, region_code, address, phone, program, monthly_benefit })
+            }
             _ => Err(AppError::Invalid(errors.0)),
         }
     }
@@ -247,6 +242,31 @@ mod tests {
         let AppError::Invalid(errors) = bad.parse().unwrap_err() else { panic!("expected Invalid") };
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["external_id", "region_code", "phone", "monthly_benefit_yuan"]);
+    }
+
+    #[test]
+    fn overlong_values_are_refused_by_length_naming_the_field() {
+        let form = HouseholdForm {
+            external_id: "H1".into(),
+            region_code: "340102001001".into(),
+            address: "路".repeat(100_000),
+            ..Default::default()
+        };
+        let AppError::Invalid(errors) = form.parse().unwrap_err() else { panic!("expected Invalid") };
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].field, errors[0].message.key), ("address", "text.error.too_long"));
+        assert!(errors[0].message.render(jiuzhu_domain::Lang::Zh).contains("家庭住址（address）过长：最多200个字符"));
+        let ok = HouseholdForm { address: "路".repeat(200), ..form };
+        assert!(ok.parse().is_ok());
+
+        let member = MemberForm {
+            id_number: "11010519491231002x".into(),
+            name: "张".repeat(51),
+            relation: "户主".into(),
+            ..Default::default()
+        };
+        let AppError::Invalid(errors) = member.parse().unwrap_err() else { panic!("expected Invalid") };
+        assert_eq!((errors[0].field, errors[0].message.key), ("name", "text.error.too_long"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod import;
 pub mod input;
 pub mod privacy;
 pub mod registry;
+pub mod text_limits;
 pub mod verification;
 
 pub use error::AppError;

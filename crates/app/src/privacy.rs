@@ -12,8 +12,10 @@
 //! its check `X`, or a bank account) keeps its first and last four
 //! (`1101**********0012`); a mobile number (11 digits starting with 1)
 //! keeps three and four (`138****5678`); a landline (`0551-6288888`) keeps
-//! its area code and last four. Shorter runs (region codes of 12 digits,
-//! amounts, dates, record numbers) are left alone.
+//! its area code and last four; the digits of an ID number Excel wrote in
+//! scientific notation (`3.40102195803E+17`) keep three. Shorter runs
+//! (region codes of 12 digits, amounts, dates, record numbers) are left
+//! alone.
 
 /// `text` with every personal number in it masked.
 pub fn mask_text(text: &str) -> String {
@@ -36,11 +38,19 @@ pub fn mask_text(text: &str) -> String {
         }
         let run: String = chars[start..i].iter().collect();
         let len = i - start;
+        // An ID number that Excel turned into `3.40102195803E+17`: its digits
+        // are still the region and the birth date.
+        let mantissa = start >= 2
+            && chars[start - 1] == '.'
+            && chars[start - 2].is_ascii_digit()
+            && chars.get(i).is_some_and(|c| matches!(c, 'E' | 'e'));
         let follows_area_code = start >= 4
             && chars[start - 1] == '-'
             && chars[..start - 1].iter().rev().take_while(|c| c.is_ascii_digit()).count() >= 3;
         if len >= 15 {
             res.push_str(&keep(&run, 4, 4));
+        } else if mantissa && len >= 8 {
+            res.push_str(&keep(&run, 3, 0));
         } else if len == 11 && run.starts_with('1') {
             res.push_str(&keep(&run, 3, 4));
         } else if follows_area_code && (7..=8).contains(&len) {
@@ -96,6 +106,7 @@ mod tests {
         assert_eq!(mask_text("110105500101001"), "1101*******1001");
         assert_eq!(mask_text("电话13855125678。"), "电话138****5678。");
         assert_eq!(mask_text("0551-6288888"), "0551-***8888");
+        assert_eq!(mask_text("科学计数法（3.49901198001E+17）"), "科学计数法（3.499********E+17）");
         for kept in ["340102001001", "1,500.00元", "2025-10-31T01:30:00Z", "SF-0001", "第12行", "800"] {
             assert_eq!(mask_text(kept), kept);
         }

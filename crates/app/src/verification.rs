@@ -235,8 +235,9 @@ pub async fn delivery_detail(
                 line: r.line,
                 column_letter: letter.to_string(),
                 column_header: header.to_string(),
-                message_zh: text(&r.message, "zh"),
-                message_en: text(&r.message, "en"),
+                // A rejected value may be (part of) an ID number: masked (issue 10).
+                message_zh: crate::privacy::mask_text(&text(&r.message, "zh")),
+                message_en: crate::privacy::mask_text(&text(&r.message, "en")),
             }
         })
         .collect();
@@ -944,6 +945,7 @@ pub async fn lodge_objection(
 ) -> Result<i64> {
     let target = Target::new("verification_result", result_id, None);
     require(db, actor, now, Permission::ObjectionLodge, "objection_lodged", &target).await?;
+    form.check_lengths()?;
     let mut tx = db.begin().await?;
     let Some((result, region)) = result_in_scope(&mut tx, actor, result_id).await? else {
         return Err(deny_in(tx, actor, now, "objection_lodged", &target, AppError::NotFound).await);
@@ -1020,6 +1022,7 @@ pub async fn decide_objection(
 ) -> Result<()> {
     let target = Target::new("verification_result", result_id, None);
     require(db, actor, now, Permission::ObjectionDecide, "objection_decided", &target).await?;
+    crate::text_limits::check([(crate::text_limits::DECISION_NOTE, note)])?;
     let mut tx = db.begin().await?;
     let Some((_, region)) = result_in_scope(&mut tx, actor, result_id).await? else {
         return Err(deny_in(tx, actor, now, "objection_decided", &target, AppError::NotFound).await);

@@ -542,13 +542,13 @@ pub async fn move_person(
         sqlx::query(
             "UPDATE person SET household_id = $1, relation = $2, updated_at = $3, version = version + 1 WHERE id = $4",
         )
-            .bind(household_id)
-            .bind(relation.code())
-            .bind(now)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
+        .bind(household_id)
+        .bind(relation.code())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
     });
     if res == 0 {
         return Err(StoreError::NotFound);

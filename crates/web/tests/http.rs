@@ -14,6 +14,10 @@ use tower::ServiceExt;
 
 #[path = "http/access_matrix.rs"]
 mod access_matrix;
+#[path = "http/privacy_scan.rs"]
+mod privacy_scan;
+#[path = "http/registry_edits.rs"]
+mod registry_edits;
 #[path = "http/concurrency.rs"]
 mod concurrency;
 #[path = "http/calendar.rs"]
