@@ -20,7 +20,7 @@ fn directive(csp: &str, name: &str) -> Option<String> {
     csp.split(';').map(str::trim).find_map(|d| d.strip_prefix(name).map(|v| v.trim().to_string()))
 }
 
-fn header<'a>(reply: &'a Reply, name: header::HeaderName) -> &'a str {
+fn header(reply: &Reply, name: header::HeaderName) -> &str {
     reply.headers.get(&name).map(|v| v.to_str().unwrap()).unwrap_or("")
 }
 
