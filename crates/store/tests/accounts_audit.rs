@@ -124,6 +124,8 @@ async fn sessions_and_tokens(db: Db) {
     assert!(get_session(&mut tx, "s1").await.unwrap().is_some());
     assert!(get_session(&mut tx, "s2").await.unwrap().is_none());
 
+    // Token times to the microsecond, which PostgreSQL keeps exactly.
+    let t0 = || jiuzhu_domain::audit::audit_time(t0());
     let later = t0() + chrono::Duration::days(90);
     let new =
         NewApiToken { token_hash: "t1", user_id: user, name: "统计系统", created_at: t0(), expires_at: later };
