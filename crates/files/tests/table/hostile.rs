@@ -168,3 +168,21 @@ fn the_valid_seeds_read() {
     assert_eq!(table.rows, [(2, vec!["12".to_string(), "110105195001010012".to_string()])]);
     assert_eq!(read_table(VALID_CSV.as_bytes()).unwrap().rows.len(), 2);
 }
+
+/// Issue 10: the roster export writes every value with `write_string`, so a
+/// value that looks like a formula is stored as text (no `<f>` element) and
+/// reads back unchanged; Excel does not run it.
+#[test]
+fn an_exported_formula_like_value_stays_text() {
+    use std::io::Read;
+    let mut data = super::households(&jiuzhu_files::parse_roster(&super::fixture("roster_utf8.csv")).unwrap());
+    let evil = r#"=HYPERLINK("http://evil.example","点此")"#;
+    data[0].0.address = evil.to_string();
+    let bytes = jiuzhu_files::export::roster_xlsx(&data).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+    let mut sheet = String::new();
+    archive.by_name("xl/worksheets/sheet1.xml").unwrap().read_to_string(&mut sheet).unwrap();
+    assert!(!sheet.contains("<f>") && !sheet.contains("<f "), "no formula cells");
+    let table = read_table(&bytes).unwrap();
+    assert!(table.rows.iter().any(|(_, cells)| cells.iter().any(|c| c == evil)));
+}
