@@ -269,6 +269,21 @@ mod tests {
     }
 
     #[test]
+    fn edges_the_mutation_run_asked_for() {
+        let c = Calendar::built_in();
+        // Before the first loaded year nothing is loaded either.
+        assert!(c.is_provisional(day(2024, 12, 31)));
+        assert!(!c.is_provisional(day(2025, 1, 1)));
+        // The next working day on or after a date.
+        assert_eq!(c.working_day_on_or_after(day(2025, 10, 1)), Ok(day(2025, 10, 9)));
+        assert_eq!(c.working_day_on_or_after(day(2025, 10, 9)), Ok(day(2025, 10, 9)));
+        assert_eq!(c.working_day_on_or_after(day(2025, 10, 11)), Ok(day(2025, 10, 11)), "a make-up Saturday");
+        // The same day listed twice with the same kind is fine.
+        assert!(Calendar::parse("2027-01-01,holiday\n2027-01-01,放假\n").is_ok());
+        assert!(Calendar::parse("2027-01-02,holiday\n2027-01-02,workday\n").is_err());
+    }
+
+    #[test]
     fn a_gap_year_makes_later_dates_provisional() {
         let c = Calendar::built_in().overlay(&Calendar::parse("2028-01-03,holiday\n").unwrap());
         assert!(c.is_provisional(day(2027, 6, 1)));

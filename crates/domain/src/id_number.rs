@@ -342,6 +342,33 @@ mod tests {
         assert_eq!(checks.len(), 11, "every check character");
     }
 
+    /// Survivors of the first mutation run (docs/mutants-survivors.md):
+    /// the exact packing, the sex of an odd sequence, a lone decimal point,
+    /// the parts refused, the masked Debug form.
+    #[test]
+    fn exact_values_the_mutation_run_asked_for() {
+        let female = IdNumber::parse("11010519491231002X").unwrap();
+        assert_eq!(female.to_u64(), 121_115_714_403_541_032);
+        let male = IdNumber::parse("341122195811235715").unwrap();
+        assert_eq!(male.to_u64(), 375_234_415_392_359_286);
+        assert_eq!(male.sex(), Sex::Male);
+        assert_eq!(
+            IdNumber::parse("130682197710194628").map_err(|e| e.to_string()).map(|_| ()),
+            Err("wrong check digit: expected X, found 8".into())
+        );
+        assert!(matches!(IdNumber::parse("110105194912310.0"), Err(IdNumberError::ScientificNotation { .. })));
+        let birth = NaiveDate::from_ymd_opt(1958, 11, 23).unwrap();
+        assert_eq!(
+            IdNumber::from_parts("341122", birth, 571).map(|id| id.to_string()),
+            Some("341122195811235715".into())
+        );
+        assert_eq!(IdNumber::from_parts("34112", birth, 571), None);
+        assert_eq!(IdNumber::from_parts("34112x", birth, 571), None);
+        assert_eq!(IdNumber::from_parts("3411220", birth, 571), None);
+        assert_eq!(IdNumber::from_parts("341122", birth, 1000), None);
+        assert_eq!(format!("{male:?}"), "IdNumber(3411**********5715)");
+    }
+
     /// Any 17 digits with a possible birth date.
     fn arb_body() -> impl Strategy<Value = String> {
         ("[0-9]{6}", 0i64..70000, "[0-9]{3}").prop_map(|(region, days, seq)| {
