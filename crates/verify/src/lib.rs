@@ -259,7 +259,7 @@ pub fn read_members(path: &Path) -> Result<(Members, Vec<RowError>), VerifyError
         return read_members_csv(&bytes, file);
     }
     let table = jiuzhu_files::read_table(&bytes)
-        .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_string() })?;
+        .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_problem().render(Lang::Zh) })?;
     let find = |names: &[&str]| {
         table.headers.iter().position(|h| {
             let key = jiuzhu_domain::text::header_key(h);
@@ -845,7 +845,7 @@ fn scan_xlsx(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, V
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| VerifyError::Io { path: file.clone(), source })?;
     let table = jiuzhu_files::read_table(&bytes)
-        .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_string() })?;
+        .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_problem().render(Lang::Zh) })?;
     let header = table.headers.join(",");
     let interp = interpreter(kind, file.clone(), header.as_bytes(), Encoding::Utf8, members)?;
     let mut accs = vec![Acc::default(); members.person_count()];
