@@ -103,6 +103,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Survivors of the first mutation run (docs/mutants-survivors.md):
+    /// zero has no sign, a group of exactly three digits gets no leading
+    /// comma, a sum that overflows is none.
+    #[test]
+    fn zero_groups_of_three_and_overflow() {
+        assert_eq!(Fen(0).to_string(), "0.00元");
+        assert_eq!(Fen(0).to_plain_yuan(), "0.00");
+        assert_eq!(Fen(-1).to_plain_yuan(), "-0.01");
+        assert_eq!(Fen(12_345_600).to_string(), "123,456.00元");
+        assert_eq!(group_thousands(123), "123");
+        assert_eq!(group_thousands(123_456), "123,456");
+        assert_eq!(Fen(1).checked_add(Fen(2)), Some(Fen(3)));
+        assert_eq!(Fen(i64::MAX).checked_add(Fen(1)), None);
+    }
+
     #[test]
     fn parses_office_spellings() {
         for (raw, fen) in [
