@@ -84,7 +84,8 @@ impl Client {
 
     fn check(&mut self, what: &str, answer: &Answer) {
         if answer.status.is_server_error() {
-            self.failures.push(format!("{what} → {} {}", answer.status, answer.body));
+            let body: String = answer.body.chars().take(300).collect();
+            self.failures.push(format!("{what} → {} {body}", answer.status));
         }
     }
 
