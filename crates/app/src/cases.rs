@@ -2184,6 +2184,7 @@ pub async fn public_objection(
 ) -> Result<()> {
     let (text, contact) = (&strip_invisible(text), &strip_invisible(contact));
     let text = text.trim();
+    crate::text_limits::check([(crate::text_limits::CONTACT, contact.as_str())])?;
     if text.is_empty() || text.chars().count() > 2_000 {
         return Err(AppError::invalid("text", Message::new("case.error.objection_text")));
     }

@@ -34,6 +34,8 @@ fn codes<'a>(name: &'static str, values: &'a [String]) -> impl Iterator<Item = (
 pub(crate) const REASON: TextLimit = note("理由", "reason");
 pub(crate) const REFERRAL_NOTE: TextLimit = note("办理情况", "note");
 pub(crate) const DECISION_NOTE: TextLimit = note("复核意见", "note");
+/// How someone from the public can be reached about an objection.
+pub(crate) const CONTACT: TextLimit = short("联系方式", "contact");
 
 impl ApplicationForm {
     pub(crate) fn check_lengths(&self) -> Result<()> {

@@ -20,6 +20,7 @@ jiuzhu_testkit::on_both_databases!(
     demo_county_loads,
     member_edits_are_locked_like_households,
     history_and_audit_mask_personal_numbers,
+    every_free_text_input_is_bounded,
 );
 
 fn now() -> DateTime<Utc> {
@@ -321,9 +322,8 @@ async fn member_edits_are_locked_like_households(db: Db) {
     with_regions(&db).await;
     let clerk = Actor::user(1, "wang", &[jiuzhu_domain::Role::TownshipClerk], Scope::Region(code("340102001")));
     let head = member_form("11010519491231002X", "张三", "户主");
-    let id = registry::create_household(&db, &clerk, now(), &household_form("V-1", "340102001001"), &head)
-        .await
-        .unwrap();
+    let id =
+        registry::create_household(&db, &clerk, now(), &household_form("V-1", "340102001001"), &head).await.unwrap();
     let spouse =
         registry::add_member(&db, &clerk, now(), id, &member_form("110105500101001", "李芳", "配偶")).await.unwrap();
     let seen = registry::member(&db, &clerk, spouse, now()).await.unwrap();
@@ -371,13 +371,60 @@ async fn history_and_audit_mask_personal_numbers(db: Db) {
     }
     assert!(text.contains("1101**********0012") && text.contains("139****0001"), "{text}");
     assert_eq!(jiuzhu_testkit::looks_private(&text.replace("340102001001", "")), None, "{text}");
-    let revealed = serde_json::to_string(&registry::household_detail(&db, &admin, id, now(), true).await.unwrap())
-        .unwrap();
-    assert!(revealed.contains("110105195001010012") && revealed.contains("13955110001"), "the audited reveal shows them");
+    let revealed =
+        serde_json::to_string(&registry::household_detail(&db, &admin, id, now(), true).await.unwrap()).unwrap();
+    assert!(
+        revealed.contains("110105195001010012") && revealed.contains("13955110001"),
+        "the audited reveal shows them"
+    );
 
     let query = jiuzhu_app::audit_log::AuditQuery { page: 1, ..Default::default() };
     let rows = jiuzhu_app::audit_log::search(&db, &admin, now(), &query).await.unwrap();
     assert!(rows.iter().any(|r| r.action == "member_updated" && r.before.contains("1101**********0012")));
     let text = serde_json::to_string(&rows).unwrap();
     assert_eq!(jiuzhu_testkit::looks_private(&text.replace("340102001001", "")), None, "{text}");
+}
+
+/// Issue 10, point 8: every use case taking free text refuses a value over
+/// its limit with the field named, before anything is read or written.
+async fn every_free_text_input_is_bounded(db: Db) {
+    use jiuzhu_app::{auth, cases, verification};
+    with_regions(&db).await;
+    let system = Actor::system();
+    let huge = "长".repeat(100_000);
+    let field_of = |res: Result<(), AppError>| match res {
+        Err(AppError::Invalid(errors)) => {
+            assert_eq!(errors[0].message.key, "text.error.too_long");
+            errors[0].field
+        }
+        other => panic!("expected a length error, got {other:?}"),
+    };
+
+    let application = cases::ApplicationForm { household_id: 1, note: huge.clone(), ..Default::default() };
+    assert_eq!(field_of(cases::submit_application(&db, &system, now(), &application).await.map(|_| ())), "note");
+    let step = cases::ActionForm { action: "reject".into(), reason: huge.clone(), ..Default::default() };
+    assert_eq!(field_of(cases::act(&db, &system, now(), 1, &step, vec![]).await.map(|_| ())), "reason");
+    assert_eq!(field_of(cases::update_referral(&db, &system, now(), 1, 1, "done", &huge).await), "note");
+    let relative = cases::RelativeForm { relative_name: huge.clone(), ..Default::default() };
+    assert_eq!(field_of(cases::add_staff_relative(&db, &system, now(), &relative).await.map(|_| ())), "relative_name");
+    let village = code("340102001001");
+    assert_eq!(
+        field_of(cases::public_objection(&db, now(), "198.51.100.7", &village, 1, "有异议", &huge).await),
+        "contact"
+    );
+    let objection =
+        verification::ObjectionForm { rule: "owns_car".into(), reason: huge.clone(), evidence: String::new() };
+    assert_eq!(field_of(verification::lodge_objection(&db, &system, now(), 1, objection).await.map(|_| ())), "reason");
+    let decided = verification::decide_objection(&db, &system, now(), 1, 1, verification::Outcome::Upheld, &huge).await;
+    assert_eq!(field_of(decided), "note");
+    let user = auth::UserForm {
+        login: "li".into(),
+        display_name: huge.clone(),
+        roles: vec!["auditor".into()],
+        ..Default::default()
+    };
+    assert_eq!(
+        field_of(auth::create_user(&db, &system, now(), &user, "Qinghe-2025x", false).await.map(|_| ())),
+        "display_name"
+    );
 }
