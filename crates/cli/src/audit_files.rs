@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use jiuzhu_app::{Actor, audit_log};
 use jiuzhu_domain::audit::{AuditKey, ChainBreak, Checkpoint, parse_checkpoints};
+use jiuzhu_domain::i18n::{Lang, Message};
 use jiuzhu_store::Db;
 
 /// Minutes between the checkpoints `serve` takes.
@@ -197,46 +198,30 @@ pub(crate) async fn verify(db: &Db, files: &AuditFiles) -> Result<String> {
     let n_checkpoints = checkpoints.len();
     let res = audit_log::verify_against(db, &Actor::system(), &checkpoints).await?;
     let against = if n_checkpoints == 0 {
-        "未对照检查点：删去末尾记录并回退头部无法发现 / no checkpoints: a cut tail would not show".to_string()
+        Message::new("audit.verify.no_checkpoints")
     } else {
-        format!("已对照 {n_checkpoints} 个检查点 / checked against {n_checkpoints} checkpoints")
+        Message::new("audit.verify.checkpoints").arg("n", n_checkpoints)
+    };
+    let intact = |records: i64| {
+        format!("{}；{}", both(&Message::new("audit.verify.intact").arg("records", records)), both(&against))
     };
     match res {
-        audit_log::Verification::Intact { records } => {
-            Ok(format!("审计日志完整 / audit log intact: {records} 条记录 records；{against}"))
+        audit_log::Verification::Intact { records } => Ok(intact(records)),
+        audit_log::Verification::IntactWithUnkeyed { records, unkeyed } => {
+            Ok(format!("{}\n{}", intact(records), both(&Message::new("audit.verify.unkeyed").arg("unkeyed", unkeyed))))
         }
-        audit_log::Verification::IntactWithUnkeyed { records, unkeyed } => Ok(format!(
-            "审计日志完整 / audit log intact: {records} 条记录 records；{against}\n\
-             其中前 {unkeyed} 条记录写于启用审计密钥之前，未加密钥（锚定之前），只受普通哈希链保护 / \
-             the first {unkeyed} records are unkeyed (before anchoring)"
-        )),
         audit_log::Verification::Broken(broken) => bail!("{}", describe_break(&broken)),
     }
 }
 
+/// A message for the terminal: Chinese, then English.
+fn both(message: &Message) -> String {
+    format!("{} / {}", message.render(Lang::Zh), message.render(Lang::En))
+}
+
 /// A chain break for the terminal, naming the first bad record.
 pub(crate) fn describe_break(broken: &ChainBreak) -> String {
-    match *broken {
-        ChainBreak::Altered { seq } => format!(
-            "审计日志第 {seq} 条记录被改动（哈希与内容不符，或未用审计密钥重算）/ audit record {seq} was altered"
-        ),
-        ChainBreak::Broken { seq } => {
-            format!("审计日志在第 {seq} 条记录处断开（其前的记录被删除或改动）/ the chain breaks at record {seq}")
-        }
-        ChainBreak::UnknownOutcome { seq } => format!(
-            "审计日志第 {seq} 条记录的结果不是“允许”或“拒绝”（被改动）/ audit record {seq} has an outcome outside the closed set"
-        ),
-        ChainBreak::Missing { seq, expected_last } => format!(
-            "审计日志缺少第 {seq} 条起的记录（检查点或头部记录表明应有 {expected_last} 条）/ \
-             records from {seq} to {expected_last} are missing"
-        ),
-        ChainBreak::CheckpointMismatch { seq } => {
-            format!("审计日志第 {seq} 条记录与检查点不符（被改写）/ audit record {seq} does not match its checkpoint")
-        }
-        ChainBreak::HeadMismatch { seq } => format!(
-            "审计日志头部与第 {seq} 条（最后一条）记录不符 / the stored head does not match the last record {seq}"
-        ),
-    }
+    both(&broken.message())
 }
 
 #[cfg(test)]

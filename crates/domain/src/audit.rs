@@ -23,6 +23,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::i18n::Message;
+
 /// The hash before the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -354,6 +356,20 @@ impl ChainBreak {
             | ChainBreak::Missing { seq, .. }
             | ChainBreak::CheckpointMismatch { seq }
             | ChainBreak::HeadMismatch { seq } => seq,
+        }
+    }
+
+    /// What broke, for people (naming the first bad record).
+    pub fn message(&self) -> Message {
+        match *self {
+            ChainBreak::Altered { seq } => Message::new("audit.break.altered").arg("seq", seq),
+            ChainBreak::Broken { seq } => Message::new("audit.break.broken").arg("seq", seq),
+            ChainBreak::UnknownOutcome { seq } => Message::new("audit.break.unknown_outcome").arg("seq", seq),
+            ChainBreak::Missing { seq, expected_last } => {
+                Message::new("audit.break.missing").arg("seq", seq).arg("last", expected_last)
+            }
+            ChainBreak::CheckpointMismatch { seq } => Message::new("audit.break.checkpoint").arg("seq", seq),
+            ChainBreak::HeadMismatch { seq } => Message::new("audit.break.head").arg("seq", seq),
         }
     }
 }

@@ -650,6 +650,49 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
         "{field} is too long: at most {max} characters, {len} given",
     ),
     ("export.truncated", "…〔内容过长，已截断〕", "… [too long, cut]"),
+    // Issue 10, point 4: the audit chain anchored outside the database.
+    (
+        "audit.break.altered",
+        "审计日志第 {seq} 条记录被改动（哈希与内容不符，或未用审计密钥重算）",
+        "audit record {seq} was altered (its hash does not match its content under the audit key)",
+    ),
+    (
+        "audit.break.broken",
+        "审计日志在第 {seq} 条记录处断开（其前的记录被删除或改动）",
+        "the audit chain breaks at record {seq} (a record before it was removed or changed)",
+    ),
+    (
+        "audit.break.unknown_outcome",
+        "审计日志第 {seq} 条记录的结果不是“允许”或“拒绝”（被改动）",
+        "audit record {seq} has an outcome other than allowed or denied (altered)",
+    ),
+    (
+        "audit.break.missing",
+        "审计日志缺少第 {seq} 条起的记录（检查点或头部记录表明应有 {last} 条）",
+        "audit records from {seq} to {last} are missing (a checkpoint or the head says they existed)",
+    ),
+    (
+        "audit.break.checkpoint",
+        "审计日志第 {seq} 条记录与检查点不符（被改写）",
+        "audit record {seq} does not match its checkpoint (rewritten)",
+    ),
+    (
+        "audit.break.head",
+        "审计日志头部与第 {seq} 条（最后一条）记录不符",
+        "the stored head of the audit log does not match its last record {seq}",
+    ),
+    ("audit.verify.intact", "审计日志完整：{records} 条记录", "audit log intact: {records} records"),
+    (
+        "audit.verify.unkeyed",
+        "其中前 {unkeyed} 条记录写于启用审计密钥之前，未加密钥（锚定之前），只受普通哈希链保护",
+        "the first {unkeyed} records were written before the audit key: unkeyed (before anchoring), protected only by the plain hash chain",
+    ),
+    ("audit.verify.checkpoints", "已对照 {n} 个检查点", "checked against {n} checkpoints"),
+    (
+        "audit.verify.no_checkpoints",
+        "未对照检查点：删去末尾记录并回退头部无法发现",
+        "no checkpoints: a cut tail would not show",
+    ),
 ];
 
 /// The parts of the catalogue: the general one above and the texts of the
