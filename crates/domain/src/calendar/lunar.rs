@@ -160,6 +160,9 @@ mod tests {
         assert_eq!(to_solar(2027, 8, 15), Some(day(2027, 9, 15)));
         assert_eq!(to_solar(2028, 5, 5), Some(day(2028, 5, 28)), "闰五月 2028 comes after the fifth month");
         assert_eq!(to_solar(2028, 8, 15), Some(day(2028, 10, 3)));
+        // The last day of a 30-day month exists (正月 2027 has 30 days); 三月 has 29.
+        assert_eq!(to_solar(2027, 1, 30), Some(day(2027, 3, 7)));
+        assert_eq!(to_solar(2027, 3, 30), None);
         assert_eq!(to_solar(2027, 13, 1), None);
         assert_eq!(to_solar(2027, 1, 31), None);
     }
@@ -173,6 +176,8 @@ mod tests {
         assert_eq!(qingming(2027), Some(day(2027, 4, 5)));
         assert_eq!(qingming(2028), Some(day(2028, 4, 4)));
         assert_eq!(qingming(1990), Some(day(1990, 4, 5)));
+        assert_eq!(qingming(1999), Some(day(1999, 4, 5)));
+        assert_eq!(qingming(2000), Some(day(2000, 4, 4)), "the 21st-century constant from 2000");
         assert_eq!(qingming(2100), None);
     }
 
