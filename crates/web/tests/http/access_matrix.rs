@@ -75,7 +75,7 @@ fn cases() -> Vec<Case> {
         case(Method::GET, "/api/verification/deliveries", VerificationRead, false),
         case(Method::POST, "/api/verification/deliveries", DeliveryImport, false),
         case(Method::POST, "/api/verification/runs", VerificationRun, true),
-        case(Method::GET, "/api/verification/runs/{id}", VerificationRead, false),
+        case(Method::GET, "/api/verification/runs/{id}", VerificationRead, true),
         case(Method::GET, "/api/verification/policies", VerificationRead, false),
         case(Method::PUT, "/api/verification/policies", PolicyManage, true),
         case(Method::GET, "/api/households/{id}/verification", VerificationRead, true),
