@@ -710,11 +710,7 @@ async fn survey_photos_are_checked_by_content_and_reading_one_is_audited(db: Db)
 
     // The view is in the audit log, with the photo, and the refusal too.
     let mut tx = db.begin().await.unwrap();
-    let filter = jiuzhu_store::AuditFilter {
-        action: Some("case_photo_read".into()),
-        limit: 10,
-        ..Default::default()
-    };
+    let filter = jiuzhu_store::AuditFilter { action: Some("case_photo_read".into()), limit: 10, ..Default::default() };
     let reads = jiuzhu_store::search_audit(&mut tx, &filter).await.unwrap();
     let outcomes: Vec<_> = reads.iter().map(|r| (r.record.login.as_str(), r.record.outcome)).collect();
     assert!(outcomes.contains(&("jingban", jiuzhu_domain::audit::Outcome::Allowed)), "{outcomes:?}");
