@@ -34,7 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// Only a path of this site: never send a user elsewhere after signing in
-/// (`/\\evil.example`, `//evil.example` and their encodings are refused).
+/// (`/\evil.example`, `//evil.example` and their encodings are refused).
 fn safe_next(next: &str) -> String {
     crate::redirect::safe_local_path(next).unwrap_or("/households").to_string()
 }
