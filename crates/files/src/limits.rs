@@ -22,10 +22,13 @@ pub const MAX_COLUMNS: usize = 200;
 pub const MAX_CELLS: usize = 12_000_000;
 /// Bytes of cell text in one table.
 pub const MAX_TEXT_BYTES: usize = 256 << 20;
+/// Bytes of one cell's text (Excel holds at most 32,767 characters).
+pub const MAX_CELL_TEXT: usize = 1 << 20;
 /// Entries of one xlsx archive (a workbook has a few dozen).
 pub const MAX_ENTRIES: usize = 10_000;
-/// Inflated bytes of one worksheet's XML (read as a stream).
-pub const MAX_SHEET_XML: u64 = 512 << 20;
+/// Inflated bytes of one worksheet's XML (read as a stream, but one text
+/// node of it may be held whole, twice, before a cap sees it).
+pub const MAX_SHEET_XML: u64 = 256 << 20;
 /// Inflated bytes of the shared strings (held in memory whole).
 pub const MAX_SHARED_STRINGS_XML: u64 = 128 << 20;
 /// Strings the shared-string table may declare (readers reserve for them).
@@ -64,7 +67,8 @@ pub enum Limit {
     Column { line: usize, column: usize },
     /// More than [`MAX_CELLS`] cells.
     Cells,
-    /// More than [`MAX_TEXT_BYTES`] of text.
+    /// More than [`MAX_TEXT_BYTES`] of text, or more than
+    /// [`MAX_CELL_TEXT`] in one cell.
     Text,
 }
 

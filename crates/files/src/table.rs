@@ -122,19 +122,19 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
 }
 
 /// The text of one cell as a person would read it in Excel.
-pub(crate) fn cell_text(cell: &Data) -> String {
+pub(crate) fn cell_text(cell: Data) -> String {
     match cell {
         Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
+        Data::String(s) => s,
         Data::Int(i) => i.to_string(),
-        Data::Float(f) => float_text(*f),
-        Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        Data::Float(f) => float_text(f),
+        Data::Bool(b) => if b { "是" } else { "否" }.to_string(),
         Data::DateTime(dt) => match dt.as_datetime() {
             Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().format("%Y-%m-%d").to_string(),
             Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
             None => dt.as_f64().to_string(),
         },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s,
         Data::Error(e) => format!("#{e:?}"),
     }
 }

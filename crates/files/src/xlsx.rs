@@ -11,7 +11,7 @@
 
 use std::io::{Cursor, Read};
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, DataRef, Reader, Xlsx};
 
 use crate::limits::{self, Budget, Limit};
 use crate::table::{Table, TableError};
@@ -30,8 +30,15 @@ pub(crate) fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
     let mut in_order = true;
     while let Some(cell) = reader.next_cell().map_err(|e| TableError::Unreadable(e.to_string()))? {
         let (row, column) = cell.get_position();
+        // Excel holds at most 32,767 characters in a cell; a longer one is
+        // refused before it is copied.
+        if let DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) = cell.get_value()
+            && s.len() > limits::MAX_CELL_TEXT
+        {
+            return Err(Limit::Text.into());
+        }
         let value: Data = cell.get_value().clone().into();
-        let text = crate::table::cell_text(&value);
+        let text = crate::table::cell_text(value);
         if text.is_empty() {
             continue;
         }

@@ -186,3 +186,11 @@ fn an_exported_formula_like_value_stays_text() {
     let table = read_table(&bytes).unwrap();
     assert!(table.rows.iter().any(|(_, cells)| cells.iter().any(|c| c == evil)));
 }
+
+#[test]
+fn one_cell_longer_than_excel_allows_is_refused() {
+    let long = "x".repeat(limits::MAX_CELL_TEXT + 1);
+    let rows = format!(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>{long}</t></is></c></row>"#);
+    let bytes = xlsx_with_sheet(&sheet_xml("A1", &rows), None);
+    assert_eq!(read_table(&bytes), Err(TableError::TooLarge(Limit::Text)));
+}
