@@ -870,7 +870,7 @@ fn set_state(row: &mut store::cases::CaseRow, case: &Case, calendar: &Calendar) 
     row.stage = case.stage.code().to_string();
     row.open = case.stage.is_open();
     row.step_due = case.step_due.map(Due::date);
-    // Past the calendar's years the overall date is unknown; it is shown as such, never guessed.
+    // A year without its arrangement is counted provisionally (1901–2099); beyond, no date.
     row.overall_due = case.overall_due(calendar).ok().flatten();
     row.decided_on = case.decided_on;
     row.amount_fen = case.amount.map(|a| a.0);
