@@ -11,6 +11,10 @@
 # once, then for SECONDS mix household pages and API reads (both audited),
 # searches by ID number (audited), list pages and edits. Prints requests/s,
 # median, p95, max and errors per kind; results in bench/out/concurrency-*.
+#
+# Optional environment: BACKENDS ("sqlite postgres" by default); PG_URL and
+# PG_KEY (its audit key file) of a PostgreSQL database already loaded with
+# the same county at this size, to skip starting a cluster and loading it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -20,8 +24,12 @@ out=bench/out
 mkdir -p "$out"
 db="$out/registry-$n.db"
 
-cargo build --release --locked -p jiuzhu
-bin=target/release/jiuzhu
+# JIUZHU_BIN: a release binary built already (skips the build).
+bin=${JIUZHU_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release --locked -p jiuzhu
+  bin=target/release/jiuzhu
+fi
 
 if [ ! -f "$db" ]; then
   echo "generating $n households into $db"
@@ -57,13 +65,23 @@ drive() {
   server=
 }
 
-sqlite_key="$db.audit-key"
-[ -f "$sqlite_key" ] || "$bin" --audit-key-file "$sqlite_key" audit init-key
-drive "sqlite:$db" "$sqlite_key" sqlite
+backends=${BACKENDS:-sqlite postgres}
+if [[ " $backends " == *" sqlite "* ]]; then
+  sqlite_key="$db.audit-key"
+  [ -f "$sqlite_key" ] || "$bin" --audit-key-file "$sqlite_key" audit init-key
+  drive "sqlite:$db" "$sqlite_key" sqlite
+fi
 
-pg=$(scripts/pg-cluster start "$pgdir")
-pg_key="$pgdir/audit-key"
-"$bin" --audit-key-file "$pg_key" audit init-key
-echo "loading $n households into PostgreSQL"
-/usr/bin/time -f "%e s, %M KB" "$bin" --db "$pg" --audit-key-file "$pg_key" demo --households "$n" 2>&1 >/dev/null | tail -n 1
-drive "$pg" "$pg_key" postgres
+if [[ " $backends " == *" postgres "* ]]; then
+  if [ -n "${PG_URL:-}" ]; then
+    pg=$PG_URL
+    pg_key=${PG_KEY:?PG_KEY: the audit key file of the database at PG_URL}
+  else
+    pg=$(scripts/pg-cluster start "$pgdir")
+    pg_key="$pgdir/audit-key"
+    "$bin" --audit-key-file "$pg_key" audit init-key
+    echo "loading $n households into PostgreSQL"
+    /usr/bin/time -f "%e s, %M KB" "$bin" --db "$pg" --audit-key-file "$pg_key" demo --households "$n" 2>&1 >/dev/null | tail -n 1
+  fi
+  drive "$pg" "$pg_key" postgres
+fi
