@@ -1324,10 +1324,9 @@ fn checked_photos(photos: Vec<Photo>) -> Result<Vec<(ImageType, Vec<u8>)>> {
                     .arg("n", (i + 1).to_string())
                     .arg("limit", (PHOTO_MAX_BYTES / 1024 / 1024).to_string()),
             )),
-            Err(PhotoError::NotAnImage) => Err(AppError::invalid(
-                "photos",
-                Message::new("photo.error.not_image").arg("n", (i + 1).to_string()),
-            )),
+            Err(PhotoError::NotAnImage) => {
+                Err(AppError::invalid("photos", Message::new("photo.error.not_image").arg("n", (i + 1).to_string())))
+            }
         })
         .collect()
 }
@@ -2040,7 +2039,7 @@ const DUE_SOON_WD: u32 = 2;
 /// them marked, overdue steps escalated, and the load per township.
 pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> {
     require(db, actor, now, Permission::CaseRead, "inbox_read", &Target::none()).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let today = china_date(now);
     let calendar = calendar_in(&mut tx).await?;
     let tree = region_tree(&mut tx).await?;
@@ -2087,7 +2086,7 @@ pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> 
 pub async fn household_cases(db: &Db, actor: &Actor, now: DateTime<Utc>, household_id: i64) -> Result<Vec<CaseLine>> {
     let target = Target::new("household", household_id, None);
     require(db, actor, now, Permission::CaseRead, "household_cases_read", &target).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let _household = household_or_deny!(tx, db, actor, now, household_id, "household_cases_read");
     let calendar = calendar_in(&mut tx).await?;
     let filter = store::cases::CaseFilter { household_id: Some(household_id), limit: 200, ..Default::default() };
