@@ -539,7 +539,11 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
         "第{n}张照片不是 JPEG、PNG 或 WebP 图片（按文件内容判断），未予接收",
         "Photo {n} is not a JPEG, PNG or WebP image (judged by its content); it was not accepted",
     ),
-    ("photo.error.too_large", "第{n}张照片超过{limit} MB，未予接收", "Photo {n} is larger than {limit} MB; it was not accepted"),
+    (
+        "photo.error.too_large",
+        "第{n}张照片超过{limit} MB，未予接收",
+        "Photo {n} is larger than {limit} MB; it was not accepted",
+    ),
     // Issue 10, point 2: hostile uploads (size caps of the table readers, the upload limit).
     (
         "table.limit.entries",
@@ -571,7 +575,11 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
         "xlsx 文件的共享字符串表声明的字符串过多（超过{limit}个）或格式异常，不予读取",
         "The xlsx file's shared-string table declares too many strings (more than {limit}) or is malformed; it was not read",
     ),
-    ("table.limit.rows", "表格超过{limit}行，请分成几个文件导入", "The table has more than {limit} rows; split it into several files"),
+    (
+        "table.limit.rows",
+        "表格超过{limit}行，请分成几个文件导入",
+        "The table has more than {limit} rows; split it into several files",
+    ),
     (
         "table.limit.column",
         "第{line}行{column}列超出范围：表格最多{limit}列",

@@ -79,6 +79,12 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), TableError> {
     Ok((text.into_owned(), "gb18030"))
 }
 
+/// Line breaks in `bytes[from..to]`: `\n`, `\r\n`, and a lone `\r` (old
+/// Mac files, which the CSV reader also takes as a record's end).
+fn line_breaks(bytes: &[u8], from: usize, to: usize) -> usize {
+    (from..to).filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))).count()
+}
+
 fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
     let (text, encoding) = decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
@@ -95,7 +101,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
         while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
             start += 1;
         }
-        line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count();
+        line += line_breaks(bytes, counted_to, start);
         counted_to = start;
         let line = line;
         if record.iter().all(|c| c.trim().is_empty()) {
@@ -176,6 +182,14 @@ mod tests {
         let table = read_table(&gbk).unwrap();
         assert_eq!(table.headers, ["住宅"]);
         assert_eq!(table.rows[0].1, ["住宅"]);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let table = read_table("户编号,姓名\rH1,张三\r\nH2,李四\n".as_bytes()).unwrap();
+        assert_eq!(table.header_line, 1);
+        let lines: Vec<usize> = table.rows.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, vec![2, 3]);
     }
 
     #[test]

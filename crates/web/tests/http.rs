@@ -14,16 +14,16 @@ use tower::ServiceExt;
 
 #[path = "http/access_matrix.rs"]
 mod access_matrix;
+#[path = "http/calendar.rs"]
+mod calendar;
+#[path = "http/concurrency.rs"]
+mod concurrency;
+#[path = "http/credentials.rs"]
+mod credentials;
 #[path = "http/privacy_scan.rs"]
 mod privacy_scan;
 #[path = "http/registry_edits.rs"]
 mod registry_edits;
-#[path = "http/concurrency.rs"]
-mod concurrency;
-#[path = "http/calendar.rs"]
-mod calendar;
-#[path = "http/credentials.rs"]
-mod credentials;
 #[path = "http/security.rs"]
 mod security;
 #[path = "http/uploads.rs"]
