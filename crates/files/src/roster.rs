@@ -89,15 +89,7 @@ pub struct ColumnRef {
 impl ColumnRef {
     /// The spreadsheet letter of the column: A, B, …, Z, AA, …
     pub fn letter(&self) -> String {
-        let mut n = self.index + 1;
-        let mut res = Vec::new();
-        while n > 0 {
-            let rem = (n - 1) % 26;
-            res.push(b'A' + rem as u8);
-            n = (n - 1) / 26;
-        }
-        res.reverse();
-        String::from_utf8(res).unwrap_or_default()
+        crate::limits::column_letter(self.index + 1)
     }
 
     /// `C列（身份证号）` / `column C (身份证号)`.
