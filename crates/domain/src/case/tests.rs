@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::assistance::{AssistancePolicy, CaseKind, Level};
+use chrono::{Days, TimeDelta};
 use proptest::prelude::*;
 
 fn d(s: &str) -> NaiveDate {
