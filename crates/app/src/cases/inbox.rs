@@ -1,0 +1,154 @@
+//! Inboxes by due date and the cases of a household.
+
+use super::*;
+
+// ------------------------------------------------------------ inboxes
+
+/// One line of an inbox or list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CaseLine {
+    pub id: i64,
+    pub household_id: i64,
+    pub applicant_name: String,
+    pub region_code: String,
+    pub kind: String,
+    pub stage: String,
+    pub step_due: Option<NaiveDate>,
+    pub overall_due: Option<NaiveDate>,
+    /// Counted through a year without its holiday arrangement (暂定).
+    pub step_due_provisional: bool,
+    pub overall_due_provisional: bool,
+    pub overdue: bool,
+    /// Due within two working days.
+    pub due_soon: bool,
+    /// The next step is this user's office's.
+    pub yours: bool,
+    pub staff_relative: bool,
+    pub suspended: bool,
+}
+
+/// Open cases per township: how many, overdue, due soon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TownshipLoad {
+    pub region_code: String,
+    pub name: String,
+    pub open: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Inbox {
+    /// Open cases in scope by due date; `yours` marks the ones waiting for this user.
+    pub cases: Vec<CaseLine>,
+    /// Overdue steps escalated to the leaders of the township or county.
+    pub escalated: Vec<CaseLine>,
+    pub townships: Vec<TownshipLoad>,
+    pub calendar_warning: Option<i32>,
+}
+
+/// Lines for stored cases: the applicant's name (applications loaded in one
+/// query), lateness and what waits for `office` as the domain decides them.
+async fn case_lines(
+    tx: &mut Tx,
+    rows: Vec<store::cases::CaseRow>,
+    office: Office,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Result<Vec<CaseLine>> {
+    let today = china_date(now);
+    let ids: Vec<i64> = rows.iter().map(|r| r.application_id).collect();
+    let names: BTreeMap<i64, String> = store::cases::applications_by_ids(tx, &ids)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (a.id, serde_json::from_str::<ApplicationDetail>(&a.detail).map(|d| d.applicant_name).unwrap_or_default())
+        })
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let case = serde_json::from_str::<Case>(&row.state).ok()?;
+            let provisional = case.provisional_dates(calendar);
+            Some(CaseLine {
+                id: row.id,
+                household_id: row.household_id,
+                applicant_name: names.get(&row.application_id).cloned().unwrap_or_default(),
+                region_code: row.region_code,
+                kind: row.kind,
+                stage: row.stage,
+                step_due: row.step_due,
+                overall_due: row.overall_due,
+                step_due_provisional: provisional.step,
+                overall_due_provisional: provisional.overall,
+                overdue: case.is_late(today, now, calendar),
+                due_soon: case.is_due_soon(today, now, calendar, DUE_SOON_WD),
+                yours: case.waits_for(office),
+                staff_relative: case.staff_relative,
+                suspended: case.suspended_on.is_some(),
+            })
+        })
+        .collect())
+}
+
+/// "Due soon" in the inbox: within this many working days.
+const DUE_SOON_WD: u32 = 2;
+
+/// The user's inbox: open cases in scope by due date, the ones waiting for
+/// them marked, overdue steps escalated, and the load per township.
+pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> {
+    require(db, actor, now, Permission::CaseRead, "inbox_read", &Target::none()).await?;
+    let mut tx = db.begin_read().await?;
+    let today = china_date(now);
+    let calendar = calendar_in(&mut tx).await?;
+    let tree = region_tree(&mut tx).await?;
+    let filter = store::cases::CaseFilter {
+        region: actor.scope.narrow(None),
+        open_only: true,
+        limit: 5_000,
+        ..Default::default()
+    };
+    let rows = store::cases::list_cases(&mut tx, &filter).await?;
+    let office = Office::of(&actor.roles);
+    let mut townships: BTreeMap<String, TownshipLoad> = BTreeMap::new();
+    let mut cases = Vec::new();
+    for line in case_lines(&mut tx, rows, office, now, &calendar).await? {
+        if let Ok(code) = RegionCode::parse(&line.region_code) {
+            let township = code.at_level(jiuzhu_domain::RegionLevel::Township).unwrap_or_else(|| code.clone());
+            let name = tree.get(&township).map(|r| r.name.clone()).unwrap_or_else(|| tree.full_name(&code));
+            let load = townships.entry(township.to_string()).or_insert(TownshipLoad {
+                region_code: township.to_string(),
+                name,
+                open: 0,
+                overdue: 0,
+                due_soon: 0,
+            });
+            load.open += 1;
+            load.overdue += i64::from(line.overdue);
+            load.due_soon += i64::from(line.due_soon);
+        }
+        cases.push(line);
+    }
+    let leader =
+        matches!(office, Office::TownshipLeader | Office::CountyApprover) || actor.roles.contains(&Role::Auditor);
+    let escalated = if leader { cases.iter().filter(|c| c.overdue).cloned().collect() } else { Vec::new() };
+    Ok(Inbox {
+        cases,
+        escalated,
+        townships: townships.into_values().collect(),
+        // Only those who can load the arrangement are asked to.
+        calendar_warning: calendar.missing_next_year(today).filter(|_| actor.can(Permission::CalendarManage)),
+    })
+}
+
+/// The cases of a household (its page lists them).
+pub async fn household_cases(db: &Db, actor: &Actor, now: DateTime<Utc>, household_id: i64) -> Result<Vec<CaseLine>> {
+    let target = Target::new("household", household_id, None);
+    require(db, actor, now, Permission::CaseRead, "household_cases_read", &target).await?;
+    let mut tx = db.begin_read().await?;
+    let _household = household_or_deny!(tx, db, actor, now, household_id, "household_cases_read");
+    let calendar = calendar_in(&mut tx).await?;
+    let filter = store::cases::CaseFilter { household_id: Some(household_id), limit: 200, ..Default::default() };
+    let rows = store::cases::list_cases(&mut tx, &filter).await?;
+    case_lines(&mut tx, rows, Office::of(&actor.roles), now, &calendar).await
+}
