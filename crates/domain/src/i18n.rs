@@ -705,7 +705,8 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
 
 /// The parts of the catalogue: the general one above and the texts of the
 /// applications workflow (kept beside its rules).
-static PARTS: &[&[(&str, &str, &str)]] = &[CATALOGUE, crate::assistance::MESSAGES, crate::case::MESSAGES];
+static PARTS: &[&[(&str, &str, &str)]] =
+    &[CATALOGUE, crate::assistance::MESSAGES, crate::case::MESSAGES, crate::entitlement::MESSAGES];
 
 /// Every entry of the catalogue, in order.
 pub fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
@@ -744,11 +745,30 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
 pub struct Message {
     pub key: &'static str,
     pub args: Vec<(&'static str, String)>,
+    /// Placeholder values written in the reader's language when rendered:
+    /// dates, labels from the catalogue, messages inside the message.
+    #[serde(skip)]
+    pub parts: Vec<(&'static str, Part)>,
+}
+
+/// A placeholder value rendered late, in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// `2025年10月31日` or `2025-10-31`.
+    Date(NaiveDate),
+    /// The text of a catalogue key (a label).
+    Label(&'static str),
+    /// Labels joined by `、` (or `, `).
+    Labels(Vec<&'static str>),
+    /// A message inside the message.
+    Message(Box<Message>),
+    /// Messages joined by `；` (or `; `).
+    Messages(Vec<Message>),
 }
 
 impl Message {
     pub fn new(key: &'static str) -> Message {
-        Message { key, args: Vec::new() }
+        Message { key, args: Vec::new(), parts: Vec::new() }
     }
 
     pub fn arg(mut self, name: &'static str, value: impl ToString) -> Message {
@@ -756,9 +776,37 @@ impl Message {
         self
     }
 
+    /// A placeholder filled in the reader's language (a date, a label, a message).
+    pub fn part(mut self, name: &'static str, part: Part) -> Message {
+        self.parts.push((name, part));
+        self
+    }
+
     pub fn render(&self, lang: Lang) -> String {
-        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let late: Vec<(&str, String)> = self.parts.iter().map(|(k, p)| (*k, p.render(lang))).collect();
+        let args: Vec<(&str, &str)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .chain(late.iter().map(|(k, v)| (*k, v.as_str())))
+            .collect();
         tf(lang, self.key, &args)
+    }
+}
+
+impl Part {
+    pub fn render(&self, lang: Lang) -> String {
+        let (list, clauses) = match lang {
+            Lang::Zh => ("、", "；"),
+            Lang::En => (", ", "; "),
+        };
+        match self {
+            Part::Date(d) => format_date(lang, *d),
+            Part::Label(key) => t(lang, key).to_string(),
+            Part::Labels(keys) => keys.iter().map(|k| t(lang, k)).collect::<Vec<_>>().join(list),
+            Part::Message(m) => m.render(lang),
+            Part::Messages(ms) => ms.iter().map(|m| m.render(lang)).collect::<Vec<_>>().join(clauses),
+        }
     }
 }
 
