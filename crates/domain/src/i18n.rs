@@ -705,8 +705,13 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
 
 /// The parts of the catalogue: the general one above and the texts of the
 /// applications workflow (kept beside its rules).
-static PARTS: &[&[(&str, &str, &str)]] =
-    &[CATALOGUE, crate::assistance::MESSAGES, crate::case::MESSAGES, crate::entitlement::MESSAGES];
+static PARTS: &[&[(&str, &str, &str)]] = &[
+    CATALOGUE,
+    crate::assistance::MESSAGES,
+    crate::case::MESSAGES,
+    crate::entitlement::MESSAGES,
+    crate::job::MESSAGES,
+];
 
 /// Every entry of the catalogue, in order.
 pub fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {

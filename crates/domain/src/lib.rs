@@ -32,6 +32,7 @@ pub mod entitlement;
 pub mod household;
 pub mod i18n;
 pub mod id_number;
+pub mod job;
 pub mod limits;
 pub mod money;
 pub mod photo;
