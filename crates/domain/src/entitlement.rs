@@ -366,6 +366,76 @@ pub fn monthly_totals(entitlements: &[Entitlement], household: i64, from: YearMo
         .collect()
 }
 
+/// A household history entry about an entitlement, stored as its JSON in
+/// the history's detail and read as a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum EntitlementEvent {
+    Started {
+        program: Program,
+        /// The member's name; none: the whole household.
+        recipient: Option<String>,
+        monthly: Fen,
+        first: YearMonth,
+        /// The case whose decision granted it.
+        decision: Option<i64>,
+    },
+    Ended {
+        program: Program,
+        recipient: Option<String>,
+        last: YearMonth,
+        reason: EndReason,
+    },
+}
+
+impl EntitlementEvent {
+    /// The history action of a start.
+    pub const STARTED: &'static str = "entitlement_started";
+    /// The history action of an end.
+    pub const ENDED: &'static str = "entitlement_ended";
+
+    /// The history action this event is recorded under.
+    pub fn action(&self) -> &'static str {
+        match self {
+            EntitlementEvent::Started { .. } => EntitlementEvent::STARTED,
+            EntitlementEvent::Ended { .. } => EntitlementEvent::ENDED,
+        }
+    }
+
+    /// The event as a sentence: `最低生活保障（全户），每月1,260.00元，自2026年1月起`.
+    pub fn render(&self, lang: Lang) -> String {
+        use crate::i18n::{t, tf};
+        let who = |program: Program, recipient: &Option<String>| {
+            let key =
+                program_key(program, if recipient.is_some() { Recipient::Person(0) } else { Recipient::Household });
+            let name = recipient.clone().unwrap_or_else(|| t(lang, "entitlement.recipient.household").to_string());
+            (t(lang, key), name)
+        };
+        match self {
+            EntitlementEvent::Started { program, recipient, monthly, first, .. } => {
+                let (program, name) = who(*program, recipient);
+                let args = [
+                    ("program", program),
+                    ("recipient", name.as_str()),
+                    ("amount", &monthly.to_string()),
+                    ("first", &first.label(lang)),
+                ];
+                tf(lang, "entitlement.event.started", &args)
+            }
+            EntitlementEvent::Ended { program, recipient, last, reason } => {
+                let (program, name) = who(*program, recipient);
+                let args = [
+                    ("program", program),
+                    ("recipient", name.as_str()),
+                    ("last", &last.label(lang)),
+                    ("reason", reason.label(lang)),
+                ];
+                tf(lang, "entitlement.event.ended", &args)
+            }
+        }
+    }
+}
+
 /// The texts of entitlements (part of the one catalogue).
 pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("EndReason.changed", "待遇变更", "Changed by a later decision"),
@@ -388,6 +458,23 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("entitlement.decision.case", "第{id}号审批", "Case {id}"),
     ("entitlement.decision.none", "原有在册", "Enrolled before cases were kept"),
     ("entitlement.ended", "终止原因", "Why it ended"),
+    ("history.action.entitlement_started", "救助待遇开始", "Entitlement started"),
+    ("history.action.entitlement_ended", "救助待遇终止", "Entitlement ended"),
+    (
+        "entitlement.event.started",
+        "{program}（{recipient}），每月{amount}，自{first}起",
+        "{program} ({recipient}), {amount} a month from {first}",
+    ),
+    (
+        "entitlement.event.ended",
+        "{program}（{recipient}）发放至{last}止，原因：{reason}",
+        "{program} ({recipient}) owed through {last}; reason: {reason}",
+    ),
+    (
+        "entitlement.error.open_twice",
+        "该对象已有正在享受的同类待遇",
+        "The recipient already has this programme running",
+    ),
     ("entitlement.error.negative", "月救助金额不能为负数", "The monthly amount cannot be negative"),
     (
         "entitlement.error.starts_too_early",

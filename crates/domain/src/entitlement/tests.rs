@@ -244,6 +244,36 @@ fn every_error_has_a_message_in_the_catalogue() {
     }
 }
 
+#[test]
+fn history_entries_read_as_sentences() {
+    let started = EntitlementEvent::Started {
+        program: Program::Tekun,
+        recipient: Some("李秀英".into()),
+        monthly: yuan(1100),
+        first: m("2026-03"),
+        decision: Some(12),
+    };
+    assert_eq!(started.action(), "entitlement_started");
+    assert_eq!(started.render(Lang::Zh), "特困人员救助供养（李秀英），每月1,100.00元，自2026年3月起");
+    assert_eq!(started.render(Lang::En), "Extreme-poverty support (tekun) (李秀英), 1,100.00元 a month from 2026-03");
+    let ended = EntitlementEvent::Ended {
+        program: Program::Dibao,
+        recipient: None,
+        last: m("2026-09"),
+        reason: EndReason::Stopped,
+    };
+    assert_eq!(ended.action(), "entitlement_ended");
+    assert_eq!(ended.render(Lang::Zh), "最低生活保障（全户）发放至2026年9月止，原因：停止救助");
+    let single = EntitlementEvent::Started {
+        program: Program::Dibao,
+        recipient: Some("王芳".into()),
+        monthly: yuan(600),
+        first: m("2026-02"),
+        decision: None,
+    };
+    assert!(single.render(Lang::Zh).starts_with("低保（单人保）（王芳）"));
+}
+
 /// One operation of a random history: start a line from a month with an
 /// amount, or end the latest entitlement of a line at a month.
 #[derive(Debug, Clone)]
