@@ -192,11 +192,12 @@ impl Job {
         }
     }
 
-    /// `worker` claims the job at `now` for [`LEASE`]. A job whose lease ran
-    /// out after [`MAX_ATTEMPTS`] claims fails instead (the result says so
-    /// in its state). A job asked to stop while its worker was gone is
-    /// claimed still, so that the claimer removes what was written.
-    pub fn claim(&self, worker: &str, now: DateTime<Utc>) -> Result<Job, JobError> {
+    /// `worker` claims the job at `now` for `lease` (normally [`LEASE`]). A
+    /// job whose lease ran out after [`MAX_ATTEMPTS`] claims fails instead
+    /// (the result says so in its state). A job asked to stop while its
+    /// worker was gone is claimed still, so that the claimer removes what
+    /// was written.
+    pub fn claim(&self, worker: &str, now: DateTime<Utc>, lease: Duration) -> Result<Job, JobError> {
         if !self.state.is_active() {
             return Err(JobError::Ended);
         }
@@ -209,7 +210,7 @@ impl Job {
         }
         Ok(Job {
             state: JobState::Running,
-            lease: Some(Lease { owner: worker.to_string(), until: now + LEASE }),
+            lease: Some(Lease { owner: worker.to_string(), until: now + lease }),
             attempts: self.attempts + 1,
             ..self.clone()
         })
@@ -224,11 +225,24 @@ impl Job {
     }
 
     /// The lease holder records `progress` at `now` and keeps the job for
-    /// another [`LEASE`]. A holder whose lease ran out may still renew it as
+    /// another `lease`. A holder whose lease ran out may still renew it as
     /// long as nobody claimed the job in between.
-    pub fn renew(&self, worker: &str, now: DateTime<Utc>, progress: Progress) -> Result<Job, JobError> {
+    pub fn renew(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        progress: Progress,
+    ) -> Result<Job, JobError> {
         self.held_by(worker)?;
-        Ok(Job { progress, lease: Some(Lease { owner: worker.to_string(), until: now + LEASE }), ..self.clone() })
+        Ok(Job { progress, lease: Some(Lease { owner: worker.to_string(), until: now + lease }), ..self.clone() })
+    }
+
+    /// The lease holder stops working on the job without ending it (the
+    /// server shuts down): the job is claimable again at once.
+    pub fn release(&self, worker: &str, now: DateTime<Utc>) -> Result<Job, JobError> {
+        self.held_by(worker)?;
+        Ok(Job { lease: Some(Lease { owner: worker.to_string(), until: now }), ..self.clone() })
     }
 
     /// The lease holder finished the work.
@@ -334,9 +348,9 @@ mod tests {
     fn a_claimed_job_runs_renews_and_finishes() {
         given_queued()
             .then(JobState::Queued, None, 0)
-            .when(|j| j.claim("w1", at(0)))
+            .when(|j| j.claim("w1", at(0), LEASE))
             .then(JobState::Running, Some("w1"), 1)
-            .when(|j| j.renew("w1", at(30), Progress::new(10, 100)))
+            .when(|j| j.renew("w1", at(30), LEASE, Progress::new(10, 100)))
             .then(JobState::Running, Some("w1"), 1)
             .when(|j| j.finish("w1"))
             .then(JobState::Done, None, 1);
@@ -344,59 +358,69 @@ mod tests {
 
     #[test]
     fn a_claim_holds_for_the_lease_and_a_renewal_extends_it() {
-        let running = given_queued().when(|j| j.claim("w1", at(0))).0;
+        let running = given_queued().when(|j| j.claim("w1", at(0), LEASE)).0;
         assert_eq!(running.lease.as_ref().unwrap().until, at(60));
         assert!(!running.claimable(at(59)));
         assert!(running.claimable(at(60)));
-        let renewed = running.renew("w1", at(50), Progress::new(1, 2)).unwrap();
+        let renewed = running.renew("w1", at(50), LEASE, Progress::new(1, 2)).unwrap();
         assert_eq!(renewed.lease.unwrap().until, at(110));
         assert_eq!(renewed.progress, Progress::new(1, 2));
     }
 
     #[test]
     fn a_running_job_is_not_claimed_while_its_lease_holds() {
-        let g = given_queued().when(|j| j.claim("w1", at(0)));
-        assert_eq!(g.refused(|j| j.claim("w2", at(59))), JobError::Leased);
+        let g = given_queued().when(|j| j.claim("w1", at(0), LEASE));
+        assert_eq!(g.refused(|j| j.claim("w2", at(59), LEASE)), JobError::Leased);
     }
 
     #[test]
     fn a_job_whose_lease_ran_out_is_claimed_again_and_the_old_worker_is_told() {
         let g = given_queued()
-            .when(|j| j.claim("w1", at(0)))
-            .when(|j| j.renew("w1", at(20), Progress::new(5, 10)))
-            .when(|j| j.claim("w2", at(80)))
+            .when(|j| j.claim("w1", at(0), LEASE))
+            .when(|j| j.renew("w1", at(20), LEASE, Progress::new(5, 10)))
+            .when(|j| j.claim("w2", at(80), LEASE))
             .then(JobState::Running, Some("w2"), 2);
         assert_eq!(g.0.progress, Progress::new(5, 10), "the new worker sees where the old one stopped");
-        assert_eq!(g.refused(|j| j.renew("w1", at(81), Progress::new(6, 10))), JobError::LeaseLost);
+        assert_eq!(g.refused(|j| j.renew("w1", at(81), LEASE, Progress::new(6, 10))), JobError::LeaseLost);
         assert_eq!(g.refused(|j| j.finish("w1")), JobError::LeaseLost);
     }
 
     #[test]
     fn a_holder_late_to_renew_keeps_the_job_if_nobody_claimed_it() {
-        given_queued().when(|j| j.claim("w1", at(0))).when(|j| j.renew("w1", at(90), Progress::new(1, 3))).then(
-            JobState::Running,
-            Some("w1"),
-            1,
-        );
+        given_queued()
+            .when(|j| j.claim("w1", at(0), LEASE))
+            .when(|j| j.renew("w1", at(90), LEASE, Progress::new(1, 3)))
+            .then(JobState::Running, Some("w1"), 1);
+    }
+
+    #[test]
+    fn a_released_job_is_claimable_at_once() {
+        let g = given_queued()
+            .when(|j| j.claim("w1", at(0), LEASE))
+            .when(|j| j.renew("w1", at(10), LEASE, Progress::new(4, 8)))
+            .when(|j| j.release("w1", at(20)));
+        assert!(g.0.claimable(at(20)));
+        assert_eq!(g.refused(|j| j.release("w2", at(20))), JobError::LeaseLost);
+        g.when(|j| j.claim("w2", at(20), LEASE)).then(JobState::Running, Some("w2"), 2);
     }
 
     #[test]
     fn after_three_lost_leases_the_job_fails_instead_of_being_claimed() {
         let g = given_queued()
-            .when(|j| j.claim("w1", at(0)))
-            .when(|j| j.claim("w2", at(100)))
-            .when(|j| j.claim("w3", at(200)))
+            .when(|j| j.claim("w1", at(0), LEASE))
+            .when(|j| j.claim("w2", at(100), LEASE))
+            .when(|j| j.claim("w3", at(200), LEASE))
             .then(JobState::Running, Some("w3"), 3)
-            .when(|j| j.claim("w4", at(300)))
+            .when(|j| j.claim("w4", at(300), LEASE))
             .then(JobState::Failed, None, 3);
         let error = g.0.error.clone().unwrap();
         assert_eq!(error.render(Lang::Zh), "任务已尝试3次均未完成，已停止，请检查后重新发起。");
-        assert_eq!(g.refused(|j| j.claim("w5", at(400))), JobError::Ended);
+        assert_eq!(g.refused(|j| j.claim("w5", at(400), LEASE)), JobError::Ended);
     }
 
     #[test]
     fn only_the_holder_ends_the_job() {
-        let g = given_queued().when(|j| j.claim("w1", at(0)));
+        let g = given_queued().when(|j| j.claim("w1", at(0), LEASE));
         assert_eq!(g.refused(|j| j.finish("w2")), JobError::LeaseLost);
         assert_eq!(g.refused(|j| j.fail("w2", Message::new("job.error.internal"))), JobError::LeaseLost);
         assert_eq!(g.refused(|j| j.cancelled("w2")), JobError::LeaseLost);
@@ -407,27 +431,27 @@ mod tests {
     #[test]
     fn a_queued_job_is_not_worked_on_before_it_is_claimed() {
         let g = given_queued();
-        assert_eq!(g.refused(|j| j.renew("w1", at(0), Progress::new(1, 2))), JobError::LeaseLost);
+        assert_eq!(g.refused(|j| j.renew("w1", at(0), LEASE, Progress::new(1, 2))), JobError::LeaseLost);
         assert_eq!(g.refused(|j| j.finish("w1")), JobError::LeaseLost);
     }
 
     #[test]
     fn cancelling_a_queued_job_ends_it_at_once() {
         let g = given_queued().when(Job::request_cancel).then(JobState::Cancelled, None, 0);
-        assert_eq!(g.refused(|j| j.claim("w1", at(0))), JobError::Ended);
+        assert_eq!(g.refused(|j| j.claim("w1", at(0), LEASE)), JobError::Ended);
         assert_eq!(g.refused(Job::request_cancel), JobError::Ended);
     }
 
     #[test]
     fn cancelling_a_running_job_asks_its_worker_who_ends_it() {
-        let g = given_queued().when(|j| j.claim("w1", at(0))).when(Job::request_cancel).then(
+        let g = given_queued().when(|j| j.claim("w1", at(0), LEASE)).when(Job::request_cancel).then(
             JobState::Running,
             Some("w1"),
             1,
         );
         assert!(g.0.cancel_requested);
         // The worker learns it when it renews at its next chunk.
-        let g = g.when(|j| j.renew("w1", at(10), Progress::new(3, 9)));
+        let g = g.when(|j| j.renew("w1", at(10), LEASE, Progress::new(3, 9)));
         assert!(g.0.cancel_requested);
         g.when(|j| j.cancelled("w1")).then(JobState::Cancelled, None, 1);
     }
@@ -435,9 +459,9 @@ mod tests {
     #[test]
     fn a_job_asked_to_stop_while_its_worker_was_gone_is_claimed_to_clean_up() {
         let g = given_queued()
-            .when(|j| j.claim("w1", at(0)))
+            .when(|j| j.claim("w1", at(0), LEASE))
             .when(Job::request_cancel)
-            .when(|j| j.claim("w2", at(100)))
+            .when(|j| j.claim("w2", at(100), LEASE))
             .then(JobState::Running, Some("w2"), 2);
         assert!(g.0.cancel_requested);
         g.when(|j| j.cancelled("w2")).then(JobState::Cancelled, None, 2);
@@ -445,18 +469,18 @@ mod tests {
 
     #[test]
     fn ended_jobs_stay_ended() {
-        let done = given_queued().when(|j| j.claim("w1", at(0))).when(|j| j.finish("w1"));
+        let done = given_queued().when(|j| j.claim("w1", at(0), LEASE)).when(|j| j.finish("w1"));
         assert_eq!(done.refused(Job::request_cancel), JobError::Ended);
-        assert_eq!(done.refused(|j| j.claim("w2", at(1000))), JobError::Ended);
-        assert_eq!(done.refused(|j| j.renew("w1", at(10), Progress::new(1, 1))), JobError::Ended);
+        assert_eq!(done.refused(|j| j.claim("w2", at(1000), LEASE)), JobError::Ended);
+        assert_eq!(done.refused(|j| j.renew("w1", at(10), LEASE, Progress::new(1, 1))), JobError::Ended);
         assert!(!done.0.claimable(at(1000)));
     }
 
     #[test]
     fn finishing_fills_the_progress() {
         let g = given_queued()
-            .when(|j| j.claim("w1", at(0)))
-            .when(|j| j.renew("w1", at(1), Progress::new(7, 9)))
+            .when(|j| j.claim("w1", at(0), LEASE))
+            .when(|j| j.renew("w1", at(1), LEASE, Progress::new(7, 9)))
             .when(|j| j.finish("w1"));
         assert_eq!(g.0.progress, Progress::new(9, 9));
     }
