@@ -100,6 +100,12 @@ impl YearMonth {
         }
     }
 
+    /// The month `n` months later (earlier when negative).
+    pub fn plus(self, n: i32) -> YearMonth {
+        let index = self.year * 12 + self.month as i32 - 1 + n;
+        YearMonth { year: index.div_euclid(12), month: index.rem_euclid(12) as u32 + 1 }
+    }
+
     /// Every month from `self` through `last`, both included (none if
     /// `last` is earlier).
     pub fn through(self, last: YearMonth) -> impl Iterator<Item = YearMonth> {
@@ -470,6 +476,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "{program}（{recipient}）发放至{last}止，原因：{reason}",
         "{program} ({recipient}) owed through {last}; reason: {reason}",
     ),
+    ("entitlement.error.range", "月份范围无效（最多十年）", "Not a valid range of months (ten years at most)"),
     (
         "entitlement.error.open_twice",
         "该对象已有正在享受的同类待遇",

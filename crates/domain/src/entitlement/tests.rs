@@ -221,6 +221,9 @@ fn months_read_and_print_as_offices_write_them() {
     assert_eq!(m("2027-01").prev(), m("2026-12"));
     assert_eq!(YearMonth::of(NaiveDate::from_ymd_opt(2026, 4, 30).unwrap()), april);
     assert_eq!(april.first_day(), NaiveDate::from_ymd_opt(2026, 4, 1).unwrap());
+    assert_eq!(m("2026-11").plus(3), m("2027-02"));
+    assert_eq!(m("2026-11").plus(-11), m("2025-12"));
+    assert_eq!(m("2026-11").plus(-23), m("2024-12"));
     assert_eq!(m("2026-11").through(m("2027-02")).count(), 4);
     assert_eq!(m("2026-11").through(m("2026-10")).count(), 0);
     assert_eq!(String::from(april), "2026-04");
