@@ -711,6 +711,7 @@ static PARTS: &[&[(&str, &str, &str)]] = &[
     crate::case::MESSAGES,
     crate::entitlement::MESSAGES,
     crate::job::MESSAGES,
+    crate::policy::MESSAGES,
 ];
 
 /// Every entry of the catalogue, in order.

@@ -36,6 +36,7 @@ pub mod job;
 pub mod limits;
 pub mod money;
 pub mod photo;
+pub mod policy;
 pub mod region;
 pub mod text;
 pub mod verification;

@@ -33,10 +33,12 @@ pub struct HouseholdSums {
     pub public_payroll: u32,
 }
 
-/// The thresholds of one region (defaults from `policy.md` §2.5's local
-/// templates; every bureau sets its own).
+/// The thresholds the findings are drawn with: a plain value built from
+/// the policy in force for the household's region and area
+/// ([`crate::policy::Policy::thresholds`]); a result keeps it, so its report
+/// reads the same later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Policy {
+pub struct Thresholds {
     /// The local 低保 standard, per person per month.
     pub dibao_standard: Fen,
     /// More homes than this is a finding.
@@ -51,17 +53,15 @@ pub struct Policy {
     pub near_margin_percent: i64,
 }
 
-impl Default for Policy {
+impl Default for Thresholds {
+    /// The thresholds of the default policy under the rural standard.
     fn default() -> Self {
-        Policy {
-            dibao_standard: Fen(78_000),
-            max_homes: 1,
-            max_home_area_per_person_centi_m2: None,
-            deposit_months: 24,
-            near_margin_percent: 10,
-        }
+        crate::policy::Policy::default().thresholds(crate::assistance::Area::Rural)
     }
 }
+
+/// The former name of [`Thresholds`].
+pub type Policy = Thresholds;
 
 /// The rules a finding can come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -149,7 +149,7 @@ pub fn income_per_person(sums: &HouseholdSums) -> i64 {
 }
 
 /// The findings of a household under `policy`, in rule order.
-pub fn findings(sums: &HouseholdSums, policy: &Policy) -> Vec<Finding> {
+pub fn findings(sums: &HouseholdSums, policy: &Thresholds) -> Vec<Finding> {
     let members = i64::from(sums.members.max(1));
     let standard = policy.dibao_standard.0;
     let mut res = Vec::new();
@@ -235,13 +235,13 @@ mod tests {
         HouseholdSums { household_id: "H1".into(), members: 2, ..Default::default() }
     }
 
-    fn rules(s: &HouseholdSums, p: &Policy) -> Vec<Rule> {
+    fn rules(s: &HouseholdSums, p: &Thresholds) -> Vec<Rule> {
         findings(s, p).into_iter().map(|f| f.rule).collect()
     }
 
     #[test]
     fn each_rule_with_its_threshold() {
-        let p = Policy::default();
+        let p = Thresholds { dibao_standard: Fen(78_000), ..Thresholds::default() };
         assert!(rules(&sums(), &p).is_empty());
         let check = |s: HouseholdSums, expect: &[Rule]| assert_eq!(rules(&s, &p), expect, "{s:?}");
         check(HouseholdSums { vehicles: 1, ..sums() }, &[Rule::OwnsCar]);
@@ -266,8 +266,8 @@ mod tests {
     #[test]
     fn the_area_rule_applies_only_where_set() {
         let s = HouseholdSums { homes: 1, home_area_centi_m2: 12_000, ..sums() };
-        assert!(rules(&s, &Policy::default()).is_empty());
-        let p = Policy { max_home_area_per_person_centi_m2: Some(5_000), ..Policy::default() };
+        assert!(rules(&s, &Thresholds::default()).is_empty());
+        let p = Thresholds { max_home_area_per_person_centi_m2: Some(5_000), ..Thresholds::default() };
         assert_eq!(findings(&s, &p), [Finding { rule: Rule::HomeAreaPerPerson, threshold: 5_000, value: 6_000 }]);
     }
 
@@ -349,19 +349,19 @@ mod tests {
         /// no other.
         #[test]
         fn one_threshold_moves_one_rule(s in arb_sums(), months in 1i64..60, homes in 0u32..4, margin in 0i64..50) {
-            let base = Policy::default();
+            let base = Thresholds::default();
             let others = |f: Vec<Finding>, rule: &[Rule]| f.into_iter().filter(|x| !rule.contains(&x.rule)).collect::<Vec<_>>();
-            let changed = Policy { deposit_months: months, ..base.clone() };
+            let changed = Thresholds { deposit_months: months, ..base.clone() };
             prop_assert_eq!(others(findings(&s, &changed), &[Rule::DepositsAbove]), others(findings(&s, &base), &[Rule::DepositsAbove]));
-            let changed = Policy { max_homes: homes, ..base.clone() };
+            let changed = Thresholds { max_homes: homes, ..base.clone() };
             prop_assert_eq!(others(findings(&s, &changed), &[Rule::TooManyHomes]), others(findings(&s, &base), &[Rule::TooManyHomes]));
-            let changed = Policy { near_margin_percent: margin, ..base.clone() };
+            let changed = Thresholds { near_margin_percent: margin, ..base.clone() };
             prop_assert_eq!(others(findings(&s, &changed), &[Rule::IncomeNearStandard]), others(findings(&s, &base), &[Rule::IncomeNearStandard]));
         }
 
         #[test]
         fn at_and_near_never_both(s in arb_sums(), standard in 1i64..200_000) {
-            let p = Policy { dibao_standard: Fen(standard), ..Policy::default() };
+            let p = Thresholds { dibao_standard: Fen(standard), ..Thresholds::default() };
             let r = rules(&s, &p);
             prop_assert!(!(r.contains(&Rule::IncomeAtOrAboveStandard) && r.contains(&Rule::IncomeNearStandard)));
         }

@@ -1,5 +1,6 @@
 //! The texts of the applications workflow: labels of the programmes, the
-//! materials, the referrals, the amount errors and the policy fields.
+//! materials, the referrals and the amount errors (the policy's texts are
+//! in `policy::MESSAGES`).
 
 /// The texts of the applications workflow (part of the one catalogue).
 pub static MESSAGES: &[(&str, &str, &str)] = &[
@@ -85,63 +86,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "amount.error.cause_limit",
         "本年度已因同一事由获得临时救助{times}次",
         "Already helped {times} times this year for the same cause",
-    ),
-    ("policy.field.dibao_urban", "城市低保标准（分/月）", "Urban dibao standard (fen a month)"),
-    ("policy.field.dibao_rural", "农村低保标准（分/月）", "Rural dibao standard (fen a month)"),
-    ("policy.field.benefit_method", "低保金计算方式（补差或分档）", "Benefit method (difference or bands)"),
-    ("policy.field.addons", "分类施保（分/人/月）", "Add-ons (fen a person a month)"),
-    ("policy.field.excluded_income", "不计入收入的项目", "Income not counted"),
-    ("policy.field.employment_cost_permille", "就业成本扣减（‰）", "Employment cost deducted (‰)"),
-    ("policy.field.edge_income_permille", "低保边缘收入线（低保标准的‰）", "Edge income line (‰ of the standard)"),
-    ("policy.field.tekun_basic_permille", "特困基本生活标准（低保标准的‰）", "Tekun basic living (‰ of the standard)"),
-    ("policy.field.min_wage", "上年度最低工资（分/月）", "Prior-year minimum wage (fen a month)"),
-    (
-        "policy.field.care_divisors",
-        "照料护理标准（最低工资的几分之一：全自理、半护理、全护理）",
-        "Care standard divisors of the minimum wage",
-    ),
-    ("policy.field.institution_care_permille", "集中供养照料标准（‰）", "Institutional care (‰ of the home rate)"),
-    ("policy.field.tekun_spot_check_percent", "特困县级抽查比例（%）", "Tekun county spot checks (%)"),
-    (
-        "policy.field.temp_cap_months",
-        "临时救助上限（月低保标准的倍数）",
-        "Temporary assistance cap (months of the standard)",
-    ),
-    (
-        "policy.field.temp_township_months",
-        "乡镇临时救助审批额度（月低保标准的倍数）",
-        "Township approval limit (months of the standard)",
-    ),
-    ("policy.field.temp_min", "临时救助最低金额（分）", "Smallest temporary payment (fen)"),
-    ("policy.field.temp_per_cause_per_year", "同一事由每年救助次数", "Times a year for the same cause"),
-    ("policy.field.temp_township_approval", "额度内临时救助由乡镇审批", "Township approves within its limit"),
-    ("policy.field.confirmation", "低保、特困审核确认层级", "Who confirms 低保 and 特困"),
-    ("policy.field.review_notice", "审核阶段公示", "Review-stage notice"),
-    ("policy.field.notice_days", "公示天数", "Notice days"),
-    ("policy.field.notice_working_days", "公示按工作日计算", "Notice counted in working days"),
-    ("policy.field.verification_first", "先行开展家庭经济状况核对", "Verification first"),
-    ("policy.field.investigation_start_wd", "受理后开始调查（工作日）", "Investigation starts within (working days)"),
-    ("policy.field.verification_start_wd", "提请后开始核对（工作日）", "Verification starts within (working days)"),
-    (
-        "policy.field.materials_check_wd",
-        "代办申请的材料审查（工作日）",
-        "Check of entries made on behalf (working days)",
-    ),
-    ("policy.field.rejection_notice_wd", "不予批准书面告知（工作日）", "Rejection notice within (working days)"),
-    ("policy.field.dibao_limits", "低保办理时限（工作日）", "Dibao time limits (working days)"),
-    ("policy.field.tekun_limits", "特困办理时限（工作日）", "Tekun time limits (working days)"),
-    ("policy.field.temp_limits", "支出型临时救助办理时限（工作日）", "Expense assistance time limits (working days)"),
-    ("policy.field.emergency_pay_hours", "急难型先行救助时限（小时）", "Emergency payment within (hours)"),
-    (
-        "policy.field.emergency_paperwork_wd",
-        "急难型补办手续时限（工作日）",
-        "Emergency paperwork within (working days)",
-    ),
-    ("policy.field.platform_materials", "通过政务平台获取、无需提交的材料", "Materials obtained through the platform"),
-    (
-        "policy.field.relatives_kinds",
-        "近亲属须县级入户调查的项目",
-        "Programmes where staff relatives need a county survey",
     ),
     ("TekunCondition.no_work_capacity", "无劳动能力", "No capacity to work"),
     ("TekunCondition.no_income", "无生活来源", "No means of living"),
