@@ -18,13 +18,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::assistance::{AmountError, Area, AssistancePolicy, CaseKind, Level, Material};
 use crate::calendar::{Calendar, CalendarError};
-use crate::i18n::Message;
+use crate::i18n::{Message, Part};
 use crate::money::Fen;
 
+mod event;
 mod messages;
+mod step;
 mod workflow;
 
+pub use event::{CaseEvent, DueDates, LegacyDetail, StoredEvent, Survey, VersionedEvent};
 pub use messages::MESSAGES;
+pub use step::{Input, Step, StepField, StepKind, self_care_items};
 pub use workflow::first_payment_month;
 
 labeled_enum! {
@@ -363,26 +367,65 @@ pub enum Command {
 impl Command {
     /// The stable name of the action (audit, API).
     pub fn code(&self) -> &'static str {
-        match self {
-            Command::CheckMaterials { .. } => "check_materials",
-            Command::StartInvestigation => "start_investigation",
-            Command::RequestVerification => "request_verification",
-            Command::AttachVerification { .. } => "attach_verification",
-            Command::RecordSurvey { .. } => "record_survey",
-            Command::GiveOpinion { .. } => "give_opinion",
-            Command::LodgeObjection => "lodge_objection",
-            Command::CloseNotice => "close_notice",
-            Command::Reinvestigate => "reinvestigate",
-            Command::DemocraticReview => "democratic_review",
-            Command::Approve { .. } => "approve",
-            Command::Reject => "reject",
-            Command::Return => "return",
-            Command::PayFirst { .. } => "pay_first",
-            Command::CompletePaperwork => "complete_paperwork",
-            Command::Suspend => "suspend",
-            Command::Resume => "resume",
-            Command::Extend => "extend",
-            Command::Withdraw => "withdraw",
+        match self.step_kind() {
+            Some(kind) => kind.code(),
+            None => "lodge_objection",
+        }
+    }
+
+    /// The kind of step that gives this command; none for an objection
+    /// (lodged from the public notice board, not a step staff take).
+    pub fn step_kind(&self) -> Option<StepKind> {
+        Some(match self {
+            Command::CheckMaterials { .. } => StepKind::CheckMaterials,
+            Command::StartInvestigation => StepKind::StartInvestigation,
+            Command::RequestVerification => StepKind::RequestVerification,
+            Command::AttachVerification { .. } => StepKind::AttachVerification,
+            Command::RecordSurvey { .. } => StepKind::RecordSurvey,
+            Command::GiveOpinion { .. } => StepKind::GiveOpinion,
+            Command::LodgeObjection => return None,
+            Command::CloseNotice => StepKind::CloseNotice,
+            Command::Reinvestigate => StepKind::Reinvestigate,
+            Command::DemocraticReview => StepKind::DemocraticReview,
+            Command::Approve { .. } => StepKind::Approve,
+            Command::Reject => StepKind::Reject,
+            Command::Return => StepKind::Return,
+            Command::PayFirst { .. } => StepKind::PayFirst,
+            Command::CompletePaperwork => StepKind::CompletePaperwork,
+            Command::Suspend => StepKind::Suspend,
+            Command::Resume => StepKind::Resume,
+            Command::Extend => StepKind::Extend,
+            Command::Withdraw => StepKind::Withdraw,
+        })
+    }
+
+    /// The catalogue key of what the command does (errors name it).
+    pub fn label_key(&self) -> &'static str {
+        self.step_kind().map_or(EventKind::Objection.message_key(), StepKind::message_key)
+    }
+
+    /// A command of `kind` with stand-in values, to ask the state machine
+    /// whether the step is possible now.
+    fn probe(kind: StepKind) -> Command {
+        match kind {
+            StepKind::CheckMaterials => Command::CheckMaterials { missing: vec![] },
+            StepKind::StartInvestigation => Command::StartInvestigation,
+            StepKind::RequestVerification => Command::RequestVerification,
+            StepKind::AttachVerification => Command::AttachVerification { result_id: 0, eligible: true },
+            StepKind::RecordSurvey => Command::RecordSurvey { investigators: 2, family_signed: true },
+            StepKind::GiveOpinion => Command::GiveOpinion { approve: true },
+            StepKind::CloseNotice => Command::CloseNotice,
+            StepKind::Reinvestigate => Command::Reinvestigate,
+            StepKind::DemocraticReview => Command::DemocraticReview,
+            StepKind::Approve => Command::Approve { amount: Fen(0) },
+            StepKind::Reject => Command::Reject,
+            StepKind::Return => Command::Return,
+            StepKind::PayFirst => Command::PayFirst { amount: Fen(1) },
+            StepKind::CompletePaperwork => Command::CompletePaperwork,
+            StepKind::Suspend => Command::Suspend,
+            StepKind::Resume => Command::Resume,
+            StepKind::Extend => Command::Extend,
+            StepKind::Withdraw => Command::Withdraw,
         }
     }
 }
@@ -403,6 +446,7 @@ pub struct Ctx<'a> {
 /// Why a step is not allowed now.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkflowError {
+    /// `action`: the catalogue key of the step's label.
     #[error("{action} is not possible in stage {stage:?}")]
     WrongStage { stage: Stage, action: &'static str },
     #[error("{office:?} may not {action}")]
@@ -441,9 +485,11 @@ impl WorkflowError {
     pub fn to_message(&self) -> Message {
         match self {
             WorkflowError::WrongStage { stage, action } => Message::new("case.error.wrong_stage")
-                .arg("stage", crate::i18n::t(crate::i18n::Lang::Zh, stage.message_key()))
-                .arg("action", action),
-            WorkflowError::NotAllowed { action, .. } => Message::new("case.error.not_allowed").arg("action", action),
+                .part("stage", Part::Label(stage.message_key()))
+                .part("action", Part::Label(action)),
+            WorkflowError::NotAllowed { action, .. } => {
+                Message::new("case.error.not_allowed").part("action", Part::Label(action))
+            }
             WorkflowError::Calendar(e) => e.to_message(),
             WorkflowError::Amount(e) => e.to_message(),
             WorkflowError::NeedsVerification => Message::new("case.error.needs_verification"),
@@ -452,7 +498,9 @@ impl WorkflowError {
             WorkflowError::NeedsCountySurvey => Message::new("case.error.needs_county_survey"),
             WorkflowError::TooFewInvestigators => Message::new("case.error.too_few_investigators"),
             WorkflowError::NotSigned => Message::new("case.error.not_signed"),
-            WorkflowError::NoticeNotOver { until } => Message::new("case.error.notice_not_over").arg("until", until),
+            WorkflowError::NoticeNotOver { until } => {
+                Message::new("case.error.notice_not_over").part("until", Part::Date(*until))
+            }
             WorkflowError::AlreadyExtended => Message::new("case.error.already_extended"),
             WorkflowError::Suspended => Message::new("case.error.suspended"),
             WorkflowError::NotSuspended => Message::new("case.error.not_suspended"),
@@ -460,7 +508,7 @@ impl WorkflowError {
                 Message::new("case.error.above_limit").arg("value", amount).arg("limit", limit)
             }
             WorkflowError::MaterialsMissing(list) => Message::new("case.error.materials_missing")
-                .arg("list", list.iter().map(|m| m.label(crate::i18n::Lang::Zh)).collect::<Vec<_>>().join("、")),
+                .part("list", Part::Labels(list.iter().map(|m| m.message_key()).collect())),
         }
     }
 }

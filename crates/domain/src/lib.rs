@@ -28,6 +28,7 @@ pub mod audit;
 pub mod calendar;
 pub mod case;
 pub mod dataset;
+pub mod document;
 pub mod entitlement;
 pub mod household;
 pub mod i18n;

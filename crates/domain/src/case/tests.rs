@@ -708,11 +708,17 @@ fn each_office_finds_what_waits_for_it_and_lists_its_steps() {
     let c = ctx(&g.calendar, &g.policy, Township, d("2025-09-29"), SpotTally::default());
     assert!(g.case.waits_for(Township) && !g.case.waits_for(CountyApprover));
     assert_eq!(
-        g.case.available_steps(&c),
-        vec!["start_investigation", "request_verification", "suspend", "extend", "withdraw"]
+        g.case.steps_now(&c),
+        vec![
+            StepKind::StartInvestigation,
+            StepKind::RequestVerification,
+            StepKind::Suspend,
+            StepKind::Extend,
+            StepKind::Withdraw
+        ]
     );
     let village = ctx(&g.calendar, &g.policy, Village, d("2025-09-29"), SpotTally::default());
-    assert!(g.case.available_steps(&village).is_empty());
+    assert!(g.case.steps_now(&village).is_empty());
     g.ok(Township, "2025-09-29", Command::RequestVerification);
     assert!(g.case.waits_for(County), "the county's verification is awaited");
     g.ok(County, "2025-09-29", Command::AttachVerification { result_id: 1, eligible: true });
@@ -720,8 +726,8 @@ fn each_office_finds_what_waits_for_it_and_lists_its_steps() {
     g.ok(Township, "2025-09-29", Command::GiveOpinion { approve: false });
     assert!(g.case.waits_for(CountyApprover) && !g.case.waits_for(TownshipLeader) && !g.case.waits_for(Township));
     let approver = ctx(&g.calendar, &g.policy, CountyApprover, d("2025-09-30"), SpotTally::default());
-    let steps = g.case.available_steps(&approver);
-    assert!(steps.contains(&"approve") && steps.contains(&"reject") && steps.contains(&"return"), "{steps:?}");
+    let steps = g.case.steps_now(&approver);
+    assert!([StepKind::Approve, StepKind::Reject, StepKind::Return].iter().all(|s| steps.contains(s)), "{steps:?}");
 }
 
 #[test]
@@ -755,4 +761,234 @@ fn an_individual_inclusion_is_published_as_one_person() {
     assert_eq!(g.case.published_household_size(3), 1);
     let g = Given::accepted(CaseKind::Tekun, AssistancePolicy::default(), "2025-09-26");
     assert_eq!(g.case.published_household_size(3), 3);
+}
+
+// ------------------------------------------------------------ typed steps and events
+
+#[test]
+fn deciding_needs_the_decide_permission_and_every_other_step_the_handle_permission() {
+    use crate::Permission;
+    for kind in StepKind::ALL {
+        let expected = if matches!(kind, StepKind::Approve | StepKind::Reject) {
+            Permission::CaseDecide
+        } else {
+            Permission::CaseHandle
+        };
+        assert_eq!(kind.permission(), expected, "{kind:?}");
+    }
+    let reject = Step::Reject { reason: "收入超过标准".into() };
+    assert_eq!((reject.kind(), reject.permission()), (StepKind::Reject, Permission::CaseDecide));
+}
+
+#[test]
+fn each_step_names_the_fields_of_its_form_and_every_label_is_in_the_catalogue() {
+    use crate::i18n::{Lang, has_key, t};
+    assert_eq!(StepKind::Approve.fields(CaseKind::Dibao), &[] as &[StepField]);
+    assert_eq!(
+        StepKind::Approve.fields(CaseKind::Tekun),
+        &[StepField::Unable, StepField::NoAbleSupporter, StepField::SupportMode]
+    );
+    assert_eq!(StepKind::Approve.fields(CaseKind::TempEmergency), &[StepField::Amount]);
+    assert_eq!(StepKind::Reject.fields(CaseKind::Dibao), &[StepField::RequiredReason]);
+    assert!(StepField::RequiredReason.required() && !StepField::Reason.required());
+    assert!(StepField::Provided.is_list() && StepField::Recommend.is_flag() && !StepField::Amount.is_list());
+    for step in StepKind::ALL {
+        assert!(has_key(step.message_key()), "{step:?} has no label");
+        assert_ne!(t(Lang::En, step.message_key()), t(Lang::Zh, step.message_key()));
+        for kind in CaseKind::ALL {
+            for field in step.fields(*kind) {
+                assert!(has_key(field.label_key()), "{field:?} has no label");
+                assert!(!field.name().is_empty());
+            }
+        }
+    }
+    assert_eq!(self_care_items().next(), Some(("eat", "selfcare.eat")));
+}
+
+#[test]
+fn a_wrong_step_is_named_by_its_label_in_the_readers_language() {
+    use crate::i18n::Lang;
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2025-09-26");
+    let e = g.refused(Township, "2025-09-29", Command::CloseNotice);
+    assert_eq!(e.to_message().render(Lang::Zh), "当前环节（已受理，待调查）不能办理“结束公示”");
+    assert_eq!(
+        e.to_message().render(Lang::En),
+        "Close the notice is not possible at this step (Accepted, investigation due)"
+    );
+    let e = WorkflowError::NoticeNotOver { until: d("2025-10-17") };
+    assert_eq!(e.to_message().render(Lang::Zh), "公示期至2025年10月17日，期满后方可结束");
+    assert_eq!(e.to_message().render(Lang::En), "The notice runs until 2025-10-17");
+}
+
+/// A 低保 case walked to approval, recording each event as the app does.
+fn walked_events() -> Vec<CaseEvent> {
+    let mut g = Given::accepted(CaseKind::Dibao, AssistancePolicy::default(), "2025-09-26");
+    let mut out: Vec<CaseEvent> = g.events.iter().map(|e| CaseEvent::record(*e, None, &g.case)).collect();
+    let steps: Vec<(Office, &str, Step, Command)> = vec![
+        (Township, "2025-09-29", Step::RequestVerification, Command::RequestVerification),
+        (County, "2025-09-30", Step::AttachVerification, Command::AttachVerification { result_id: 12, eligible: true }),
+        (
+            Township,
+            "2025-10-09",
+            Step::RecordSurvey {
+                investigators: vec!["李明".into(), "王芳".into()],
+                family_signatures: vec!["张三".into()],
+                findings: "住房简陋，无车辆".into(),
+                photos: 2,
+            },
+            Command::RecordSurvey { investigators: 2, family_signed: true },
+        ),
+        (
+            Township,
+            "2025-10-10",
+            Step::GiveOpinion { approve: true, reason: "收入低于标准".into() },
+            Command::GiveOpinion { approve: true },
+        ),
+        (Township, "2025-10-17", Step::CloseNotice, Command::CloseNotice),
+        (
+            CountyApprover,
+            "2025-10-20",
+            Step::Approve {
+                amount: None,
+                self_care_met: [true; 6],
+                support_mode: crate::assistance::SupportMode::Home,
+                no_able_supporter: false,
+            },
+            Command::Approve { amount: Fen(126_000) },
+        ),
+    ];
+    for (office, on, step, command) in steps {
+        let events = g.ok(office, on, command);
+        out.extend(events.iter().map(|e| CaseEvent::record(*e, Some(&step), &g.case)));
+    }
+    out
+}
+
+#[test]
+fn the_history_of_a_case_reads_as_sentences_with_money_in_yuan_and_dates_as_dates() {
+    use crate::i18n::Lang;
+    let events = walked_events();
+    let zh: Vec<String> = events.iter().map(|e| e.message().render(Lang::Zh)).collect();
+    assert_eq!(
+        zh,
+        vec![
+            "提交申请",
+            "受理",
+            "提请信息核对",
+            "核对报告已附：核对报告第12号；未发现不符合条件的情况",
+            "入户调查：调查人员：李明、王芳；签字家庭成员：张三；调查情况：住房简陋，无车辆；照片2张",
+            "初审意见：建议批准；理由：收入低于标准",
+            "开始公示：公示期2025年10月10日至2025年10月17日",
+            "公示期满",
+            "报送审核确认：由县级民政部门审核确认",
+            "批准：金额1,260.00元",
+        ]
+    );
+    let en: Vec<String> = events.iter().map(|e| e.message().render(Lang::En)).collect();
+    assert_eq!(en[6], "Public notice started: posted 2025-10-10, open until 2025-10-17");
+    assert_eq!(en[9], "Approved: amount 1,260.00元");
+    let recount = CaseEvent::DatesRecounted {
+        before: DueDates { step_due: Some(d("2027-01-04")), ..Default::default() },
+        after: DueDates { step_due: Some(d("2027-01-05")), overall_due: Some(d("2027-02-10")), ..Default::default() },
+    };
+    assert_eq!(
+        recount.message().render(Lang::Zh),
+        "按新载入的放假安排重新计算办理时限：本环节时限由2027年01月04日改为2027年01月05日；总办理时限：2027年02月10日"
+    );
+}
+
+/// One event of every kind, with data.
+fn every_event() -> Vec<CaseEvent> {
+    let survey = Survey {
+        investigators: vec!["李明".into(), "王芳".into()],
+        family_signatures: vec!["张三".into()],
+        findings: "住房简陋".into(),
+        photos: 1,
+    };
+    let reason = || "申请人外出务工".to_string();
+    let events = vec![
+        CaseEvent::Submitted { on_behalf: true },
+        CaseEvent::MaterialsIncomplete { missing: vec![Material::Pledge] },
+        CaseEvent::MaterialsChecked { provided: vec![Material::Pledge], missing: vec![] },
+        CaseEvent::Accepted { missing: vec![] },
+        CaseEvent::StaffRelative,
+        CaseEvent::InvestigationStarted,
+        CaseEvent::VerificationRequested,
+        CaseEvent::VerificationAttached { result_id: 3, eligible: false },
+        CaseEvent::Surveyed(survey.clone()),
+        CaseEvent::CountySurveyed(survey),
+        CaseEvent::Opinion { approve: false, reason: reason() },
+        CaseEvent::NoticeStarted { window: Some(NoticeWindow { from: d("2025-10-10"), until: d("2025-10-17") }) },
+        CaseEvent::Objection { notice: Some(4), text: "家中有车".into() },
+        CaseEvent::NoticeClosed { objections: 1 },
+        CaseEvent::Reinvestigation { reason: reason() },
+        CaseEvent::DemocraticReview { participants: "村民代表7人".into(), conclusion: "同意".into() },
+        CaseEvent::SentForConfirmation { level: Some(Level::Township) },
+        CaseEvent::SpotCheck,
+        CaseEvent::Returned { reason: reason() },
+        CaseEvent::Approved { amount: Fen(126_000) },
+        CaseEvent::Rejected { reason: reason() },
+        CaseEvent::PaidFirst { amount: Fen(80_000), reason: reason() },
+        CaseEvent::PaperworkCompleted { amount: Some(Fen(80_000)) },
+        CaseEvent::Suspended { reason: reason() },
+        CaseEvent::Resumed,
+        CaseEvent::Extended { reason: reason() },
+        CaseEvent::Withdrawn { reason: reason() },
+        CaseEvent::DatesRecounted {
+            before: DueDates { step_due: Some(d("2027-01-04")), ..Default::default() },
+            after: DueDates { step_due: Some(d("2027-01-05")), ..Default::default() },
+        },
+    ];
+    let kinds: Vec<EventKind> = events.iter().map(CaseEvent::kind).collect();
+    assert_eq!(kinds, EventKind::ALL, "one event of every kind, in order");
+    events
+}
+
+#[test]
+fn every_event_reads_back_as_stored_and_renders_without_codes_or_fen() {
+    use crate::i18n::Lang;
+    for event in every_event() {
+        let json = serde_json::to_string(&VersionedEvent::new(event.clone())).unwrap();
+        let stored: StoredEvent = serde_json::from_str(&json).unwrap();
+        assert_eq!(CaseEvent::read(event.kind(), stored), event, "{json}");
+        for lang in [Lang::Zh, Lang::En] {
+            let text = event.message().render(lang);
+            let code = text.split(|c: char| !(c.is_ascii_lowercase() || c == '_')).find(|w| w.contains('_'));
+            assert!(code.is_none() && !text.contains('{') && !text.contains("fen"), "{lang:?}: {text}");
+        }
+    }
+}
+
+#[test]
+fn the_stored_shape_of_every_event() {
+    let stored: Vec<serde_json::Value> =
+        every_event().into_iter().map(|e| serde_json::to_value(VersionedEvent::new(e)).unwrap()).collect();
+    insta::assert_json_snapshot!("case_events_v1", stored);
+}
+
+#[test]
+fn entries_written_before_events_were_typed_still_read() {
+    use crate::i18n::Lang;
+    let read = |kind: EventKind, json: &str| CaseEvent::read(kind, serde_json::from_str(json).unwrap());
+    assert_eq!(read(EventKind::Approved, r#"{"amount_fen":126000}"#), CaseEvent::Approved { amount: Fen(126_000) });
+    assert_eq!(
+        read(EventKind::Accepted, r#"{"on_behalf":false,"missing":["pledge","no_such"],"policy_versions":[1]}"#),
+        CaseEvent::Accepted { missing: vec![Material::Pledge] }
+    );
+    let survey = read(
+        EventKind::Surveyed,
+        r#"{"investigators":["李明","王芳"],"family_signatures":["张三"],"findings":"无车","photos":0}"#,
+    );
+    assert_eq!(survey.message().render(Lang::Zh), "入户调查：调查人员：李明、王芳；签字家庭成员：张三；调查情况：无车");
+    // A step's detail was shared by each of its events.
+    assert_eq!(
+        read(EventKind::NoticeStarted, r#"{"approve":true,"reason":""}"#),
+        CaseEvent::NoticeStarted { window: None }
+    );
+    assert_eq!(read(EventKind::Resumed, "{}"), CaseEvent::Resumed);
+    let recount = read(
+        EventKind::DatesRecounted,
+        r#"{"before":{"step_due":"2027-01-04","overall_due":null},"after":{"step_due":"2027-01-05","overall_due":null}}"#,
+    );
+    assert_eq!(recount.message().render(Lang::En).matches("2027-01-0").count(), 2);
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 
 use super::{
     Case, Command, Counted, Counting, Ctx, Due, EventKind, NewCase, NoticeWindow, Office, ProvisionalDates, Stage,
-    Verified, WorkflowError,
+    StepKind, Verified, WorkflowError,
 };
 use crate::assistance::{AmountError, AssistancePolicy, CaseKind, Level, Limits, Material, temp_route};
 use crate::calendar::{Calendar, CalendarError};
@@ -124,33 +124,14 @@ impl Case {
         }
     }
 
-    /// The steps the acting office may take now (action codes). A step that
-    /// is possible here but still lacks something (a survey, a signature)
-    /// is listed: trying it names what is missing.
-    pub fn available_steps(&self, ctx: &Ctx<'_>) -> Vec<&'static str> {
-        let candidates = [
-            Command::CheckMaterials { missing: vec![] },
-            Command::StartInvestigation,
-            Command::RequestVerification,
-            Command::AttachVerification { result_id: 0, eligible: true },
-            Command::RecordSurvey { investigators: 2, family_signed: true },
-            Command::GiveOpinion { approve: true },
-            Command::CloseNotice,
-            Command::Reinvestigate,
-            Command::DemocraticReview,
-            Command::Approve { amount: Fen(0) },
-            Command::Reject,
-            Command::Return,
-            Command::PayFirst { amount: Fen(1) },
-            Command::CompletePaperwork,
-            Command::Suspend,
-            Command::Resume,
-            Command::Extend,
-            Command::Withdraw,
-        ];
-        candidates
+    /// The steps the acting office may take now. A step that is possible
+    /// here but still lacks something (a survey, a signature) is listed:
+    /// trying it names what is missing.
+    pub fn steps_now(&self, ctx: &Ctx<'_>) -> Vec<StepKind> {
+        StepKind::ALL
             .iter()
-            .filter(|c| match self.apply(c, ctx) {
+            .copied()
+            .filter(|kind| match self.apply(&Command::probe(*kind), ctx) {
                 Ok(_) => true,
                 Err(
                     WorkflowError::WrongStage { .. }
@@ -161,8 +142,12 @@ impl Case {
                 ) => false,
                 Err(_) => true,
             })
-            .map(Command::code)
             .collect()
+    }
+
+    /// The codes of [`Case::steps_now`] (until the app takes the kinds).
+    pub fn available_steps(&self, ctx: &Ctx<'_>) -> Vec<&'static str> {
+        self.steps_now(ctx).into_iter().map(StepKind::code).collect()
     }
 
     /// The household size a public notice shows: one person for 单人保.
@@ -221,7 +206,7 @@ impl Case {
     }
 
     fn step(&mut self, command: &Command, ctx: &Ctx<'_>) -> Step {
-        let action = command.code();
+        let action = command.label_key();
         let wrong = |stage| WorkflowError::WrongStage { stage, action };
         if !self.stage.is_open() {
             return Err(wrong(self.stage));
