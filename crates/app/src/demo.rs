@@ -490,11 +490,11 @@ pub async fn load_demo_verification(
 /// few applications in the first township at different steps, so the inbox
 /// and the notice board are not empty. Returns the cases opened.
 pub async fn load_demo_cases(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<usize> {
-    use crate::cases::{self, ActionForm, AmountLine, ApplicationForm};
+    use crate::case::{self, ActionForm, AmountLine, ApplicationForm};
     use jiuzhu_domain::assistance::{AssistancePolicy, Material};
     let county = RegionCode::parse(COUNTY_CODE).map_err(|e| AppError::Internal(e.to_string()))?;
     let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
-    cases::set_assistance_policy(db, actor, now, &county, from, &AssistancePolicy::demo_patch()).await?;
+    crate::policy::set_assistance_policy(db, actor, now, &county, from, &AssistancePolicy::demo_patch()).await?;
     let township = RegionCode::parse(&format!("{COUNTY_CODE}001")).map_err(|e| AppError::Internal(e.to_string()))?;
     let query = crate::registry::HouseholdQuery { region: Some(township), ..Default::default() };
     let page = crate::registry::search_households(db, actor, now, &query).await?;
@@ -521,13 +521,13 @@ pub async fn load_demo_cases(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Resu
             }
         };
         let form = ApplicationForm { household_id: row.id, area: "rural".into(), ..form };
-        let created = cases::submit_application(db, &clerk, now, &form).await?;
+        let created = case::submit_application(db, &clerk, now, &form).await?;
         opened += created.case_ids.len();
         if i == 0 {
-            let mut view = cases::case_detail(db, &clerk, now, created.case_ids[0]).await?;
+            let mut view = case::case_detail(db, &clerk, now, created.case_ids[0]).await?;
             for action in ["start_investigation", "request_verification", "attach_verification"] {
                 let form = ActionForm { action: action.into(), version: view.version, ..Default::default() };
-                view = cases::act(db, &clerk, now, view.id, &form, vec![]).await?;
+                view = case::act(db, &clerk, now, view.id, &form, vec![]).await?;
             }
         }
     }

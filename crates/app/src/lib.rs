@@ -14,13 +14,17 @@
 pub mod access;
 pub mod audit_log;
 pub mod auth;
-pub mod cases;
+pub mod calendar;
+pub mod case;
 pub mod demo;
 pub mod error;
 pub mod import;
 pub mod input;
+pub mod notice_board;
+pub mod policy;
 pub mod privacy;
 pub mod registry;
+pub mod relatives;
 pub mod text_limits;
 pub mod verification;
 

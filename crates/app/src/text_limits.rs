@@ -11,8 +11,9 @@
 use jiuzhu_domain::limits::{self, TextLimit, note, short};
 
 use crate::auth::UserForm;
-use crate::cases::{ActionForm, ApplicationForm, RelativeForm};
+use crate::case::{ActionForm, ApplicationForm};
 use crate::error::{AppError, FieldError, Result};
+use crate::relatives::RelativeForm;
 use crate::verification::ObjectionForm;
 
 /// `Ok` when every `(limit, value)` fits; otherwise every field that does

@@ -6,10 +6,11 @@
 //! the staff-relatives register, temporary assistance and the calendar.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use jiuzhu_app::cases::{self as c, ActionForm, AmountLine, ApplicationForm, CaseView, Photo, RelativeForm};
+use jiuzhu_app::case::{self as c, ActionForm, AmountLine, ApplicationForm, CaseView, Photo};
 use jiuzhu_app::import::import_roster;
-use jiuzhu_app::registry;
+use jiuzhu_app::relatives::RelativeForm;
 use jiuzhu_app::{Actor, AppError, Db, Scope};
+use jiuzhu_app::{calendar, notice_board, policy, registry, relatives};
 use jiuzhu_domain::assistance::PolicyPatch;
 use jiuzhu_domain::{Fen, RegionCode, Role};
 
@@ -63,7 +64,7 @@ async fn county(db: &Db) {
     import_roster(db, &Actor::system(), now(), &roster).await.unwrap();
     // The county's standards: 800元 urban and rural.
     let patch = PolicyPatch { dibao_urban: Some(Fen(80_000)), dibao_rural: Some(Fen(80_000)), ..Default::default() };
-    c::set_assistance_policy(db, &approver(), now(), &code("340102"), day(2025, 1, 1), &patch).await.unwrap();
+    policy::set_assistance_policy(db, &approver(), now(), &code("340102"), day(2025, 1, 1), &patch).await.unwrap();
 }
 
 async fn household_id(db: &Db, external: &str) -> i64 {
@@ -182,7 +183,7 @@ async fn dibao_from_village_assistant_to_county_approval(db: Db) {
     let case = step(&db, &clerk(), monday, &case, ActionForm { approve: true, ..action("give_opinion") }).await;
     assert_eq!(case.stage, "notice");
     assert_eq!(case.amount_preview, Some(150_000));
-    let (_, notices) = c::public_notices(&db, monday, &code("340102001001")).await.unwrap();
+    let (_, notices) = notice_board::public_notices(&db, monday, &code("340102001001")).await.unwrap();
     assert_eq!(notices.len(), 1);
     assert_eq!(
         (notices[0].name.as_str(), notices[0].household_size, notices[0].amount_fen),
@@ -229,7 +230,7 @@ async fn dibao_from_village_assistant_to_county_approval(db: Db) {
     // The household is enrolled with the amount, and the result is published.
     let detail = registry::household_detail(&db, &approver(), hid, after, false).await.unwrap();
     assert_eq!(detail.household.form.monthly_benefit_yuan, "1500.00");
-    let (_, notices) = c::public_notices(&db, after, &code("340102001001")).await.unwrap();
+    let (_, notices) = notice_board::public_notices(&db, after, &code("340102001001")).await.unwrap();
     assert_eq!(notices.iter().filter(|n| n.kind == "result").count(), 1);
     // Every step was audited.
     let mut tx = db.begin().await.unwrap();
@@ -260,12 +261,13 @@ async fn public_notices_show_only_what_the_law_allows_and_take_objections(db: Db
     let case = investigated(&db, case, now()).await;
     let case = step(&db, &clerk(), now(), &case, ActionForm { approve: true, ..action("give_opinion") }).await;
     // Given the notice, a neighbour objects without signing in.
-    let (_, notices) = c::public_notices(&db, now(), &code("340102001001")).await.unwrap();
+    let (_, notices) = notice_board::public_notices(&db, now(), &code("340102001001")).await.unwrap();
     let village = code("340102001001");
     // Issue 10: a notice is objected to on its own village's board only.
-    let elsewhere = c::public_objection(&db, now(), "10.0.0.9", &code("340102001002"), notices[0].id, "异议", "").await;
+    let elsewhere =
+        notice_board::public_objection(&db, now(), "10.0.0.9", &code("340102001002"), notices[0].id, "异议", "").await;
     assert!(matches!(elsewhere, Err(AppError::NotFound)), "{elsewhere:?}");
-    c::public_objection(
+    notice_board::public_objection(
         &db,
         now() + Duration::days(1),
         "10.0.0.9",
@@ -295,7 +297,7 @@ async fn public_notices_show_only_what_the_law_allows_and_take_objections(db: Db
     .await;
     assert_eq!(case.stage, "investigating");
     // Objections after the notice closed are refused.
-    let closed = c::public_objection(&db, later, "10.0.0.9", &village, notices[0].id, "再提一次", "").await;
+    let closed = notice_board::public_objection(&db, later, "10.0.0.9", &village, notices[0].id, "再提一次", "").await;
     assert!(matches!(closed, Err(AppError::Conflict(_))));
 
     // Every programme's notice: nothing that looks like an ID number or phone number.
@@ -315,11 +317,11 @@ async fn public_notices_show_only_what_the_law_allows_and_take_objections(db: Db
     let x = c::case_detail(&db, &clerk(), now(), x.case_ids[0]).await.unwrap();
     let x = investigated(&db, x, now()).await;
     step(&db, &clerk(), now(), &x, ActionForm { approve: true, ..action("give_opinion") }).await;
-    let villages = c::public_villages(&db, now()).await.unwrap();
+    let villages = notice_board::public_villages(&db, now()).await.unwrap();
     assert_eq!(villages.len(), 2);
     let mut programmes = Vec::new();
     for v in villages {
-        let (_, list) = c::public_notices(&db, now(), &code(&v.region_code)).await.unwrap();
+        let (_, list) = notice_board::public_notices(&db, now(), &code(&v.region_code)).await.unwrap();
         let json = serde_json::to_string(&list).unwrap();
         assert_eq!(jiuzhu_testkit::looks_private(&json), None, "{json}");
         for private in ["城关镇东村12号", "13955110001", "0551-6288888", "340102"] {
@@ -335,13 +337,13 @@ async fn staff_relatives_are_detected_from_the_register(db: Db) {
     county(&db).await;
     // Policy versions: a township sees its county's, not another township's.
     let hekou = PolicyPatch { temp_township_months: Some(2), ..Default::default() };
-    c::set_assistance_policy(&db, &approver(), now(), &code("340102002"), day(2025, 1, 1), &hekou).await.unwrap();
+    policy::set_assistance_policy(&db, &approver(), now(), &code("340102002"), day(2025, 1, 1), &hekou).await.unwrap();
     let seen: Vec<String> =
-        c::assistance_policies(&db, &clerk(), now()).await.unwrap().into_iter().map(|v| v.region_code).collect();
+        policy::assistance_policies(&db, &clerk(), now()).await.unwrap().into_iter().map(|v| v.region_code).collect();
     assert_eq!(seen, vec![code("340102").to_string()]);
-    assert_eq!(c::assistance_policies(&db, &approver(), now()).await.unwrap().len(), 2);
+    assert_eq!(policy::assistance_policies(&db, &approver(), now()).await.unwrap().len(), 2);
     let refused =
-        c::set_assistance_policy(&db, &other_clerk(), now(), &code("340102002"), day(2025, 1, 1), &hekou).await;
+        policy::set_assistance_policy(&db, &other_clerk(), now(), &code("340102002"), day(2025, 1, 1), &hekou).await;
     assert!(matches!(refused, Err(AppError::Forbidden)));
     let form = RelativeForm {
         staff_name: "张某".into(),
@@ -352,16 +354,19 @@ async fn staff_relatives_are_detected_from_the_register(db: Db) {
         relation: "兄弟".into(),
     };
     let bad = RelativeForm { relative_id_number: "3401021985".into(), relative_name: String::new(), ..form.clone() };
-    let Err(AppError::Invalid(errors)) = c::add_staff_relative(&db, &clerk(), now(), &bad).await else {
+    let Err(AppError::Invalid(errors)) = relatives::add_staff_relative(&db, &clerk(), now(), &bad).await else {
         panic!("a bad entry was accepted")
     };
     assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), vec!["relative_id_number", "relative_name"]);
     let elsewhere = RelativeForm { region_code: "340102002".into(), ..form.clone() };
-    assert!(matches!(c::add_staff_relative(&db, &clerk(), now(), &elsewhere).await, Err(AppError::NotFound)));
-    assert!(c::staff_relatives(&db, &clerk(), now()).await.unwrap().is_empty(), "nothing was written");
-    c::add_staff_relative(&db, &clerk(), now(), &form).await.unwrap();
-    assert!(matches!(c::add_staff_relative(&db, &village_assistant(), now(), &form).await, Err(AppError::Forbidden)));
-    let listed = c::staff_relatives(&db, &clerk(), now()).await.unwrap();
+    assert!(matches!(relatives::add_staff_relative(&db, &clerk(), now(), &elsewhere).await, Err(AppError::NotFound)));
+    assert!(relatives::staff_relatives(&db, &clerk(), now()).await.unwrap().is_empty(), "nothing was written");
+    relatives::add_staff_relative(&db, &clerk(), now(), &form).await.unwrap();
+    assert!(matches!(
+        relatives::add_staff_relative(&db, &village_assistant(), now(), &form).await,
+        Err(AppError::Forbidden)
+    ));
+    let listed = relatives::staff_relatives(&db, &clerk(), now()).await.unwrap();
     assert_eq!(listed[0].relative_id_number, "3401**********0355");
     let hid = household_id(&db, "SF-0001").await;
     let created = c::submit_application(&db, &clerk(), now(), &dibao_form(hid, every_material_but(&[]))).await.unwrap();
@@ -481,22 +486,23 @@ async fn rejection_issues_a_written_notice_with_reasons(db: Db) {
 async fn administrator_loads_next_years_calendar(db: Db) {
     let admin = Actor::user(1, "admin", &[Role::Administrator], Scope::All);
     let november = Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0).unwrap();
-    let status = c::calendar_status(&db, november).await.unwrap();
+    let status = calendar::calendar_status(&db, november).await.unwrap();
     assert_eq!(status.missing_next_year, Some(2027));
     assert!(matches!(
-        c::load_calendar(&db, &clerk(), november, "2027-01-01,holiday,元旦").await,
+        calendar::load_calendar(&db, &clerk(), november, "2027-01-01,holiday,元旦").await,
         Err(AppError::Forbidden)
     ));
-    let bad = c::load_calendar(&db, &admin, november, "2027-01-04,workday,周一").await;
+    let bad = calendar::load_calendar(&db, &admin, november, "2027-01-04,workday,周一").await;
     assert!(matches!(bad, Err(AppError::Invalid(_))), "a make-up day on a Monday is refused");
-    let years =
-        c::load_calendar(&db, &admin, november, "2027-01-01,holiday,元旦\n2027-02-06,holiday,春节\n").await.unwrap();
+    let years = calendar::load_calendar(&db, &admin, november, "2027-01-01,holiday,元旦\n2027-02-06,holiday,春节\n")
+        .await
+        .unwrap();
     assert_eq!(years, vec![2027]);
-    let status = c::calendar_status(&db, november).await.unwrap();
+    let status = calendar::calendar_status(&db, november).await.unwrap();
     assert_eq!(status.missing_next_year, None);
     assert_eq!(status.years, vec![2025, 2026, 2027]);
     let mut tx = db.begin().await.unwrap();
-    let calendar = c::calendar_in(&mut tx).await.unwrap();
+    let calendar = calendar::calendar_in(&mut tx).await.unwrap();
     assert!(!calendar.is_working_day(day(2027, 1, 1)).unwrap());
     assert_eq!(calendar.add_working_days(day(2026, 12, 31), 1).unwrap(), day(2027, 1, 4));
 }
@@ -520,7 +526,7 @@ async fn steps_into_an_unloaded_year_are_provisional_and_recounted_when_it_is_lo
     assert!(inbox.cases[0].step_due_provisional);
     assert_eq!(inbox.calendar_warning, None, "clerks are not asked to load the calendar");
     assert_eq!(c::inbox(&db, &village_assistant(), december).await.unwrap().calendar_warning, None);
-    assert_eq!(c::calendar_status(&db, december).await.unwrap().missing_next_year, Some(2027));
+    assert_eq!(calendar::calendar_status(&db, december).await.unwrap().missing_next_year, Some(2027));
     // A closed case is not touched.
     let other = household_id(&db, "SF-0002").await;
     let closed =
@@ -530,7 +536,7 @@ async fn steps_into_an_unloaded_year_are_provisional_and_recounted_when_it_is_lo
     let closed =
         step(&db, &clerk(), december, &closed, ActionForm { reason: "申请人撤回".into(), ..action("withdraw") }).await;
 
-    c::load_calendar(&db, &admin, december, "2027-01-01,holiday\n2027-01-04,holiday\n").await.unwrap();
+    calendar::load_calendar(&db, &admin, december, "2027-01-01,holiday\n2027-01-04,holiday\n").await.unwrap();
     let case = c::case_detail(&db, &clerk(), december, case.id).await.unwrap();
     assert_eq!(case.step_due, Some(day(2027, 1, 13)));
     assert!(!case.step_due_provisional && !case.overall_due_provisional);
@@ -544,7 +550,7 @@ async fn steps_into_an_unloaded_year_are_provisional_and_recounted_when_it_is_lo
     let closed_after = c::case_detail(&db, &clerk(), december, closed.id).await.unwrap();
     assert_eq!(closed_after.version, closed.version, "closed cases are not recounted");
     // Loading the same year again moves nothing and records nothing more.
-    c::load_calendar(&db, &admin, december, "2027-01-01,holiday\n2027-01-04,holiday\n").await.unwrap();
+    calendar::load_calendar(&db, &admin, december, "2027-01-01,holiday\n2027-01-04,holiday\n").await.unwrap();
     let again = c::case_detail(&db, &clerk(), december, case.id).await.unwrap();
     assert_eq!(again.version, case.version);
 }
@@ -602,7 +608,7 @@ async fn individual_inclusion_for_a_severely_disabled_member_of_an_edge_family(d
     let case = step(&db, &clerk(), later, &case, action("close_notice")).await;
     let case = step(&db, &approver(), later, &case, action("approve")).await;
     assert_eq!(case.decision.unwrap()["amount_fen"], 80_000);
-    let (_, notices) = c::public_notices(&db, later, &code("340102001001")).await.unwrap();
+    let (_, notices) = notice_board::public_notices(&db, later, &code("340102001001")).await.unwrap();
     assert!(notices.iter().all(|n| n.household_size == 1), "an individual inclusion is published as one person");
 
     // The head (no disability, no illness) cannot be included alone.

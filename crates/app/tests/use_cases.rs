@@ -388,7 +388,7 @@ async fn history_and_audit_mask_personal_numbers(db: Db) {
 /// Issue 10, point 8: every use case taking free text refuses a value over
 /// its limit with the field named, before anything is read or written.
 async fn every_free_text_input_is_bounded(db: Db) {
-    use jiuzhu_app::{auth, cases, verification};
+    use jiuzhu_app::{auth, case, notice_board, relatives, verification};
     with_regions(&db).await;
     let system = Actor::system();
     let huge = "长".repeat(100_000);
@@ -400,16 +400,19 @@ async fn every_free_text_input_is_bounded(db: Db) {
         other => panic!("expected a length error, got {other:?}"),
     };
 
-    let application = cases::ApplicationForm { household_id: 1, note: huge.clone(), ..Default::default() };
-    assert_eq!(field_of(cases::submit_application(&db, &system, now(), &application).await.map(|_| ())), "note");
-    let step = cases::ActionForm { action: "reject".into(), reason: huge.clone(), ..Default::default() };
-    assert_eq!(field_of(cases::act(&db, &system, now(), 1, &step, vec![]).await.map(|_| ())), "reason");
-    assert_eq!(field_of(cases::update_referral(&db, &system, now(), 1, 1, "done", &huge).await), "note");
-    let relative = cases::RelativeForm { relative_name: huge.clone(), ..Default::default() };
-    assert_eq!(field_of(cases::add_staff_relative(&db, &system, now(), &relative).await.map(|_| ())), "relative_name");
+    let application = case::ApplicationForm { household_id: 1, note: huge.clone(), ..Default::default() };
+    assert_eq!(field_of(case::submit_application(&db, &system, now(), &application).await.map(|_| ())), "note");
+    let step = case::ActionForm { action: "reject".into(), reason: huge.clone(), ..Default::default() };
+    assert_eq!(field_of(case::act(&db, &system, now(), 1, &step, vec![]).await.map(|_| ())), "reason");
+    assert_eq!(field_of(case::update_referral(&db, &system, now(), 1, 1, "done", &huge).await), "note");
+    let relative = relatives::RelativeForm { relative_name: huge.clone(), ..Default::default() };
+    assert_eq!(
+        field_of(relatives::add_staff_relative(&db, &system, now(), &relative).await.map(|_| ())),
+        "relative_name"
+    );
     let village = code("340102001001");
     assert_eq!(
-        field_of(cases::public_objection(&db, now(), "198.51.100.7", &village, 1, "有异议", &huge).await),
+        field_of(notice_board::public_objection(&db, now(), "198.51.100.7", &village, 1, "有异议", &huge).await),
         "contact"
     );
     let objection =

@@ -25,9 +25,13 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
 pub mod accounts;
 pub mod audit;
-pub mod cases;
+pub mod calendar;
+pub mod case;
 mod dialect;
+pub mod notice_board;
+pub mod policy;
 pub mod registry;
+pub mod relatives;
 mod sql;
 pub mod throttle;
 pub mod verification;

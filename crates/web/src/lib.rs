@@ -24,11 +24,15 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 mod admin;
 pub mod api;
-pub mod cases;
+mod calendar;
+pub mod case;
 mod error;
+mod notice_board;
 mod pages;
+mod policy;
 mod proxy;
 mod redirect;
+mod relatives;
 mod session;
 mod tokens;
 pub mod tr;
@@ -100,7 +104,11 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(tokens::router())
         .merge(verification::router())
-        .merge(cases::router())
+        .merge(case::router())
+        .merge(policy::router())
+        .merge(relatives::router())
+        .merge(calendar::router())
+        .merge(notice_board::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::csrf_guard))
         .layer(DefaultBodyLimit::max(upload::UPLOAD_LIMIT))

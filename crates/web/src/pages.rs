@@ -178,7 +178,7 @@ struct HouseholdPageT {
     results: Vec<jiuzhu_app::verification::ResultSummary>,
     can_verify: bool,
     /// Applications and cases of the household (empty without the permission).
-    cases: Vec<jiuzhu_app::cases::CaseLine>,
+    cases: Vec<jiuzhu_app::case::CaseLine>,
     can_apply: bool,
 }
 
@@ -231,11 +231,11 @@ async fn household_cases(
     state: &AppState,
     auth: &Authed,
     id: i64,
-) -> Result<Vec<jiuzhu_app::cases::CaseLine>, jiuzhu_app::AppError> {
+) -> Result<Vec<jiuzhu_app::case::CaseLine>, jiuzhu_app::AppError> {
     if !auth.actor.can(jiuzhu_domain::Permission::CaseRead) {
         return Ok(Vec::new());
     }
-    jiuzhu_app::cases::household_cases(&state.db, &auth.actor, state.now(), id).await
+    jiuzhu_app::case::household_cases(&state.db, &auth.actor, state.now(), id).await
 }
 
 async fn add_member(

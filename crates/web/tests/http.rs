@@ -712,9 +712,9 @@ async fn applications_through_pages_with_printed_notices_and_a_public_board() {
         review_notice: Some(false),
         ..Default::default()
     };
-    jiuzhu_app::cases::set_assistance_policy(&app.db, &system, now(), &code("340102"), day, &county).await.unwrap();
+    jiuzhu_app::policy::set_assistance_policy(&app.db, &system, now(), &code("340102"), day, &county).await.unwrap();
     let hekou = PolicyPatch { review_notice: Some(true), ..Default::default() };
-    jiuzhu_app::cases::set_assistance_policy(&app.db, &system, now(), &code("340102002"), day, &hekou).await.unwrap();
+    jiuzhu_app::policy::set_assistance_policy(&app.db, &system, now(), &code("340102002"), day, &hekou).await.unwrap();
 
     // The township window takes a 低保 application without the pledge.
     app.sign_in_as("jingban", &[Role::TownshipClerk], "340102001").await;

@@ -7,9 +7,9 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use jiuzhu_app::cases;
 use jiuzhu_app::verification as v;
 use jiuzhu_app::{Actor, auth, registry};
+use jiuzhu_app::{case, notice_board};
 use jiuzhu_domain::audit::Outcome;
 use jiuzhu_domain::{Permission, Role};
 use jiuzhu_store::{self as store, AuditFilter};
@@ -158,7 +158,7 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
     let form = v::ObjectionForm { rule: "deceased".into(), reason: "本人健在".into(), evidence: String::new() };
     let objection = v::lodge_objection(&app.db, &system, now(), result, form).await.unwrap();
 
-    let application = cases::ApplicationForm {
+    let application = case::ApplicationForm {
         household_id: household,
         kinds: vec!["dibao".into()],
         area: "urban".into(),
@@ -168,8 +168,8 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
     };
     // The township's window and investigation, by a township clerk.
     let clerk = Actor::user(9, "fixture-clerk", &[Role::TownshipClerk], jiuzhu_app::Scope::All);
-    let created = cases::submit_application(&app.db, &clerk, now(), &application).await.unwrap();
-    let mut view = cases::case_detail(&app.db, &clerk, now(), created.case_ids[0]).await.unwrap();
+    let created = case::submit_application(&app.db, &clerk, now(), &application).await.unwrap();
+    let mut view = case::case_detail(&app.db, &clerk, now(), created.case_ids[0]).await.unwrap();
     for (action, approve) in [
         ("start_investigation", false),
         ("request_verification", false),
@@ -177,7 +177,7 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
         ("record_survey", false),
         ("give_opinion", true),
     ] {
-        let form = cases::ActionForm {
+        let form = case::ActionForm {
             action: action.into(),
             version: view.version,
             approve,
@@ -185,15 +185,15 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
             family_signatures: "张建国".into(),
             ..Default::default()
         };
-        view = cases::act(&app.db, &clerk, now(), view.id, &form, vec![]).await.unwrap();
+        view = case::act(&app.db, &clerk, now(), view.id, &form, vec![]).await.unwrap();
     }
     assert_eq!(view.stage, "notice");
     let (_, notices) =
-        cases::public_notices(&app.db, now(), &jiuzhu_domain::RegionCode::parse("340102001001").unwrap())
+        notice_board::public_notices(&app.db, now(), &jiuzhu_domain::RegionCode::parse("340102001001").unwrap())
             .await
             .unwrap();
-    let tekun = cases::ApplicationForm { kinds: vec!["tekun".into()], provided: vec![], needs: vec![], ..application };
-    let incomplete = cases::submit_application(&app.db, &system, now(), &tekun).await.unwrap();
+    let tekun = case::ApplicationForm { kinds: vec!["tekun".into()], provided: vec![], needs: vec![], ..application };
+    let incomplete = case::submit_application(&app.db, &system, now(), &tekun).await.unwrap();
     let form = auth::UserForm {
         login: "fixture-user".into(),
         display_name: "甲".into(),

@@ -4,7 +4,7 @@
 //! red "load next year" banner goes to administrators only.
 
 use super::*;
-use jiuzhu_app::cases::{self as c, ActionForm, ApplicationForm};
+use jiuzhu_app::case::{self as c, ActionForm, ApplicationForm};
 use jiuzhu_app::{Scope, import};
 use jiuzhu_domain::RegionCode;
 

@@ -168,7 +168,7 @@ async fn case_at_survey(app: &mut TestApp, roster: Vec<u8>, review_notice: bool)
     };
     let code = jiuzhu_domain::RegionCode::parse("340102").unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-    jiuzhu_app::cases::set_assistance_policy(&app.db, &jiuzhu_app::Actor::system(), now(), &code, day, &county)
+    jiuzhu_app::policy::set_assistance_policy(&app.db, &jiuzhu_app::Actor::system(), now(), &code, day, &county)
         .await
         .unwrap();
     app.sign_in_as("jingban", &[Role::TownshipClerk], "340102001").await;

@@ -1,15 +1,26 @@
 //! The working-day calendar an administrator loads, and the recount of the
 //! due dates of every open case when a year is loaded.
 
-use super::*;
+use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::Permission;
+use jiuzhu_domain::calendar::Calendar;
+use jiuzhu_domain::case::{Case, Due, EventKind};
+use jiuzhu_domain::i18n::{Message, china_date};
+use jiuzhu_store::{self as store, Db, Tx};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
 
-// ------------------------------------------------------------ calendar
+use crate::Actor;
+use crate::access::{Target, audit, require};
+use crate::case::{insert_event, set_state};
+use crate::error::{AppError, Result};
 
 /// The calendar in force: the built-in arrangement with the years an
 /// administrator loaded replacing it.
 pub async fn calendar_in(tx: &mut Tx) -> Result<Calendar> {
     let mut calendar = Calendar::built_in();
-    for (_, data, _, _) in store::cases::calendar_years(tx).await? {
+    for (_, data, _, _) in store::calendar::calendar_years(tx).await? {
         if let Ok(loaded) = Calendar::parse(&data) {
             calendar = calendar.overlay(&loaded);
         }
@@ -31,7 +42,7 @@ pub struct CalendarStatus {
 pub async fn calendar_status(db: &Db, now: DateTime<Utc>) -> Result<CalendarStatus> {
     let mut tx = db.begin().await?;
     let calendar = calendar_in(&mut tx).await?;
-    let loaded = store::cases::calendar_years(&mut tx)
+    let loaded = store::calendar::calendar_years(&mut tx)
         .await?
         .into_iter()
         .map(|(year, _, by, at)| (year as i32, by, at))
@@ -61,7 +72,7 @@ pub async fn load_calendar(db: &Db, actor: &Actor, now: DateTime<Utc>, text: &st
                 format!("{d},{}", if k == jiuzhu_domain::calendar::DayKind::Holiday { "holiday" } else { "workday" })
             })
             .collect();
-        store::cases::put_calendar_year(&mut tx, *year, &lines.join("\n"), &actor.name, now).await?;
+        store::calendar::put_calendar_year(&mut tx, *year, &lines.join("\n"), &actor.name, now).await?;
     }
     let recounted = recount_open_cases(&mut tx, actor, now).await?;
     let detail = json!({ "years": years, "recounted_cases": recounted });
@@ -77,9 +88,9 @@ pub async fn load_calendar(db: &Db, actor: &Actor, now: DateTime<Utc>, text: &st
 /// Returns the ids of those cases.
 async fn recount_open_cases(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<i64>> {
     let calendar = calendar_in(tx).await?;
-    let filter = store::cases::CaseFilter { open_only: true, limit: i64::MAX, ..Default::default() };
+    let filter = store::case::CaseFilter { open_only: true, limit: i64::MAX, ..Default::default() };
     let mut moved = Vec::new();
-    for row in store::cases::list_cases(tx, &filter).await? {
+    for row in store::case::list_cases(tx, &filter).await? {
         let Ok(mut case) = serde_json::from_str::<Case>(&row.state) else { continue };
         let before = case.clone();
         let overall_before = row.overall_due;
@@ -90,7 +101,7 @@ async fn recount_open_cases(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>) -> R
         if !changed && next.overall_due == overall_before {
             continue;
         }
-        if !store::cases::update_case(tx, &next).await? {
+        if !store::case::update_case(tx, &next).await? {
             return Err(AppError::Conflict(Message::new("case.error.stale")));
         }
         let dates = |c: &Case, overall: Option<NaiveDate>| {

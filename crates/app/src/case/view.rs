@@ -80,21 +80,21 @@ pub struct CaseView {
     pub amount_preview: Option<i64>,
 }
 
-pub(super) struct Loaded {
-    pub(super) row: store::cases::CaseRow,
-    pub(super) case: Case,
-    pub(super) detail: ApplicationDetail,
-    pub(super) region: RegionCode,
+pub(crate) struct Loaded {
+    pub(crate) row: store::case::CaseRow,
+    pub(crate) case: Case,
+    pub(crate) detail: ApplicationDetail,
+    pub(crate) region: RegionCode,
 }
 
-pub(super) async fn load_case(tx: &mut Tx, actor: &Actor, case_id: i64) -> Result<Option<Loaded>> {
-    let Some(row) = store::cases::get_case(tx, case_id).await? else { return Ok(None) };
+pub(crate) async fn load_case(tx: &mut Tx, actor: &Actor, case_id: i64) -> Result<Option<Loaded>> {
+    let Some(row) = store::case::get_case(tx, case_id).await? else { return Ok(None) };
     let Ok(region) = RegionCode::parse(&row.region_code) else { return Ok(None) };
     if !actor.scope.contains(&region) {
         return Ok(None);
     }
     let case: Case = serde_json::from_str(&row.state).map_err(|e| AppError::Internal(e.to_string()))?;
-    let application = store::cases::get_application(tx, row.application_id)
+    let application = store::case::get_application(tx, row.application_id)
         .await?
         .ok_or_else(|| AppError::Internal("application".into()))?;
     let detail: ApplicationDetail =
@@ -114,7 +114,7 @@ macro_rules! case_or_deny {
         }
     };
 }
-pub(super) use case_or_deny;
+pub(crate) use case_or_deny;
 
 /// A case with its history, documents, photos, referrals, objections and
 /// the steps the user may take now. Audited (a case holds income and health).
@@ -129,7 +129,7 @@ pub async fn case_detail(db: &Db, actor: &Actor, now: DateTime<Utc>, case_id: i6
     Ok(view)
 }
 
-pub(super) async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: &Loaded) -> Result<CaseView> {
+pub(crate) async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l: &Loaded) -> Result<CaseView> {
     let today = china_date(now);
     let calendar = calendar_in(tx).await?;
     let policy = resolve(&policy_versions(tx).await?, &l.region, today);
@@ -148,7 +148,7 @@ pub(super) async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l
     } else {
         Vec::new()
     };
-    let events = store::cases::case_events(tx, l.row.id)
+    let events = store::case::case_events(tx, l.row.id)
         .await?
         .into_iter()
         .map(|e| {
@@ -160,16 +160,15 @@ pub(super) async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l
         })
         .collect();
     // The case's own documents and the application's one-time notice (it lists every programme's materials).
-    let documents = store::cases::documents_of_application(tx, l.row.application_id)
+    let documents = store::case::documents_of_application(tx, l.row.application_id)
         .await?
         .into_iter()
         .filter(|d| d.case_id == l.row.id || d.kind == "one_time_notice")
         .map(|d| DocumentInfo { id: d.id, case_id: d.case_id, kind: d.kind, issued_at: d.issued_at })
         .collect();
-    let photos = store::cases::photos_of(tx, l.row.id).await?.into_iter().map(|(id, _)| id).collect();
-    let referrals =
-        store::cases::referrals_of(tx, l.row.application_id).await?.into_iter().map(referral_view).collect();
-    let public_objections = store::cases::public_objections_of_case(tx, l.row.id)
+    let photos = store::case::photos_of(tx, l.row.id).await?.into_iter().map(|(id, _)| id).collect();
+    let referrals = store::case::referrals_of(tx, l.row.application_id).await?.into_iter().map(referral_view).collect();
+    let public_objections = store::notice_board::public_objections_of_case(tx, l.row.id)
         .await?
         .into_iter()
         .map(|o| PublicObjectionView {
@@ -223,12 +222,12 @@ fn masked_value(mut value: serde_json::Value) -> serde_json::Value {
     value
 }
 
-fn referral_view(r: store::cases::ReferralRow) -> ReferralView {
+fn referral_view(r: store::case::ReferralRow) -> ReferralView {
     let department = Need::parse(&r.need).map(|n| t(Lang::Zh, n.department_key()).to_string()).unwrap_or_default();
     ReferralView { id: r.id, need: r.need, department, status: r.status, note: r.note, updated_at: r.updated_at }
 }
 
-pub(super) fn preview_amount(policy: &AssistancePolicy, case: &Case, detail: &ApplicationDetail) -> Option<i64> {
+pub(crate) fn preview_amount(policy: &AssistancePolicy, case: &Case, detail: &ApplicationDetail) -> Option<i64> {
     match case.kind {
         CaseKind::Dibao => {
             dibao_amount(policy, detail.area, &detail.members, &detail.declaration).ok().map(|a| a.total.0)

@@ -51,14 +51,14 @@ pub struct Inbox {
 /// query), lateness and what waits for `office` as the domain decides them.
 async fn case_lines(
     tx: &mut Tx,
-    rows: Vec<store::cases::CaseRow>,
+    rows: Vec<store::case::CaseRow>,
     office: Office,
     now: DateTime<Utc>,
     calendar: &Calendar,
 ) -> Result<Vec<CaseLine>> {
     let today = china_date(now);
     let ids: Vec<i64> = rows.iter().map(|r| r.application_id).collect();
-    let names: BTreeMap<i64, String> = store::cases::applications_by_ids(tx, &ids)
+    let names: BTreeMap<i64, String> = store::case::applications_by_ids(tx, &ids)
         .await?
         .into_iter()
         .map(|a| {
@@ -102,13 +102,13 @@ pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> 
     let today = china_date(now);
     let calendar = calendar_in(&mut tx).await?;
     let tree = region_tree(&mut tx).await?;
-    let filter = store::cases::CaseFilter {
+    let filter = store::case::CaseFilter {
         region: actor.scope.narrow(None),
         open_only: true,
         limit: 5_000,
         ..Default::default()
     };
-    let rows = store::cases::list_cases(&mut tx, &filter).await?;
+    let rows = store::case::list_cases(&mut tx, &filter).await?;
     let office = Office::of(&actor.roles);
     let mut townships: BTreeMap<String, TownshipLoad> = BTreeMap::new();
     let mut cases = Vec::new();
@@ -148,7 +148,7 @@ pub async fn household_cases(db: &Db, actor: &Actor, now: DateTime<Utc>, househo
     let mut tx = db.begin_read().await?;
     let _household = household_or_deny!(tx, db, actor, now, household_id, "household_cases_read");
     let calendar = calendar_in(&mut tx).await?;
-    let filter = store::cases::CaseFilter { household_id: Some(household_id), limit: 200, ..Default::default() };
-    let rows = store::cases::list_cases(&mut tx, &filter).await?;
+    let filter = store::case::CaseFilter { household_id: Some(household_id), limit: 200, ..Default::default() };
+    let rows = store::case::list_cases(&mut tx, &filter).await?;
     case_lines(&mut tx, rows, Office::of(&actor.roles), now, &calendar).await
 }

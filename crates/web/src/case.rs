@@ -1,28 +1,23 @@
 //! Applications and cases over HTTP: the inbox, the intake form with its
 //! materials checklist, the case page with one form per step (the home
-//! survey with photos works on a phone), notices as PDF, the public notice
-//! board (no sign-in), the staff-relatives register, the assistance policy
-//! and the calendar. Handlers parse, call one use case of
-//! `jiuzhu_app::cases`, and render.
+//! survey with photos works on a phone), notices as PDF, survey photos and
+//! referrals. Handlers parse, call one use case of `jiuzhu_app::case`, and
+//! render.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Form, Json, Router};
 use jiuzhu_app::AppError;
-use jiuzhu_app::cases::{
-    self as c, ActionForm, AmountLine, ApplicationCreated, ApplicationForm, CalendarStatus, CaseLine, CaseView,
-    Checklist, DocumentData, Inbox, Photo, PolicyEntry, PolicyVersionView, PublicNotice, PublicVillage, RelativeForm,
-    RelativeView,
+use jiuzhu_app::case::{
+    self as c, ActionForm, AmountLine, ApplicationCreated, ApplicationForm, CaseLine, CaseView, Checklist,
+    DocumentData, Inbox, Photo,
 };
-use jiuzhu_domain::assistance::{
-    AssistancePolicy, CaseKind, DeductionKind, IncomeKind, Material, Need, SELF_CARE_ITEMS, TempCause,
-};
+use jiuzhu_domain::assistance::{CaseKind, DeductionKind, IncomeKind, Material, Need, SELF_CARE_ITEMS, TempCause};
 use jiuzhu_domain::i18n::{Lang, t};
-use jiuzhu_domain::{Fen, Permission, RegionCode};
+use jiuzhu_domain::{Fen, Permission};
 use jiuzhu_print::NoticeDoc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -43,13 +38,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/cases/{id}/documents/{doc}/pdf", get(document_pdf))
         .route("/cases/{id}/photos/{photo}", get(photo))
         .route("/cases/{id}/referrals/{referral}", post(referral))
-        .route("/assistance-policies", get(policies_page).post(save_policy))
-        .route("/staff-relatives", get(relatives_page).post(add_relative))
-        .route("/admin/calendar", get(calendar_page).post(load_calendar))
-        .route("/admin/calendar/warning", get(calendar_warning))
-        .route("/public/notices", get(public_index))
-        .route("/public/notices/{village}", get(public_village))
-        .route("/public/notices/{village}/{notice}/objection", post(public_objection))
         .route("/api/cases", get(api_inbox))
         .route("/api/applications", post(api_submit))
         .route("/api/households/{id}/checklist", get(api_checklist))
@@ -57,12 +45,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/cases/{id}/actions", post(api_act))
         .route("/api/cases/{id}/documents/{doc}", get(api_document))
         .route("/api/cases/{id}/referrals/{referral}", put(api_referral))
-        .route("/api/assistance-policies", get(api_policies).post(api_set_policy))
-        .route("/api/staff-relatives", get(api_relatives).post(api_add_relative))
-        .route("/api/calendar", get(api_calendar).put(api_load_calendar))
-        .route("/api/public/notices", get(api_public_villages))
-        .route("/api/public/notices/{village}", get(api_public_notices))
-        .route("/api/public/notices/{village}/{notice}/objections", post(api_public_objection))
 }
 
 // ------------------------------------------------------------ presentation
@@ -458,259 +440,6 @@ async fn referral(
     Ok(Redirect::to(&format!("/cases/{id}")).into_response())
 }
 
-// ------------------------------------------------------------ policy, register, calendar
-
-#[derive(Template)]
-#[template(path = "assistance_policy.html")]
-struct PolicyPage {
-    tr: Tr,
-    versions: Vec<PolicyVersionView>,
-    /// `(field, national default as JSON)`.
-    defaults: Vec<(String, String)>,
-    can_manage: bool,
-    form: PolicyEntry,
-    /// The entry's other fields as JSON text.
-    patch_text: String,
-    errors: Vec<String>,
-}
-
-async fn policies_page_for(
-    state: &AppState,
-    auth: &Authed,
-    lang: Lang,
-    form: PolicyEntry,
-) -> Result<PolicyPage, AppError> {
-    let versions = c::assistance_policies(&state.db, &auth.actor, state.now()).await?;
-    let defaults = serde_json::to_value(AssistancePolicy::default())
-        .ok()
-        .and_then(|v| v.as_object().cloned())
-        .map(|m| m.into_iter().map(|(k, v)| (k, v.to_string())).collect())
-        .unwrap_or_default();
-    Ok(PolicyPage {
-        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
-        versions,
-        defaults,
-        can_manage: auth.actor.can(Permission::PolicyManage),
-        patch_text: match &form.patch {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Null => String::new(),
-            v => v.to_string(),
-        },
-        form,
-        errors: Vec::new(),
-    })
-}
-
-async fn policies_page(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
-    render(&policies_page_for(&state, &auth, lang, PolicyEntry::default()).await.map_err(fail(lang))?)
-}
-
-async fn save_policy(
-    State(state): State<AppState>,
-    UiLang(lang): UiLang,
-    auth: Authed,
-    Form(mut form): Form<PolicyEntry>,
-) -> PageResult {
-    // The page sends the other fields as JSON text.
-    if let serde_json::Value::String(text) = &form.patch {
-        form.patch = serde_json::from_str(text).unwrap_or(form.patch.clone());
-    }
-    let result = match form.parse() {
-        Ok((region, from, patch)) => {
-            c::set_assistance_policy(&state.db, &auth.actor, state.now(), &region, from, &patch).await.map(|_| ())
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => Ok(Redirect::to("/assistance-policies").into_response()),
-        Err(e) => {
-            let Some(errors) = messages(lang, &e) else { return Err(fail(lang)(e)) };
-            let mut page = policies_page_for(&state, &auth, lang, form).await.map_err(fail(lang))?;
-            page.errors = errors;
-            refused(&page)
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "relatives.html")]
-struct RelativesPage {
-    tr: Tr,
-    relatives: Vec<RelativeView>,
-    form: RelativeForm,
-    errors: Vec<String>,
-}
-
-async fn relatives_page(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
-    let relatives = c::staff_relatives(&state.db, &auth.actor, state.now()).await.map_err(fail(lang))?;
-    render(&RelativesPage {
-        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
-        relatives,
-        form: RelativeForm::default(),
-        errors: vec![],
-    })
-}
-
-async fn add_relative(
-    State(state): State<AppState>,
-    UiLang(lang): UiLang,
-    auth: Authed,
-    Form(form): Form<RelativeForm>,
-) -> PageResult {
-    match c::add_staff_relative(&state.db, &auth.actor, state.now(), &form).await {
-        Ok(_) => Ok(Redirect::to("/staff-relatives").into_response()),
-        Err(e) => {
-            let Some(errors) = messages(lang, &e) else { return Err(fail(lang)(e)) };
-            let relatives = c::staff_relatives(&state.db, &auth.actor, state.now()).await.map_err(fail(lang))?;
-            refused(&RelativesPage { tr: Tr::signed_in(lang, &auth.actor, &auth.csrf), relatives, form, errors })
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "calendar.html")]
-struct CalendarPage {
-    tr: Tr,
-    status: CalendarStatus,
-    can_load: bool,
-    errors: Vec<String>,
-    loaded: Vec<i32>,
-}
-
-async fn calendar_page(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
-    let status = c::calendar_status(&state.db, state.now()).await.map_err(fail(lang))?;
-    render(&CalendarPage {
-        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
-        status,
-        can_load: auth.actor.can(Permission::CalendarManage),
-        errors: vec![],
-        loaded: vec![],
-    })
-}
-
-#[derive(Template)]
-#[template(path = "calendar_warning.html")]
-struct CalendarWarning {
-    tr: Tr,
-    year: Option<i32>,
-}
-
-/// The red banner every page of an administrator loads (htmx): next year's
-/// arrangement is missing. Only those who can load it are told; for
-/// everyone else, and once it is loaded, the fragment is empty.
-async fn calendar_warning(State(state): State<AppState>, UiLang(lang): UiLang, auth: Authed) -> PageResult {
-    let year = if auth.actor.can(Permission::CalendarManage) {
-        c::calendar_status(&state.db, state.now()).await.map_err(fail(lang))?.missing_next_year
-    } else {
-        None
-    };
-    render(&CalendarWarning { tr: Tr::signed_in(lang, &auth.actor, &auth.csrf), year })
-}
-
-async fn load_calendar(
-    State(state): State<AppState>,
-    UiLang(lang): UiLang,
-    auth: Authed,
-    mut multipart: Multipart,
-) -> PageResult {
-    let mut text = String::new();
-    while let Some(field) = multipart.next_field().await.map_err(|e| fail(lang)(AppError::Internal(e.to_string())))? {
-        if field.name() == Some("file") {
-            let bytes = field.bytes().await.map_err(|e| fail(lang)(AppError::Internal(e.to_string())))?;
-            text = jiuzhu_files::table::decode(&bytes).map(|(t, _)| t).unwrap_or_default();
-        }
-    }
-    let result = c::load_calendar(&state.db, &auth.actor, state.now(), &text).await;
-    let status = c::calendar_status(&state.db, state.now()).await.map_err(fail(lang))?;
-    let can_load = auth.actor.can(Permission::CalendarManage);
-    let tr = Tr::signed_in(lang, &auth.actor, &auth.csrf);
-    match result {
-        Ok(loaded) => render(&CalendarPage { tr, status, can_load, errors: vec![], loaded }),
-        Err(e) => {
-            let Some(errors) = messages(lang, &e) else { return Err(fail(lang)(e)) };
-            refused(&CalendarPage { tr, status, can_load, errors, loaded: vec![] })
-        }
-    }
-}
-
-// ------------------------------------------------------------ public notice board
-
-#[derive(Template)]
-#[template(path = "public_notices.html")]
-struct PublicIndexPage {
-    tr: Tr,
-    villages: Vec<PublicVillage>,
-}
-
-#[derive(Template)]
-#[template(path = "public_village.html")]
-struct PublicVillagePage {
-    tr: Tr,
-    code: String,
-    name: String,
-    notices: Vec<PublicNotice>,
-    message: String,
-}
-
-async fn public_index(State(state): State<AppState>, UiLang(lang): UiLang) -> PageResult {
-    let villages = c::public_villages(&state.db, state.now()).await.map_err(fail(lang))?;
-    render(&PublicIndexPage { tr: Tr::new(lang), villages })
-}
-
-async fn public_village_page(
-    state: &AppState,
-    lang: Lang,
-    village: &str,
-    message: String,
-) -> Result<PublicVillagePage, AppError> {
-    let code = RegionCode::parse(village).map_err(|_| AppError::NotFound)?;
-    let (name, notices) = c::public_notices(&state.db, state.now(), &code).await?;
-    Ok(PublicVillagePage { tr: Tr::new(lang), code: code.to_string(), name, notices, message })
-}
-
-async fn public_village(
-    State(state): State<AppState>,
-    UiLang(lang): UiLang,
-    Path(village): Path<String>,
-) -> PageResult {
-    render(&public_village_page(&state, lang, &village, String::new()).await.map_err(fail(lang))?)
-}
-
-/// An objection from the public.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
-#[serde(default)]
-pub struct PublicObjectionForm {
-    pub text: String,
-    /// Optional: how to reach the person (kept with the objection, never published).
-    pub contact: String,
-}
-
-async fn public_objection(
-    State(state): State<AppState>,
-    UiLang(lang): UiLang,
-    Path((village, notice)): Path<(String, i64)>,
-    crate::session::ClientIp(ip): crate::session::ClientIp,
-    Form(form): Form<PublicObjectionForm>,
-) -> PageResult {
-    let result = match RegionCode::parse(&village) {
-        Ok(code) => c::public_objection(&state.db, state.now(), &ip, &code, notice, &form.text, &form.contact).await,
-        Err(_) => Err(AppError::NotFound),
-    };
-    let status = match &result {
-        Err(AppError::TooMany(_)) => StatusCode::TOO_MANY_REQUESTS,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    let message = match &result {
-        Ok(()) => t(lang, "public.objection.thanks").to_string(),
-        Err(e) => match messages(lang, e) {
-            Some(m) => m.join(" "),
-            None => return Err(fail(lang)(result.err().unwrap_or(AppError::NotFound))),
-        },
-    };
-    let page = public_village_page(&state, lang, &village, message).await.map_err(fail(lang))?;
-    if result.is_ok() { render(&page) } else { render(&page).map(|r| (status, r).into_response()) }
-}
-
 // ------------------------------------------------------------ API
 
 /// The user's inbox: open cases in scope by due date, escalations, load per township.
@@ -797,115 +526,6 @@ pub(crate) async fn api_referral(
         .await
         .map_err(api_fail(lang))?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The assistance policy versions inside or above the user's region.
-#[utoipa::path(get, path = "/api/assistance-policies", responses((status = 200, body = Vec<PolicyVersionView>)))]
-pub(crate) async fn api_policies(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-    ApiAuthed(actor): ApiAuthed,
-) -> ApiResult<Json<Vec<PolicyVersionView>>> {
-    Ok(Json(c::assistance_policies(&state.db, &actor, state.now()).await.map_err(api_fail(lang))?))
-}
-
-/// Stores a new policy version for a region.
-#[utoipa::path(post, path = "/api/assistance-policies", request_body = PolicyEntry,
-    responses((status = 201), (status = 422, body = ApiErrorBody)))]
-pub(crate) async fn api_set_policy(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-    ApiAuthed(actor): ApiAuthed,
-    Json(form): Json<PolicyEntry>,
-) -> ApiResult<StatusCode> {
-    let (region, from, patch) = form.parse().map_err(api_fail(lang))?;
-    c::set_assistance_policy(&state.db, &actor, state.now(), &region, from, &patch).await.map_err(api_fail(lang))?;
-    Ok(StatusCode::CREATED)
-}
-
-/// The staff-relatives register of the user's region.
-#[utoipa::path(get, path = "/api/staff-relatives", responses((status = 200, body = Vec<RelativeView>)))]
-pub(crate) async fn api_relatives(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-    ApiAuthed(actor): ApiAuthed,
-) -> ApiResult<Json<Vec<RelativeView>>> {
-    Ok(Json(c::staff_relatives(&state.db, &actor, state.now()).await.map_err(api_fail(lang))?))
-}
-
-/// Adds an entry to the staff-relatives register.
-#[utoipa::path(post, path = "/api/staff-relatives", request_body = RelativeForm,
-    responses((status = 201), (status = 422, body = ApiErrorBody)))]
-pub(crate) async fn api_add_relative(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-    ApiAuthed(actor): ApiAuthed,
-    Json(form): Json<RelativeForm>,
-) -> ApiResult<StatusCode> {
-    c::add_staff_relative(&state.db, &actor, state.now(), &form).await.map_err(api_fail(lang))?;
-    Ok(StatusCode::CREATED)
-}
-
-/// The working-day calendar: covered years and the November warning.
-#[utoipa::path(get, path = "/api/calendar", responses((status = 200, body = CalendarStatus)))]
-pub(crate) async fn api_calendar(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-    ApiAuthed(_actor): ApiAuthed,
-) -> ApiResult<Json<CalendarStatus>> {
-    Ok(Json(c::calendar_status(&state.db, state.now()).await.map_err(api_fail(lang))?))
-}
-
-/// Loads a holiday file (`date,kind,name` lines) as the raw body.
-#[utoipa::path(put, path = "/api/calendar", request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = Vec<i32>), (status = 422, body = ApiErrorBody)))]
-pub(crate) async fn api_load_calendar(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-    ApiAuthed(actor): ApiAuthed,
-    body: Bytes,
-) -> ApiResult<Json<Vec<i32>>> {
-    let text = jiuzhu_files::table::decode(&body).map(|(t, _)| t).unwrap_or_default();
-    Ok(Json(c::load_calendar(&state.db, &actor, state.now(), &text).await.map_err(api_fail(lang))?))
-}
-
-/// Villages with public notices (no sign-in).
-#[utoipa::path(get, path = "/api/public/notices", responses((status = 200, body = Vec<PublicVillage>)))]
-pub(crate) async fn api_public_villages(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-) -> ApiResult<Json<Vec<PublicVillage>>> {
-    Ok(Json(c::public_villages(&state.db, state.now()).await.map_err(api_fail(lang))?))
-}
-
-/// The notices of a village (no sign-in): name, household size, amount, programme, dates.
-#[utoipa::path(get, path = "/api/public/notices/{village}", responses((status = 200, body = Vec<PublicNotice>)))]
-pub(crate) async fn api_public_notices(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-    Path(village): Path<String>,
-) -> ApiResult<Json<Vec<PublicNotice>>> {
-    let code = RegionCode::parse(&village).map_err(|_| api_fail(lang)(AppError::NotFound))?;
-    Ok(Json(c::public_notices(&state.db, state.now(), &code).await.map_err(api_fail(lang))?.1))
-}
-
-/// Raises an objection to a notice of the village (no sign-in); at most 5
-/// an hour from one address to one notice (429 after that).
-#[utoipa::path(post, path = "/api/public/notices/{village}/{notice}/objections", request_body = PublicObjectionForm,
-    responses((status = 201), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
-        (status = 429, body = ApiErrorBody)))]
-pub(crate) async fn api_public_objection(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-    Path((village, notice)): Path<(String, i64)>,
-    crate::session::ClientIp(ip): crate::session::ClientIp,
-    Json(form): Json<PublicObjectionForm>,
-) -> ApiResult<StatusCode> {
-    let village = RegionCode::parse(&village).map_err(|_| api_fail(lang)(AppError::NotFound))?;
-    c::public_objection(&state.db, state.now(), &ip, &village, notice, &form.text, &form.contact)
-        .await
-        .map_err(api_fail(lang))?;
-    Ok(StatusCode::CREATED)
 }
 
 /// Lines of the inbox shown as a table (template helper).

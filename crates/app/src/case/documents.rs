@@ -25,7 +25,7 @@ pub struct DocumentData {
     pub seal: String,
 }
 
-pub(super) fn county_name(tree: &RegionTree, region: &RegionCode) -> String {
+pub(crate) fn county_name(tree: &RegionTree, region: &RegionCode) -> String {
     tree.path(region)
         .iter()
         .filter(|r| r.level() <= jiuzhu_domain::RegionLevel::County)
@@ -33,7 +33,7 @@ pub(super) fn county_name(tree: &RegionTree, region: &RegionCode) -> String {
         .collect::<String>()
 }
 
-pub(super) fn township_name(tree: &RegionTree, region: &RegionCode) -> String {
+pub(crate) fn township_name(tree: &RegionTree, region: &RegionCode) -> String {
     tree.path(region)
         .iter()
         .find(|r| r.level() == jiuzhu_domain::RegionLevel::Township)
@@ -41,7 +41,7 @@ pub(super) fn township_name(tree: &RegionTree, region: &RegionCode) -> String {
         .unwrap_or_default()
 }
 
-pub(super) fn one_time_notice_doc(
+pub(crate) fn one_time_notice_doc(
     tree: &RegionTree,
     region: &RegionCode,
     detail: &ApplicationDetail,

@@ -299,7 +299,7 @@ pub async fn act(
     }
     if let Some(event_id) = survey_event {
         for (image, bytes) in &photos {
-            store::cases::insert_photo(&mut tx, case_id, event_id, image.mime(), bytes).await?;
+            store::case::insert_photo(&mut tx, case_id, event_id, image.mime(), bytes).await?;
         }
     }
     for event in &events {
@@ -451,7 +451,7 @@ async fn post_notice(
 ) -> Result<i64> {
     let detail = &loaded.detail;
     // Only what the law lets a notice show: name, household size, amount, programme, dates.
-    let row = store::cases::NoticeRow {
+    let row = store::notice_board::NoticeRow {
         id: 0,
         case_id: loaded.row.id,
         region_code: loaded.region.to_string(),
@@ -463,7 +463,7 @@ async fn post_notice(
         posted_on,
         until,
     };
-    Ok(store::cases::insert_notice(tx, &row).await?)
+    Ok(store::notice_board::insert_notice(tx, &row).await?)
 }
 
 /// Enrols the household in the programme with the approved monthly amount
@@ -601,7 +601,7 @@ pub async fn document(
     require(db, actor, now, Permission::CaseRead, "case_document_read", &target).await?;
     let mut tx = db.begin().await?;
     let loaded = case_or_deny!(tx, actor, now, case_id, "case_document_read");
-    let found = store::cases::documents_of_application(&mut tx, loaded.row.application_id)
+    let found = store::case::documents_of_application(&mut tx, loaded.row.application_id)
         .await?
         .into_iter()
         .find(|d| d.id == document_id);
@@ -635,7 +635,7 @@ pub async fn photo(
     require(db, actor, now, Permission::CaseRead, "case_photo_read", &Target::new("case", case_id, None)).await?;
     let mut tx = db.begin().await?;
     let loaded = case_or_deny!(tx, actor, now, case_id, "case_photo_read");
-    let (image, bytes) = match store::cases::get_photo(&mut tx, photo_id).await? {
+    let (image, bytes) = match store::case::get_photo(&mut tx, photo_id).await? {
         Some((owner, _, bytes)) if owner == case_id => match ImageType::sniff(&bytes) {
             Some(image) => (image, bytes),
             None => return Err(AppError::NotFound),
@@ -665,7 +665,7 @@ pub async fn update_referral(
         .ok_or_else(|| AppError::invalid("status", Message::new("case.error.unknown_code").arg("value", status)))?;
     let mut tx = db.begin().await?;
     let loaded = case_or_deny!(tx, actor, now, case_id, action);
-    let Some(mut referral) = store::cases::get_referral(&mut tx, referral_id)
+    let Some(mut referral) = store::case::get_referral(&mut tx, referral_id)
         .await?
         .filter(|r| r.application_id == loaded.row.application_id)
     else {
@@ -676,7 +676,7 @@ pub async fn update_referral(
     referral.note = note.trim().to_string();
     referral.updated_by = actor.name.clone();
     referral.updated_at = now;
-    store::cases::update_referral(&mut tx, &referral).await?;
+    store::case::update_referral(&mut tx, &referral).await?;
     audit(
         &mut tx,
         actor,

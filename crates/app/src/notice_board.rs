@@ -1,8 +1,23 @@
 //! Public notices by village and objections to them.
 
-use super::*;
+use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::RegionCode;
+use jiuzhu_domain::assistance::resolve;
+use jiuzhu_domain::case::{Command, Ctx, Office, SpotTally, Stage};
+use jiuzhu_domain::i18n::{Message, china_date};
+use jiuzhu_domain::text::strip_invisible;
+use jiuzhu_store::{self as store, Db};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
 
-// ------------------------------------------------------------ public notices
+use crate::access::{Target, audit};
+use crate::calendar::calendar_in;
+use crate::case::{insert_event, load_case, workflow_error, write_back};
+use crate::error::{AppError, Result};
+use crate::policy::policy_versions;
+use crate::registry::region_tree;
+use crate::{Actor, Scope};
 
 /// A notice as the public sees it: only what the law allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -36,7 +51,7 @@ pub async fn public_villages(db: &Db, now: DateTime<Utc>) -> Result<Vec<PublicVi
     let today = china_date(now);
     let tree = region_tree(&mut tx).await?;
     let from = today - chrono::Days::new(RESULT_DAYS);
-    Ok(store::cases::notice_regions(&mut tx, from, today)
+    Ok(store::notice_board::notice_regions(&mut tx, from, today)
         .await?
         .into_iter()
         .map(|(code, n)| PublicVillage {
@@ -56,7 +71,7 @@ pub async fn public_notices(db: &Db, now: DateTime<Utc>, region: &RegionCode) ->
         return Err(AppError::NotFound);
     }
     let from = today - chrono::Days::new(RESULT_DAYS);
-    let notices = store::cases::notices_of_region(&mut tx, region.as_str(), from, today)
+    let notices = store::notice_board::notices_of_region(&mut tx, region.as_str(), from, today)
         .await?
         .into_iter()
         .map(|n| PublicNotice {
@@ -97,7 +112,7 @@ pub async fn public_objection(
     }
     let mut tx = db.begin().await?;
     let today = china_date(now);
-    let notice = store::cases::get_notice(&mut tx, notice_id).await?.ok_or(AppError::NotFound)?;
+    let notice = store::notice_board::get_notice(&mut tx, notice_id).await?.ok_or(AppError::NotFound)?;
     if notice.region_code != village.as_str() {
         return Err(AppError::NotFound);
     }
@@ -117,9 +132,9 @@ pub async fn public_objection(
         scope: Scope::All,
         ip: ip.to_string(),
     };
-    store::cases::insert_public_objection(
+    store::notice_board::insert_public_objection(
         &mut tx,
-        &store::cases::PublicObjectionRow {
+        &store::notice_board::PublicObjectionRow {
             id: 0,
             notice_id,
             at: now,

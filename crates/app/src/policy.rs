@@ -1,12 +1,22 @@
 //! The assistance policy of each region: its versions, the entries an
 //! administrator sets and the policy in force.
 
-use super::*;
+use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::assistance::{PolicyPatch, PolicyVersion};
+use jiuzhu_domain::i18n::Message;
+use jiuzhu_domain::{Fen, Permission, RegionCode};
+use jiuzhu_store::{self as store, Db, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
 
-// ------------------------------------------------------------ policy
+use crate::access::{Target, audit, deny_in, require};
+use crate::error::{AppError, FieldError, Result};
+use crate::registry::region_tree;
+use crate::{Actor, Scope};
 
-pub(super) async fn policy_versions(tx: &mut Tx) -> Result<Vec<PolicyVersion>> {
-    store::cases::list_assistance_policies(tx)
+pub(crate) async fn policy_versions(tx: &mut Tx) -> Result<Vec<PolicyVersion>> {
+    store::policy::list_assistance_policies(tx)
         .await?
         .into_iter()
         .map(|row| {
@@ -51,7 +61,7 @@ pub async fn set_assistance_policy(
         return Err(deny_in(tx, actor, now, "assistance_policy_set", &target, AppError::NotFound).await);
     }
     let patch_json = serde_json::to_value(patch).map_err(|e| AppError::Internal(e.to_string()))?;
-    let row = store::cases::AssistancePolicyRow {
+    let row = store::policy::AssistancePolicyRow {
         id: 0,
         region_code: region.to_string(),
         effective_from,
@@ -59,7 +69,7 @@ pub async fn set_assistance_policy(
         created_by: actor.name.clone(),
         created_at: now,
     };
-    let id = store::cases::insert_assistance_policy(&mut tx, &row).await?;
+    let id = store::policy::insert_assistance_policy(&mut tx, &row).await?;
     let after = json!({ "version": id, "effective_from": effective_from, "patch": patch_json });
     audit(&mut tx, actor, now, "assistance_policy_set", &target, None, Some(&after)).await?;
     tx.commit().await?;
@@ -155,7 +165,7 @@ pub async fn assistance_policies(db: &Db, actor: &Actor, now: DateTime<Utc>) -> 
     require(db, actor, now, Permission::CaseRead, "assistance_policy_listed", &Target::none()).await?;
     let mut tx = db.begin().await?;
     let tree = region_tree(&mut tx).await?;
-    let rows = store::cases::list_assistance_policies(&mut tx).await?;
+    let rows = store::policy::list_assistance_policies(&mut tx).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {
@@ -175,4 +185,32 @@ pub async fn assistance_policies(db: &Db, actor: &Actor, now: DateTime<Utc>) -> 
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_entries_read_yuan_and_yes_no_and_leave_the_rest_inherited() {
+        let entry = PolicyEntry {
+            region_code: "349901".into(),
+            effective_from: "2026年1月1日".into(),
+            dibao_urban_yuan: "850".into(),
+            review_notice: "no".into(),
+            confirmation: "乡镇".into(),
+            patch: serde_json::json!({"tekun_basic_permille": 1400}),
+            ..Default::default()
+        };
+        let (region, from, patch) = entry.parse().unwrap();
+        assert_eq!((region, from.to_string()), (RegionCode::parse("349901").unwrap(), "2026-01-01".to_string()));
+        assert_eq!(patch.dibao_urban, Some(Fen(85_000)));
+        assert_eq!(patch.review_notice, Some(false));
+        assert_eq!(patch.confirmation, Some(jiuzhu_domain::assistance::Level::Township));
+        assert_eq!(patch.tekun_basic_permille, Some(1_400));
+        assert_eq!(patch.set_fields().len(), 4, "nothing else is set");
+        let bad = PolicyEntry { dibao_rural_yuan: "八百".into(), notice_days: "-1".into(), ..entry };
+        let Err(AppError::Invalid(errors)) = bad.parse() else { panic!("accepted bad values") };
+        assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), vec!["dibao_rural", "notice_days"]);
+    }
 }

@@ -1,8 +1,17 @@
 //! The staff-relatives register.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use jiuzhu_domain::i18n::Message;
+use jiuzhu_domain::text::strip_invisible;
+use jiuzhu_domain::{IdNumber, Permission, RegionCode};
+use jiuzhu_store::{self as store, Db};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
 
-// ------------------------------------------------------------ staff relatives
+use crate::Actor;
+use crate::access::{Target, audit, deny_in, require};
+use crate::error::{AppError, FieldError, Result};
 
 /// An entry of the staff-relatives register as entered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -58,7 +67,7 @@ pub async fn add_staff_relative(db: &Db, actor: &Actor, now: DateTime<Utc>, form
     if !actor.scope.contains(&region) {
         return Err(deny_in(tx, actor, now, "staff_relative_added", &target, AppError::NotFound).await);
     }
-    let row = store::cases::StaffRelativeRow {
+    let row = store::relatives::StaffRelativeRow {
         id: 0,
         staff_name: strip_invisible(&form.staff_name).trim().to_string(),
         staff_post: strip_invisible(&form.staff_post).trim().to_string(),
@@ -69,7 +78,7 @@ pub async fn add_staff_relative(db: &Db, actor: &Actor, now: DateTime<Utc>, form
         created_by: actor.name.clone(),
         created_at: now,
     };
-    let id = store::cases::insert_staff_relative(&mut tx, &row).await?;
+    let id = store::relatives::insert_staff_relative(&mut tx, &row).await?;
     let after =
         json!({ "id": id, "staff_name": row.staff_name, "relative_name": row.relative_name, "relation": row.relation });
     audit(&mut tx, actor, now, "staff_relative_added", &target, None, Some(&after)).await?;
@@ -80,7 +89,7 @@ pub async fn add_staff_relative(db: &Db, actor: &Actor, now: DateTime<Utc>, form
 pub async fn staff_relatives(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RelativeView>> {
     require(db, actor, now, Permission::RelativesManage, "staff_relatives_listed", &Target::none()).await?;
     let mut tx = db.begin().await?;
-    Ok(store::cases::list_staff_relatives(&mut tx, actor.scope.narrow(None).as_ref())
+    Ok(store::relatives::list_staff_relatives(&mut tx, actor.scope.narrow(None).as_ref())
         .await?
         .into_iter()
         .map(|r| RelativeView {

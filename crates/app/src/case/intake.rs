@@ -77,7 +77,7 @@ pub struct ApplicationCreated {
     pub staff_relative: bool,
 }
 
-pub(super) struct Intake {
+pub(crate) struct Intake {
     kinds: Vec<CaseKind>,
     area: Area,
     provided: Vec<Material>,
@@ -87,7 +87,7 @@ pub(super) struct Intake {
     requested: Option<Fen>,
 }
 
-pub(super) fn parse_codes<T>(
+pub(crate) fn parse_codes<T>(
     errors: &mut Vec<FieldError>,
     field: &'static str,
     raw: &[String],
@@ -131,7 +131,7 @@ fn parse_lines<K: Copy>(
 }
 
 impl ApplicationForm {
-    pub(super) fn parse(&self) -> Result<Intake> {
+    pub(crate) fn parse(&self) -> Result<Intake> {
         let mut errors = Vec::new();
         let mut kinds = parse_codes(&mut errors, "kinds", &self.kinds, CaseKind::parse);
         kinds.dedup();
@@ -269,11 +269,11 @@ fn year_start(year: i32) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-pub(super) async fn spot_tally(tx: &mut Tx, region: &RegionCode, today: NaiveDate) -> Result<SpotTally> {
+pub(crate) async fn spot_tally(tx: &mut Tx, region: &RegionCode, today: NaiveDate) -> Result<SpotTally> {
     let county = region.at_level(jiuzhu_domain::RegionLevel::County).unwrap_or_else(|| region.clone());
     let (start, end) = (year_start(today.year()), year_start(today.year() + 1));
-    let total = store::cases::count_events(tx, "tekun", &county, "sent_for_confirmation", start, end).await?;
-    let checked = store::cases::count_events(tx, "tekun", &county, "spot_check", start, end).await?;
+    let total = store::case::count_events(tx, "tekun", &county, "sent_for_confirmation", start, end).await?;
+    let checked = store::case::count_events(tx, "tekun", &county, "spot_check", start, end).await?;
     Ok(SpotTally { checked: checked as u32, total: total as u32 })
 }
 
@@ -307,7 +307,7 @@ pub async fn submit_application(
     let co_residing: Vec<_> = members.iter().filter(|m| m.fields.co_residing).collect();
     let facts: Vec<MemberFacts> = co_residing.iter().map(|m| member_facts(&m.fields, today)).collect();
     let ids: Vec<String> = members.iter().map(|m| m.fields.id_number.as_str().to_string()).collect();
-    let detected: Vec<String> = store::cases::relatives_matching(&mut tx, &ids)
+    let detected: Vec<String> = store::relatives::relatives_matching(&mut tx, &ids)
         .await?
         .into_iter()
         .map(|r| format!("{}（{}）之{}：{}", r.staff_name, r.staff_post, r.relation, r.relative_name))
@@ -337,9 +337,9 @@ pub async fn submit_application(
         on_behalf,
     };
     let detail_json = serde_json::to_string(&detail).map_err(|e| AppError::Internal(e.to_string()))?;
-    let application_id = store::cases::insert_application(
+    let application_id = store::case::insert_application(
         &mut tx,
-        &store::cases::ApplicationRow {
+        &store::case::ApplicationRow {
             id: 0,
             household_id: household.id,
             region_code: region.to_string(),
@@ -361,7 +361,7 @@ pub async fn submit_application(
             (true, Some(cause)) => {
                 let from = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
                 let to = NaiveDate::from_ymd_opt(today.year() + 1, 1, 1).unwrap_or(today);
-                store::cases::temp_grants(&mut tx, household.id, cause.code(), from, to).await? as u32
+                store::case::temp_grants(&mut tx, household.id, cause.code(), from, to).await? as u32
             }
             _ => 0,
         };
@@ -375,7 +375,7 @@ pub async fn submit_application(
             helped_this_year: helped,
         };
         let (case, events) = Case::open(new, &ctx).map_err(workflow_error)?;
-        let mut row = store::cases::CaseRow {
+        let mut row = store::case::CaseRow {
             id: 0,
             application_id,
             household_id: household.id,
@@ -394,7 +394,7 @@ pub async fn submit_application(
             created_at: now,
         };
         set_state(&mut row, &case, &calendar)?;
-        let case_id = store::cases::insert_case(&mut tx, &row).await?;
+        let case_id = store::case::insert_case(&mut tx, &row).await?;
         let detail = json!({ "on_behalf": on_behalf, "missing": codes(&missing), "policy_versions": policy.versions });
         for event in &events {
             insert_event(&mut tx, case_id, now, actor, *event, &detail).await?;
@@ -418,9 +418,9 @@ pub async fn submit_application(
         None => None,
     };
     for need in &intake.needs {
-        store::cases::insert_referral(
+        store::case::insert_referral(
             &mut tx,
-            &store::cases::ReferralRow {
+            &store::case::ReferralRow {
                 id: 0,
                 application_id,
                 need: need.code().to_string(),
@@ -450,17 +450,17 @@ pub async fn submit_application(
     Ok(ApplicationCreated { application_id, case_ids, missing: codes(&all_missing), one_time_notice, staff_relative })
 }
 
-pub(super) fn codes(list: &[Material]) -> Vec<String> {
+pub(crate) fn codes(list: &[Material]) -> Vec<String> {
     list.iter().map(|m| m.code().to_string()).collect()
 }
 
-pub(super) fn workflow_error(e: WorkflowError) -> AppError {
+pub(crate) fn workflow_error(e: WorkflowError) -> AppError {
     AppError::Conflict(e.to_message())
 }
 
 /// The stored columns of a case derived from its state (the columns lists
 /// sort and filter by are never set apart from the state they come from).
-pub(super) fn set_state(row: &mut store::cases::CaseRow, case: &Case, calendar: &Calendar) -> Result<()> {
+pub(crate) fn set_state(row: &mut store::case::CaseRow, case: &Case, calendar: &Calendar) -> Result<()> {
     row.kind = case.kind.code().to_string();
     row.stage = case.stage.code().to_string();
     row.open = case.stage.is_open();
@@ -475,7 +475,7 @@ pub(super) fn set_state(row: &mut store::cases::CaseRow, case: &Case, calendar: 
 
 /// Writes a case's next state over the version that was loaded; a changed
 /// version is a conflict.
-pub(super) async fn write_back(
+pub(crate) async fn write_back(
     tx: &mut Tx,
     loaded: &Loaded,
     next: &Case,
@@ -487,14 +487,14 @@ pub(super) async fn write_back(
     set_state(&mut row, next, calendar)?;
     row.decision = decision.or(row.decision);
     row.created_at = now;
-    if store::cases::update_case(tx, &row).await? {
+    if store::case::update_case(tx, &row).await? {
         Ok(())
     } else {
         Err(AppError::Conflict(Message::new("case.error.stale")))
     }
 }
 
-pub(super) async fn insert_event(
+pub(crate) async fn insert_event(
     tx: &mut Tx,
     case_id: i64,
     at: DateTime<Utc>,
@@ -502,9 +502,9 @@ pub(super) async fn insert_event(
     kind: EventKind,
     detail: &serde_json::Value,
 ) -> Result<i64> {
-    Ok(store::cases::insert_case_event(
+    Ok(store::case::insert_case_event(
         tx,
-        &store::cases::CaseEventRow {
+        &store::case::CaseEventRow {
             id: 0,
             case_id,
             at,
@@ -516,7 +516,7 @@ pub(super) async fn insert_event(
     .await?)
 }
 
-pub(super) async fn insert_document(
+pub(crate) async fn insert_document(
     tx: &mut Tx,
     case_id: i64,
     kind: &str,
@@ -525,9 +525,9 @@ pub(super) async fn insert_document(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let data = serde_json::to_string(doc).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(store::cases::insert_document(
+    Ok(store::case::insert_document(
         tx,
-        &store::cases::DocumentRow {
+        &store::case::DocumentRow {
             id: 0,
             case_id,
             kind: kind.to_string(),
