@@ -22,8 +22,9 @@
 //!   (and records as a change), not something an approval does silently.
 //! - **Whole months.** An entitlement owes its full monthly amount for every
 //!   month from its first through its last, both included. The first month of
-//!   a monthly programme is the month after approval
-//!   ([`crate::case::first_payment_month`], S2 art. 21; S3 art. 17).
+//!   a monthly programme is the month after approval unless the region's
+//!   policy says the month of the application or of the approval
+//!   ([`first_month`]; S2 art. 21; S3 art. 17).
 //! - **Ending** sets the last month (never before the first, never later than
 //!   a last month already set) and says why ([`EndReason`]).
 //!
@@ -39,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::household::Program;
 use crate::i18n::{Lang, Message};
 use crate::money::Fen;
+use crate::policy::FirstPayment;
 
 /// A calendar month (`2026-04`); stored as the integer `202604` (the
 /// 补贴期号 of a payment roll), shown as `2026年4月`.
@@ -151,6 +153,17 @@ impl TryFrom<String> for YearMonth {
     type Error = String;
     fn try_from(s: String) -> Result<YearMonth, String> {
         YearMonth::parse(&s).ok_or_else(|| format!("not a month: {s}"))
+    }
+}
+
+/// The first month an approval owes, by the region's rule (`payments.md`:
+/// the month after approval by default; the month of the application or of
+/// the approval are local choices).
+pub fn first_month(rule: FirstPayment, applied_on: NaiveDate, decided_on: NaiveDate) -> YearMonth {
+    match rule {
+        FirstPayment::ApplicationMonth => YearMonth::of(applied_on),
+        FirstPayment::ApprovalMonth => YearMonth::of(decided_on),
+        FirstPayment::NextMonth => YearMonth::of(decided_on).next(),
     }
 }
 

@@ -205,6 +205,17 @@ fn a_negative_amount_is_refused() {
 }
 
 #[test]
+fn the_first_month_follows_the_regions_rule() {
+    let applied = NaiveDate::from_ymd_opt(2026, 1, 28).unwrap();
+    let decided = NaiveDate::from_ymd_opt(2026, 2, 20).unwrap();
+    assert_eq!(first_month(FirstPayment::NextMonth, applied, decided), m("2026-03"));
+    assert_eq!(first_month(FirstPayment::ApprovalMonth, applied, decided), m("2026-02"));
+    assert_eq!(first_month(FirstPayment::ApplicationMonth, applied, decided), m("2026-01"));
+    let december = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    assert_eq!(first_month(FirstPayment::NextMonth, december, december), m("2027-01"));
+}
+
+#[test]
 fn months_read_and_print_as_offices_write_them() {
     for raw in ["2026-04", "2026-4", "202604", "2026/04", "2026年4月", " 2026.4 "] {
         assert_eq!(YearMonth::parse(raw), YearMonth::new(2026, 4), "{raw}");
