@@ -28,6 +28,7 @@ pub mod audit;
 pub mod calendar;
 pub mod case;
 mod dialect;
+pub mod entitlement;
 pub mod notice_board;
 pub mod policy;
 pub mod registry;
@@ -231,6 +232,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "member_version",
         sqlite: include_str!("../migrations/sqlite/0007_member_version.sql"),
         postgres: include_str!("../migrations/postgres/0007_member_version.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "entitlement",
+        sqlite: include_str!("../migrations/sqlite/0009_entitlement.sql"),
+        postgres: include_str!("../migrations/postgres/0009_entitlement.sql"),
     },
 ];
 
