@@ -55,6 +55,9 @@ impl From<StoreError> for AppError {
             StoreError::Conflict { constraint } => AppError::Conflict(match constraint.as_str() {
                 "household_external_id_key" => Message::new("household.error.external_id_taken").arg("external_id", ""),
                 "person_id_number_key" => Message::new("household.error.person_elsewhere").arg("external_id", ""),
+                "entitlement_household_id_key" | "entitlement_person_id_key" => {
+                    Message::new("entitlement.error.open_twice")
+                }
                 other => Message::new("common.conflict").arg("detail", other),
             }),
             other => {

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod calendar;
 pub mod case;
 pub mod demo;
+pub mod entitlement;
 pub mod error;
 pub mod import;
 pub mod input;

@@ -110,6 +110,8 @@ pub struct HouseholdDetail {
     pub household: HouseholdView,
     pub members: Vec<MemberView>,
     pub history: Vec<HistoryEntry>,
+    /// What the household and its members receive, current then past.
+    pub entitlements: Vec<crate::entitlement::EntitlementView>,
 }
 
 /// A region with the number of households registered in it and below.
@@ -320,6 +322,8 @@ pub async fn household_detail(
     let tree = region_tree(&mut tx).await?;
     let members = store::members_of(&mut tx, id).await?;
     let events = store::events_of(&mut tx, id).await?;
+    let entitlements =
+        crate::entitlement::views_in(&mut tx, id, &members, jiuzhu_domain::i18n::china_date(now)).await?;
     let target = Target::new("household", id, Some(&household.fields.region_code));
     let action = if reveal { "sensitive_revealed" } else { "household_viewed" };
     audit(&mut tx, actor, now, action, &target, None, None).await?;
@@ -351,6 +355,7 @@ pub async fn household_detail(
                 HistoryEntry { at: e.at, actor: e.actor, action: e.action, detail }
             })
             .collect(),
+        entitlements,
     })
 }
 

@@ -314,9 +314,16 @@ pub async fn act(
                 if let Some(doc) = decision.as_ref().map(|d| decision_doc(&tree, &loaded, &next, d, today)) {
                     insert_document(&mut tx, case_id, "decision", &doc, actor, now).await?;
                 }
-                if let (Some(program), Some(amount)) = (next.kind.program(), next.amount) {
-                    enrol(&mut tx, actor, now, loaded.row.household_id, program, amount, next.kind).await?;
-                }
+                crate::entitlement::start_for_approval(
+                    &mut tx,
+                    actor,
+                    now,
+                    case_id,
+                    loaded.detail.applicant_person_id,
+                    &next,
+                    &policy,
+                )
+                .await?;
             }
             EventKind::Rejected => {
                 let doc = rejection_doc(&tree, &loaded, &next, &required_reason(form)?, today);
@@ -464,28 +471,6 @@ async fn post_notice(
         until,
     };
     Ok(store::notice_board::insert_notice(tx, &row).await?)
-}
-
-/// Enrols the household in the programme with the approved monthly amount
-/// (the registry shows what it receives).
-async fn enrol(
-    tx: &mut Tx,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    household_id: i64,
-    program: jiuzhu_domain::Program,
-    amount: Fen,
-    kind: CaseKind,
-) -> Result<()> {
-    let household = store::get_household(tx, household_id).await?.ok_or(AppError::NotFound)?;
-    let mut fields = household.fields.clone();
-    fields.program = Some(program);
-    fields.monthly_benefit = Some(amount);
-    store::update_household(tx, household_id, household.version, &fields, now).await?;
-    let detail =
-        json!({ "program": program.code(), "monthly_benefit_fen": amount.0, "case_kind": kind.code() }).to_string();
-    store::insert_event(tx, household_id, now, &actor.name, "enrolled", &detail).await?;
-    Ok(())
 }
 
 const APPEAL: &str = "如对本决定不服，可以自收到本通知之日起六十日内向本级人民政府申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。";
