@@ -21,6 +21,7 @@ pub mod entitlement;
 pub mod error;
 pub mod import;
 pub mod input;
+pub mod job;
 pub mod notice_board;
 pub mod policy;
 pub mod privacy;

@@ -15,10 +15,12 @@ mod deliveries;
 mod objections;
 mod policy;
 mod report;
+mod run_job;
 mod runs;
 
 pub use deliveries::*;
 pub use objections::*;
 pub use policy::*;
 pub use report::*;
+pub(crate) use run_job::run_job;
 pub use runs::*;

@@ -314,6 +314,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("job.see_runs", "查看核对记录", "See the verification runs"),
     ("job.list", "后台任务", "Background jobs"),
     ("job.view", "查看进度", "Progress"),
+    ("job.state", "状态", "State"),
     (
         "job.error.internal",
         "处理过程中出现系统错误，请联系管理员。",

@@ -29,6 +29,7 @@ pub mod calendar;
 pub mod case;
 mod dialect;
 pub mod entitlement;
+pub mod job;
 pub mod notice_board;
 pub mod policy;
 pub mod registry;
@@ -39,6 +40,7 @@ pub mod verification;
 
 pub use accounts::*;
 pub use audit::*;
+pub use job::*;
 pub use registry::*;
 pub use verification::*;
 
@@ -238,6 +240,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "entitlement",
         sqlite: include_str!("../migrations/sqlite/0009_entitlement.sql"),
         postgres: include_str!("../migrations/postgres/0009_entitlement.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "jobs",
+        sqlite: include_str!("../migrations/sqlite/0010_jobs.sql"),
+        postgres: include_str!("../migrations/postgres/0010_jobs.sql"),
     },
 ];
 

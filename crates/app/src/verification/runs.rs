@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::i18n::china_date;
-use jiuzhu_domain::verification::{Finding, findings};
+use jiuzhu_domain::verification::{Finding, HouseholdSums, RegionPolicy, findings};
 use jiuzhu_domain::{IdNumber, Permission, RegionCode};
 use jiuzhu_store::{self as store, Db, Tx};
 use jiuzhu_verify::{Kind, Members, Record, Tally};
@@ -92,30 +92,11 @@ pub async fn run_verification(
     let rows = store::members_for_verification(&mut tx, region.as_ref(), household).await?;
     let deliveries: Vec<DeliveryView> =
         store::latest_deliveries(&mut tx).await?.into_iter().filter_map(delivery_view).collect();
-
-    // Households in id order, members keyed by packed ID number.
-    let mut order: Vec<(i64, String, String)> = Vec::new();
-    let mut members_of: HashMap<i64, Vec<VerifiedMember>> = HashMap::new();
-    let mut pairs = Vec::with_capacity(rows.len());
-    for row in rows {
-        if order.last().map(|o| o.0) != Some(row.household_id) {
-            order.push((row.household_id, row.external_id.clone(), row.region_code.clone()));
-        }
-        let key = IdNumber::parse(&row.id_number).map(|id| id.to_u64()).unwrap_or(0);
-        pairs.push((format!("{:020}", row.household_id), key));
-        members_of.entry(row.household_id).or_default().push(VerifiedMember {
-            person_id: row.person_id,
-            name: row.name,
-            relation: row.relation,
-            id_number: row.id_number,
-        });
-    }
-    let members = Members::from_pairs(pairs);
+    let Prepared { order, mut members_of, members } = prepare(rows);
     let keys: Vec<u64> = members.table.iter().map(|(k, _)| k).collect();
     let mut tally = Tally::new(&members);
     let mut matches = BTreeMap::new();
-    let engine: Vec<(&DeliveryView, Kind)> =
-        deliveries.iter().filter_map(|d| Kind::from_dataset(d.kind).map(|k| (d, k))).collect();
+    let engine = engine_deliveries(&deliveries);
     let total = engine.len();
     for (done, (delivery, kind)) in engine.iter().enumerate() {
         progress(done, total);
@@ -156,26 +137,10 @@ pub async fn run_verification(
     let deliveries_json = json!(delivery_ids).to_string();
     let mut by_rule: BTreeMap<String, i64> = BTreeMap::new();
     let mut results = Vec::with_capacity(order.len());
-    for ((household_id, external_id, region_code), mut sums) in order.iter().zip(sums) {
-        sums.household_id = external_id.clone();
-        let region = RegionCode::parse(region_code).map_err(|e| AppError::Internal(e.to_string()))?;
-        let used = policy_used(&policies, &region, today);
-        let found = findings(&sums, &used.policy);
-        for f in &found {
-            *by_rule.entry(f.rule.code().to_string()).or_default() += 1;
-        }
-        results.push(store::ResultRecord {
-            id: 0,
-            run_id: 0,
-            household_id: *household_id,
-            at: now,
-            members: json!(members_of.remove(household_id).unwrap_or_default()).to_string(),
-            sums: json!(sums).to_string(),
-            findings: json!(found).to_string(),
-            finding_count: found.len() as i64,
-            policy: json!(used).to_string(),
-            deliveries: deliveries_json.clone(),
-        });
+    for (household, sums) in order.iter().zip(sums) {
+        let members = members_of.remove(&household.0).unwrap_or_default();
+        let at = ResultAt { policies: &policies, today, now, deliveries: &deliveries_json };
+        results.push(household_result(household, sums, members, &at, &mut by_rule)?);
     }
     let with_findings = results.iter().filter(|r| r.finding_count > 0).count() as i64;
     let run = store::RunRecord {
@@ -212,6 +177,80 @@ pub async fn run_verification(
     audit(&mut tx, actor, now, "verification_run", &audit_target, None, Some(&after)).await?;
     tx.commit().await?;
     Ok(summary)
+}
+
+/// The households to verify in id order (id, number, region code), their
+/// members as the results keep them, and the engine's table of members
+/// keyed by packed ID number.
+pub(super) struct Prepared {
+    pub(super) order: Vec<(i64, String, String)>,
+    pub(super) members_of: HashMap<i64, Vec<VerifiedMember>>,
+    pub(super) members: Members,
+}
+
+/// Groups member rows (in household order) for the engine.
+pub(super) fn prepare(rows: Vec<store::MemberRow>) -> Prepared {
+    let mut order: Vec<(i64, String, String)> = Vec::new();
+    let mut members_of: HashMap<i64, Vec<VerifiedMember>> = HashMap::new();
+    let mut pairs = Vec::with_capacity(rows.len());
+    for row in rows {
+        if order.last().map(|o| o.0) != Some(row.household_id) {
+            order.push((row.household_id, row.external_id.clone(), row.region_code.clone()));
+        }
+        let key = IdNumber::parse(&row.id_number).map(|id| id.to_u64()).unwrap_or(0);
+        pairs.push((format!("{:020}", row.household_id), key));
+        members_of.entry(row.household_id).or_default().push(VerifiedMember {
+            person_id: row.person_id,
+            name: row.name,
+            relation: row.relation,
+            id_number: row.id_number,
+        });
+    }
+    Prepared { order, members_of, members: Members::from_pairs(pairs) }
+}
+
+/// The deliveries the engine reads, with the engine's kind of each.
+pub(super) fn engine_deliveries(deliveries: &[DeliveryView]) -> Vec<(&DeliveryView, Kind)> {
+    deliveries.iter().filter_map(|d| Kind::from_dataset(d.kind).map(|k| (d, k))).collect()
+}
+
+/// What every result of a run shares: the policies, the date and time,
+/// the deliveries used (JSON).
+pub(super) struct ResultAt<'a> {
+    pub(super) policies: &'a [RegionPolicy],
+    pub(super) today: chrono::NaiveDate,
+    pub(super) now: DateTime<Utc>,
+    pub(super) deliveries: &'a str,
+}
+
+/// One household's result: its findings under the policy in force for its
+/// region, counted into `by_rule`.
+pub(super) fn household_result(
+    (household_id, external_id, region_code): &(i64, String, String),
+    mut sums: HouseholdSums,
+    members: Vec<VerifiedMember>,
+    at: &ResultAt<'_>,
+    by_rule: &mut BTreeMap<String, i64>,
+) -> Result<store::ResultRecord> {
+    sums.household_id = external_id.clone();
+    let region = RegionCode::parse(region_code).map_err(|e| AppError::Internal(e.to_string()))?;
+    let used = policy_used(at.policies, &region, at.today);
+    let found = findings(&sums, &used.policy);
+    for f in &found {
+        *by_rule.entry(f.rule.code().to_string()).or_default() += 1;
+    }
+    Ok(store::ResultRecord {
+        id: 0,
+        run_id: 0,
+        household_id: *household_id,
+        at: at.now,
+        members: json!(members).to_string(),
+        sums: json!(sums).to_string(),
+        findings: json!(found).to_string(),
+        finding_count: found.len() as i64,
+        policy: json!(used).to_string(),
+        deliveries: at.deliveries.to_string(),
+    })
 }
 
 /// A run as listed.
