@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::entitlement::{EndReason, Ending, Entitlement, Grant, Recipient, YearMonth};
-use jiuzhu_domain::{Fen, Program};
+use jiuzhu_domain::{Fen, Program, RegionCode};
 
+use crate::sql::region_range;
 use crate::{Result, StoreError, Tx, on_tx};
 
 type EntitlementTuple = (i64, i64, Option<i64>, String, i64, i64, Option<i64>, Option<i64>, String, Option<String>);
@@ -122,4 +123,39 @@ pub async fn line_entitlements(
         }
     };
     rows.into_iter().map(entitlement_from).collect()
+}
+
+/// Gives the households written at `written_at` (by one import, inside
+/// `region`; everywhere without one) that the registry lists under a monthly
+/// programme (低保, 特困) with an amount, and that hold no entitlement of it
+/// yet, a household entitlement of that amount from `first`, without a
+/// decision: the enrolments a roster brings (migration 0009 did the same for
+/// the data before it). An entitlement that ended is never started again
+/// this way. How many were started.
+pub async fn enrol_from_registry(
+    tx: &mut Tx,
+    region: Option<&RegionCode>,
+    written_at: DateTime<Utc>,
+    first: YearMonth,
+) -> Result<u64> {
+    let (from, to) = region_range(region);
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO entitlement (household_id, person_id, program, monthly_fen, first_month, last_month, case_id,
+             policy_versions, ended_reason, created_at, updated_at)
+             SELECT h.id, NULL, h.program, h.monthly_benefit_fen, $1, NULL, NULL, '[]', NULL, $2, $2
+             FROM household h
+             WHERE h.region_code >= $3 AND h.region_code < $4 AND h.updated_at = $2
+               AND h.program IN ('dibao', 'tekun') AND h.monthly_benefit_fen IS NOT NULL AND h.monthly_benefit_fen >= 0
+               AND NOT EXISTS (SELECT 1 FROM entitlement e WHERE e.household_id = h.id AND e.program = h.program)",
+        )
+        .bind(first.yyyymm())
+        .bind(written_at)
+        .bind(&from)
+        .bind(&to)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+    });
+    Ok(done)
 }

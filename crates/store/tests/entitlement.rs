@@ -14,7 +14,8 @@ use jiuzhu_store::*;
 jiuzhu_testkit::on_both_databases!(
     rows_round_trip_and_end_once,
     one_open_entitlement_per_line,
-    migration_moves_enrolments
+    migration_moves_enrolments,
+    roster_enrolments_start_once,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -297,4 +298,34 @@ async fn migration_moves_enrolments(db: Db) {
         vec![(Recipient::Household, Program::Dibao, 50_000, "2026-04".into(), None, Some(later), None)]
     );
     assert!(household_entitlements(&mut tx, edge).await.unwrap().is_empty());
+}
+
+async fn roster_enrolments_start_once(db: Db) {
+    let mut tx = seeded(&db).await;
+    let (listed, _) = household(&mut tx, "H1", 1, Some(Program::Dibao), Some(68_000)).await;
+    let (stopped, _) = household(&mut tx, "H2", 3, Some(Program::Tekun), Some(110_000)).await;
+    let (edge, _) = household(&mut tx, "H3", 5, Some(Program::NearDibao), Some(10_000)).await;
+    let (none, _) = household(&mut tx, "H4", 7, None, None).await;
+    let old = insert_entitlement(&mut tx, &grant(stopped, Recipient::Household, Program::Tekun, 1000, "2025-01"), t0())
+        .await
+        .unwrap();
+    end_entitlement(&mut tx, &Ending { id: old, last: m("2025-06"), reason: EndReason::Death }, t0()).await.unwrap();
+
+    let (later, _) = household(&mut tx, "H5", 9, Some(Program::Dibao), Some(50_000)).await;
+    let hekou = RegionCode::parse("340102002").unwrap();
+    let elsewhere = enrol_from_registry(&mut tx, Some(&hekou), t0(), m("2025-10")).await.unwrap();
+    assert_eq!(elsewhere, 0, "another township's import enrols nobody here");
+    // Only the households written by the import: H5's update is later.
+    touch_household(&mut tx, later, t0() + chrono::Duration::hours(1)).await.unwrap();
+    let county = RegionCode::parse("340102").unwrap();
+    assert_eq!(enrol_from_registry(&mut tx, Some(&county), t0(), m("2025-10")).await.unwrap(), 1);
+    let held = household_entitlements(&mut tx, listed).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].monthly, held[0].first, held[0].decision), (Fen(68_000), m("2025-10"), None));
+    assert!(household_entitlements(&mut tx, later).await.unwrap().is_empty());
+    // Once only; an ended entitlement is not started again; other programmes get none.
+    assert_eq!(enrol_from_registry(&mut tx, None, t0(), m("2025-11")).await.unwrap(), 0);
+    assert_eq!(household_entitlements(&mut tx, stopped).await.unwrap().len(), 1);
+    assert!(household_entitlements(&mut tx, edge).await.unwrap().is_empty());
+    assert!(household_entitlements(&mut tx, none).await.unwrap().is_empty());
 }
