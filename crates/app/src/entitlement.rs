@@ -20,10 +20,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::Actor;
 use crate::access::{Target, audit, deny_in, require};
 use crate::error::{AppError, Result};
 use crate::registry::household_if_in_scope;
+use crate::{Actor, Scope};
 
 /// One entitlement as a household page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -235,6 +235,20 @@ pub(crate) async fn start_for_approval(
 
 async fn case_household(tx: &mut Tx, case_id: i64) -> Result<Option<i64>> {
     Ok(store::case::get_case(tx, case_id).await?.map(|c| c.household_id))
+}
+
+/// The enrolments a roster brings, in the import's transaction (its audit
+/// record covers them): households the import wrote under 低保 or 特困 with an
+/// amount, and with no entitlement of that programme yet, receive a
+/// household entitlement from the month of the import, without a decision.
+/// An import never changes or restarts an entitlement a decision made.
+pub(crate) async fn enrol_from_roster(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>) -> Result<u64> {
+    let region = match &actor.scope {
+        Scope::Region(r) => Some(r),
+        Scope::All => None,
+    };
+    let first = YearMonth::of(jiuzhu_domain::i18n::china_date(now));
+    Ok(store::entitlement::enrol_from_registry(tx, region, now, first).await?)
 }
 
 /// Loads an entitlement and its household in the actor's scope, or records

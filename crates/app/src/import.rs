@@ -210,6 +210,7 @@ pub async fn import_parsed(
         }
     }
     store::insert_events_bulk(&mut tx, &events, now, &actor.name).await?;
+    crate::entitlement::enrol_from_roster(&mut tx, actor, now).await?;
     let counts = json!({
         "format": summary.format,
         "created": summary.created,
