@@ -701,6 +701,13 @@ pub static CATALOGUE: &[(&str, &str, &str)] = &[
         "未对照检查点：删去末尾记录并回退头部无法发现",
         "no checkpoints: a cut tail would not show",
     ),
+    // Issue 11, inbox counts in SQL: the inbox's summary line.
+    ("cases.summary", "在办 {open} 件，其中逾期 {late} 件。", "{open} open cases, {late} of them late."),
+    (
+        "cases.summary_first",
+        "在办 {open} 件，其中逾期 {late} 件；下表列出到期最早的 {shown} 件。",
+        "{open} open cases, {late} of them late; the table lists the {shown} due first.",
+    ),
 ];
 
 /// The parts of the catalogue: the general one above and the texts of the

@@ -92,8 +92,13 @@ pub struct CaseRow {
     pub kind: String,
     pub stage: String,
     pub open: bool,
+    /// The step's due date (an instant's Beijing date).
     pub step_due: Option<NaiveDate>,
+    /// The step's due instant, when it falls due at an instant (急难).
+    pub step_due_at: Option<DateTime<Utc>>,
     pub overall_due: Option<NaiveDate>,
+    /// Suspended: every clock of the case is stopped.
+    pub suspended: bool,
     pub cause: Option<String>,
     pub decided_on: Option<NaiveDate>,
     pub amount_fen: Option<i64>,
@@ -106,73 +111,50 @@ pub struct CaseRow {
     pub created_at: DateTime<Utc>,
 }
 
-const CASE_COLUMNS: &str = "id, application_id, household_id, region_code, kind, stage, open, step_due, overall_due, \
-     cause, decided_on, amount_fen, state, decision, version, created_at";
+const CASE_COLUMNS: &str = "id, application_id, household_id, region_code, kind, stage, open, step_due, step_due_at, \
+     overall_due, suspended, cause, decided_on, amount_fen, state, decision, version, created_at";
 
-type CaseTuple = (
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    bool,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    Option<String>,
-    Option<NaiveDate>,
-    Option<i64>,
-    String,
-    Option<String>,
-    i64,
-    DateTime<Utc>,
-);
-
-fn case_from(t: CaseTuple) -> CaseRow {
-    let (
-        id,
-        application_id,
-        household_id,
-        region_code,
-        kind,
-        stage,
-        open,
-        step_due,
-        overall_due,
-        cause,
-        decided_on,
-        amount_fen,
-        state,
-        decision,
-        version,
-        created_at,
-    ) = t;
-    CaseRow {
-        id,
-        application_id,
-        household_id,
-        region_code,
-        kind,
-        stage,
-        open,
-        step_due,
-        overall_due,
-        cause,
-        decided_on,
-        amount_fen,
-        state,
-        decision,
-        version,
-        created_at,
-    }
+/// Reads a [`CaseRow`] from either backend's row (more columns than sqlx's
+/// tuples take).
+macro_rules! case_from_row {
+    ($row:ty) => {
+        impl<'r> sqlx::FromRow<'r, $row> for CaseRow {
+            fn from_row(row: &'r $row) -> std::result::Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok(CaseRow {
+                    id: row.try_get("id")?,
+                    application_id: row.try_get("application_id")?,
+                    household_id: row.try_get("household_id")?,
+                    region_code: row.try_get("region_code")?,
+                    kind: row.try_get("kind")?,
+                    stage: row.try_get("stage")?,
+                    open: row.try_get("open")?,
+                    step_due: row.try_get("step_due")?,
+                    step_due_at: row.try_get("step_due_at")?,
+                    overall_due: row.try_get("overall_due")?,
+                    suspended: row.try_get("suspended")?,
+                    cause: row.try_get("cause")?,
+                    decided_on: row.try_get("decided_on")?,
+                    amount_fen: row.try_get("amount_fen")?,
+                    state: row.try_get("state")?,
+                    decision: row.try_get("decision")?,
+                    version: row.try_get("version")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            }
+        }
+    };
 }
+case_from_row!(sqlx::sqlite::SqliteRow);
+case_from_row!(sqlx::postgres::PgRow);
 
 pub async fn insert_case(tx: &mut Tx, c: &CaseRow) -> Result<i64> {
     let (id,): (i64,) = on_tx!(tx, |conn| {
         sqlx::query_as(
             "INSERT INTO assistance_case (application_id, household_id, region_code, kind, stage, open, step_due,
-             overall_due, cause, decided_on, amount_fen, state, decision, version, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14) RETURNING id",
+             overall_due, cause, decided_on, amount_fen, state, decision, version, created_at, updated_at,
+             step_due_at, suspended)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $14, $15, $16) RETURNING id",
         )
         .bind(c.application_id)
         .bind(c.household_id)
@@ -188,6 +170,8 @@ pub async fn insert_case(tx: &mut Tx, c: &CaseRow) -> Result<i64> {
         .bind(&c.state)
         .bind(&c.decision)
         .bind(c.created_at)
+        .bind(c.step_due_at)
+        .bind(c.suspended)
         .fetch_one(&mut *conn)
         .await?
     });
@@ -201,7 +185,8 @@ pub async fn update_case(tx: &mut Tx, c: &CaseRow) -> Result<bool> {
     let n = on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE assistance_case SET stage = $2, open = $3, step_due = $4, overall_due = $5, decided_on = $6,
-             amount_fen = $7, state = $8, decision = $9, version = version + 1, updated_at = $10
+             amount_fen = $7, state = $8, decision = $9, version = version + 1, updated_at = $10,
+             step_due_at = $12, suspended = $13
              WHERE id = $1 AND version = $11",
         )
         .bind(c.id)
@@ -215,6 +200,8 @@ pub async fn update_case(tx: &mut Tx, c: &CaseRow) -> Result<bool> {
         .bind(&c.decision)
         .bind(c.created_at)
         .bind(c.version)
+        .bind(c.step_due_at)
+        .bind(c.suspended)
         .execute(&mut *conn)
         .await?
         .rows_affected()
@@ -224,9 +211,7 @@ pub async fn update_case(tx: &mut Tx, c: &CaseRow) -> Result<bool> {
 
 pub async fn get_case(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>> {
     let sql = format!("SELECT {CASE_COLUMNS} FROM assistance_case WHERE id = $1");
-    let row: Option<CaseTuple> =
-        on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?);
-    Ok(row.map(case_from))
+    Ok(on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?))
 }
 
 /// Which cases a list shows.
@@ -242,7 +227,25 @@ pub struct CaseFilter {
     pub due_by: Option<NaiveDate>,
     pub household_id: Option<i64>,
     pub application_id: Option<i64>,
+    /// Only cases late on this day at this instant ([`LATE`]).
+    pub late_at: Option<(NaiveDate, DateTime<Utc>)>,
     pub limit: i64,
+}
+
+/// When an open case is late, from its stored columns, with the day as `$T`
+/// and the instant as `$N`: not suspended, and its step due at an instant
+/// before now or on a day before today, or its overall limit before today.
+/// The domain's `Case::is_late` is the definition; the columns are written
+/// from the case (`step_due_at` only for a step due at an instant) and a
+/// test compares the two.
+const LATE: &str = "(open = TRUE AND suspended = FALSE AND (
+    (step_due_at IS NOT NULL AND step_due_at < $N)
+    OR (step_due_at IS NULL AND step_due IS NOT NULL AND step_due < $T)
+    OR (overall_due IS NOT NULL AND overall_due < $T)))";
+
+/// [`LATE`] with its day and instant as these placeholders.
+fn late(today: &str, now: &str) -> String {
+    LATE.replace("$T", today).replace("$N", now)
 }
 
 /// Cases by step due date (undated last), then id.
@@ -259,8 +262,10 @@ pub async fn list_cases(tx: &mut Tx, f: &CaseFilter) -> Result<Vec<CaseRow>> {
     sql.push_str(" AND ($3 IS NULL OR step_due <= $3)");
     sql.push_str(" AND ($4 IS NULL OR household_id = $4)");
     sql.push_str(" AND ($5 IS NULL OR application_id = $5)");
+    sql.push_str(&format!(" AND ($7 IS NULL OR {})", late("$7", "$8")));
     sql.push_str(" ORDER BY CASE WHEN step_due IS NULL THEN 1 ELSE 0 END, step_due, id LIMIT $6");
-    let rows: Vec<CaseTuple> = on_tx!(tx, |conn| {
+    let (late_day, late_now) = f.late_at.unzip();
+    Ok(on_tx!(tx, |conn| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&from)
             .bind(&to)
@@ -268,10 +273,55 @@ pub async fn list_cases(tx: &mut Tx, f: &CaseFilter) -> Result<Vec<CaseRow>> {
             .bind(f.household_id)
             .bind(f.application_id)
             .bind(f.limit)
+            .bind(late_day)
+            .bind(late_now)
+            .fetch_all(&mut *conn)
+            .await?
+    }))
+}
+
+/// Open cases of one township (or of a region above the township level,
+/// for cases registered there): how many, late, due soon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenCounts {
+    /// The township's code (the first nine digits of the case's region).
+    pub township: String,
+    pub open: i64,
+    pub late: i64,
+    /// Not late, not suspended, the step due on or before `soon_by`.
+    pub due_soon: i64,
+}
+
+/// The open cases inside `region` (all without one) counted per township,
+/// late and due soon on `today` at `now` ([`LATE`]), by township code. No
+/// case is loaded: every open case counts, however many there are.
+pub async fn open_case_counts(
+    tx: &mut Tx,
+    region: Option<&RegionCode>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    soon_by: Option<NaiveDate>,
+) -> Result<Vec<OpenCounts>> {
+    let (from, to) = region_range(region);
+    let late = late("$3", "$4");
+    let sql = format!(
+        "SELECT SUBSTR(region_code, 1, 9), COUNT(*),
+         SUM(CASE WHEN {late} THEN 1 ELSE 0 END),
+         SUM(CASE WHEN NOT {late} AND suspended = FALSE AND step_due IS NOT NULL AND step_due <= $5 THEN 1 ELSE 0 END)
+         FROM assistance_case WHERE region_code >= $1 AND region_code < $2 AND open = TRUE
+         GROUP BY SUBSTR(region_code, 1, 9) ORDER BY 1"
+    );
+    let rows: Vec<(String, i64, i64, i64)> = on_tx!(tx, |conn| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&from)
+            .bind(&to)
+            .bind(today)
+            .bind(now)
+            .bind(soon_by)
             .fetch_all(&mut *conn)
             .await?
     });
-    Ok(rows.into_iter().map(case_from).collect())
+    Ok(rows.into_iter().map(|(township, open, late, due_soon)| OpenCounts { township, open, late, due_soon }).collect())
 }
 
 /// Approved temporary-assistance cases of a household for one cause

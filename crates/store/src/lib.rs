@@ -247,6 +247,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0010_jobs.sql"),
     },
+    Migration {
+        version: 11,
+        name: "case_clock",
+        sqlite: include_str!("../migrations/sqlite/0011_case_clock.sql"),
+        postgres: include_str!("../migrations/postgres/0011_case_clock.sql"),
+    },
 ];
 
 impl Db {

@@ -39,12 +39,26 @@ pub struct TownshipLoad {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Inbox {
-    /// Open cases in scope by due date; `yours` marks the ones waiting for this user.
+    /// Open cases in scope by due date (the first 500); `yours` marks the
+    /// ones waiting for this user.
     pub cases: Vec<CaseLine>,
-    /// Overdue steps escalated to the leaders of the township or county.
+    /// Every open case in scope, and how many of them are late.
+    pub open: i64,
+    pub late: i64,
+    /// Late cases escalated to the leaders of the township or county (the first 500).
     pub escalated: Vec<CaseLine>,
     pub townships: Vec<TownshipLoad>,
     pub calendar_warning: Option<i32>,
+}
+
+impl Inbox {
+    /// How many cases are open and late and, when the list is cut, how many it shows.
+    pub fn summary(&self) -> Message {
+        let shown = self.cases.len() as i64;
+        let key = if shown < self.open { "cases.summary_first" } else { "cases.summary" };
+        let n = |n: i64| jiuzhu_domain::money::group_thousands(n.unsigned_abs());
+        Message::new(key).arg("open", n(self.open)).arg("late", n(self.late)).arg("shown", n(shown))
+    }
 }
 
 /// Lines for stored cases: the applicant's name (applications loaded in one
@@ -94,48 +108,56 @@ async fn case_lines(
 /// "Due soon" in the inbox: within this many working days.
 const DUE_SOON_WD: u32 = 2;
 
+/// At most this many lines in the inbox list and in the leaders' list; the
+/// counts cover every open case.
+pub const INBOX_LINES: i64 = 500;
+
 /// The user's inbox: open cases in scope by due date, the ones waiting for
-/// them marked, overdue steps escalated, and the load per township.
+/// them marked, late cases escalated, and the load per township. The counts
+/// (open, late, due soon) are made in SQL from the stored columns
+/// (`store::case::open_case_counts`), so they are right however many cases
+/// are open; the lines are the first by due date.
 pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> {
     require(db, actor, now, Permission::CaseRead, "inbox_read", &Target::none()).await?;
     let mut tx = db.begin_read().await?;
     let today = china_date(now);
     let calendar = calendar_in(&mut tx).await?;
     let tree = region_tree(&mut tx).await?;
-    let filter = store::case::CaseFilter {
-        region: actor.scope.narrow(None),
-        open_only: true,
-        limit: 5_000,
-        ..Default::default()
-    };
-    let rows = store::case::list_cases(&mut tx, &filter).await?;
+    let region = actor.scope.narrow(None);
+    let soon_by = calendar.add_working_days(today, DUE_SOON_WD).ok();
+    let counts = store::case::open_case_counts(&mut tx, region.as_ref(), today, now, soon_by).await?;
+    let townships: Vec<TownshipLoad> = counts
+        .into_iter()
+        .map(|c| {
+            let (region_code, name) = match RegionCode::parse(&c.township) {
+                Ok(code) => {
+                    let name = tree.get(&code).map(|r| r.name.clone()).unwrap_or_else(|| tree.full_name(&code));
+                    (code.to_string(), name)
+                }
+                Err(_) => (c.township, String::new()),
+            };
+            TownshipLoad { region_code, name, open: c.open, overdue: c.late, due_soon: c.due_soon }
+        })
+        .collect();
     let office = Office::of(&actor.roles);
-    let mut townships: BTreeMap<String, TownshipLoad> = BTreeMap::new();
-    let mut cases = Vec::new();
-    for line in case_lines(&mut tx, rows, office, now, &calendar).await? {
-        if let Ok(code) = RegionCode::parse(&line.region_code) {
-            let township = code.at_level(jiuzhu_domain::RegionLevel::Township).unwrap_or_else(|| code.clone());
-            let name = tree.get(&township).map(|r| r.name.clone()).unwrap_or_else(|| tree.full_name(&code));
-            let load = townships.entry(township.to_string()).or_insert(TownshipLoad {
-                region_code: township.to_string(),
-                name,
-                open: 0,
-                overdue: 0,
-                due_soon: 0,
-            });
-            load.open += 1;
-            load.overdue += i64::from(line.overdue);
-            load.due_soon += i64::from(line.due_soon);
-        }
-        cases.push(line);
-    }
+    let filter = store::case::CaseFilter { region, open_only: true, limit: INBOX_LINES, ..Default::default() };
+    let rows = store::case::list_cases(&mut tx, &filter).await?;
+    let cases = case_lines(&mut tx, rows, office, now, &calendar).await?;
     let leader =
         matches!(office, Office::TownshipLeader | Office::CountyApprover) || actor.roles.contains(&Role::Auditor);
-    let escalated = if leader { cases.iter().filter(|c| c.overdue).cloned().collect() } else { Vec::new() };
+    let escalated = if leader {
+        let late = store::case::CaseFilter { late_at: Some((today, now)), ..filter };
+        let rows = store::case::list_cases(&mut tx, &late).await?;
+        case_lines(&mut tx, rows, office, now, &calendar).await?
+    } else {
+        Vec::new()
+    };
     Ok(Inbox {
         cases,
+        open: townships.iter().map(|t| t.open).sum(),
+        late: townships.iter().map(|t| t.overdue).sum(),
         escalated,
-        townships: townships.into_values().collect(),
+        townships,
         // Only those who can load the arrangement are asked to.
         calendar_warning: calendar.missing_next_year(today).filter(|_| actor.can(Permission::CalendarManage)),
     })

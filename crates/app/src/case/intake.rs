@@ -384,7 +384,9 @@ pub async fn submit_application(
             stage: String::new(),
             open: true,
             step_due: None,
+            step_due_at: None,
             overall_due: None,
+            suspended: false,
             cause: intake.cause.filter(|_| kind.is_temporary()).map(|c| c.code().to_string()),
             decided_on: None,
             amount_fen: None,
@@ -460,11 +462,18 @@ pub(crate) fn workflow_error(e: WorkflowError) -> AppError {
 
 /// The stored columns of a case derived from its state (the columns lists
 /// sort and filter by are never set apart from the state they come from).
-pub(crate) fn set_state(row: &mut store::case::CaseRow, case: &Case, calendar: &Calendar) -> Result<()> {
+/// Writes a case's state and the columns lists filter, sort and count by
+/// (the inbox counts lateness from them in SQL), all from the same value.
+pub fn set_state(row: &mut store::case::CaseRow, case: &Case, calendar: &Calendar) -> Result<()> {
     row.kind = case.kind.code().to_string();
     row.stage = case.stage.code().to_string();
     row.open = case.stage.is_open();
     row.step_due = case.step_due.map(Due::date);
+    row.step_due_at = match case.step_due {
+        Some(Due::Instant(at)) => Some(at),
+        _ => None,
+    };
+    row.suspended = case.suspended_on.is_some();
     // A year without its arrangement is counted provisionally (1901–2099); beyond, no date.
     row.overall_due = case.overall_due(calendar).ok().flatten();
     row.decided_on = case.decided_on;
