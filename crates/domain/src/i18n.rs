@@ -718,6 +718,7 @@ static PARTS: &[&[(&str, &str, &str)]] = &[
     crate::case::MESSAGES,
     crate::entitlement::MESSAGES,
     crate::job::MESSAGES,
+    crate::notice::MESSAGES,
     crate::policy::MESSAGES,
 ];
 

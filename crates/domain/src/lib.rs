@@ -36,6 +36,7 @@ pub mod id_number;
 pub mod job;
 pub mod limits;
 pub mod money;
+pub mod notice;
 pub mod photo;
 pub mod policy;
 pub mod region;
