@@ -19,6 +19,9 @@
 //!   on first use; required for PostgreSQL), and `--audit-checkpoints` /
 //!   `JIUZHU_AUDIT_CHECKPOINTS`: the append-only file of signed checkpoints
 //!   of the chain's head (see `audit_files` and `docs/audit.md`).
+//! - `--job-lease` / `JIUZHU_JOB_LEASE`: seconds a background worker holds
+//!   a job between chunks (default 60); a killed worker's job is resumed by
+//!   another after this long (see `worker`).
 //! - `RUST_LOG`: log filter (default `info`).
 
 use std::io::Write;
@@ -33,6 +36,7 @@ use jiuzhu_domain::i18n::Lang;
 use jiuzhu_store::Db;
 
 mod audit_files;
+mod worker;
 
 #[derive(Parser)]
 #[command(name = "jiuzhu", version, about = "救助通 jiuzhu: social assistance case management")]
@@ -75,6 +79,19 @@ enum Command {
         /// socket's peer is the client.
         #[arg(long = "trusted-proxy", env = "JIUZHU_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxies: Vec<String>,
+        /// Serve only: leave background jobs to separate `jiuzhu worker`
+        /// processes.
+        #[arg(long)]
+        no_worker: bool,
+        #[command(flatten)]
+        worker: worker::WorkerArgs,
+    },
+    /// Run background jobs (batch verification runs) without serving pages,
+    /// until Ctrl-C or SIGTERM. `serve` runs one too; more workers share the
+    /// jobs.
+    Worker {
+        #[command(flatten)]
+        worker: worker::WorkerArgs,
     },
     /// Create or update the database schema.
     Migrate,
@@ -120,6 +137,10 @@ enum Command {
         /// Database mode: the date the delivered data is as of (default today).
         #[arg(long)]
         as_of: Option<String>,
+        /// Database mode: queue the run as a background job (done by the
+        /// worker of `serve` or `jiuzhu worker`) instead of running it here.
+        #[arg(long)]
+        background: bool,
     },
     /// Write the verification report (核对报告) of a stored result as PDF.
     Report {
@@ -236,7 +257,7 @@ async fn run() -> Result<()> {
             open(&cli.db, &audit_files).await?;
             eprintln!("数据库已就绪 / database ready");
         }
-        Command::Serve { addr, demo, households, seed, font_dir, trusted_proxies } => {
+        Command::Serve { addr, demo, households, seed, font_dir, trusted_proxies, no_worker, worker } => {
             let proxies = jiuzhu_web::TrustedProxies::parse(&trusted_proxies.join(","))
                 .map_err(|e| anyhow::anyhow!("--trusted-proxy / JIUZHU_TRUSTED_PROXIES: {e}"))?;
             let db = open(&cli.db, &audit_files).await?;
@@ -256,7 +277,12 @@ async fn run() -> Result<()> {
             }
             // Checkpoints of the audit chain while serving, and one at the end.
             let checkpoints = audit_files::spawn_checkpoints(db.clone(), audit_files.clone(), system_now);
+            // The background jobs, beside the pages; stopped after them.
+            let jobs = (!no_worker).then(|| worker::spawn(db.clone(), &worker));
             let served = serve(db.clone(), &addr, font_dir, proxies).await;
+            if let Some(jobs) = jobs {
+                jobs.stop().await;
+            }
             if let Some(task) = checkpoints {
                 task.abort();
                 if let Err(e) = audit_files::checkpoint(&db, &audit_files, system_now()).await {
@@ -329,9 +355,13 @@ async fn run() -> Result<()> {
             let (Some(data), Some(out)) = (data, out) else { bail!("--members 需要同时给出 --data 和 --out") };
             verify_files(&members, &data, &out)?
         }
-        Command::Verify { members: None, data, region, as_of, .. } => {
+        Command::Verify { members: None, data, region, as_of, background, .. } => {
             let db = open(&cli.db, &audit_files).await?;
-            verify_database(&db, data.as_deref(), region.as_deref(), as_of.as_deref()).await?
+            verify_database(&db, data.as_deref(), region.as_deref(), as_of.as_deref(), background).await?
+        }
+        Command::Worker { worker } => {
+            let db = open(&cli.db, &audit_files).await?;
+            worker::run_alone(db, &worker).await?
         }
         Command::Report { result, out, font_dir } => {
             let db = open(&cli.db, &audit_files).await?;
@@ -377,6 +407,7 @@ async fn verify_database(
     data: Option<&std::path::Path>,
     region: Option<&str>,
     as_of: Option<&str>,
+    background: bool,
 ) -> Result<()> {
     use jiuzhu_app::verification::{self as v, DeliveryError, DeliveryMeta, Selection};
     use jiuzhu_domain::dataset::DatasetKind;
@@ -427,6 +458,11 @@ async fn verify_database(
         Some(r) => Some(jiuzhu_domain::RegionCode::parse(r).map_err(|e| anyhow::anyhow!("区划代码不正确：{e}"))?),
         None => None,
     };
+    if background {
+        let job = jiuzhu_app::job::start_verification_run(db, &actor, now, region).await?;
+        eprintln!("核对已排队，由后台任务进程执行 / queued as background job {}", job.id);
+        return Ok(());
+    }
     let started = std::time::Instant::now();
     let summary = v::run_verification(db, &actor, now, Selection::Region(region), &mut |done, total| {
         if done < total {
@@ -780,9 +816,7 @@ async fn serve(db: Db, addr: &str, font_dir: std::path::PathBuf, proxies: jiuzhu
     let local = listener.local_addr()?;
     eprintln!("救助通已启动 / jiuzhu is running: http://{local}/");
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(worker::shutdown_signal())
         .await?;
     Ok(())
 }

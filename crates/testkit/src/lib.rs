@@ -128,8 +128,14 @@ fn remove_sqlite_files(path: &std::path::Path) {
 }
 
 /// A fresh migrated database on the test PostgreSQL cluster.
-#[allow(clippy::disallowed_methods)] // Tests find their cluster through the environment.
 pub async fn postgres() -> Db {
+    postgres_with_url().await.0
+}
+
+/// A fresh migrated database on the test PostgreSQL cluster, and its URL
+/// (for a test that runs the binary on it).
+#[allow(clippy::disallowed_methods)] // Tests find their cluster through the environment.
+pub async fn postgres_with_url() -> (Db, String) {
     let admin_url = std::env::var(PG_URL_VAR).unwrap_or_else(|_| {
         panic!("{PG_URL_VAR} is not set: run the tests with scripts/test, which starts a throwaway PostgreSQL cluster")
     });
@@ -145,7 +151,7 @@ pub async fn postgres() -> Db {
     let url = database_url(&admin_url, &name);
     let db = Db::connect(&url).await.expect("connect to test database").with_audit_key(audit_key());
     db.migrate().await.expect("migrate PostgreSQL");
-    db
+    (db, url)
 }
 
 /// Replaces the database name in a `postgres://…/name?params` URL.

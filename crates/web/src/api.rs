@@ -73,7 +73,9 @@ use crate::{ApiLang, AppState, ListParams};
         crate::tokens::api_tokens,
         crate::tokens::api_create_token,
         crate::tokens::api_revoke_token,
-        crate::tokens::api_user_tokens
+        crate::tokens::api_user_tokens,
+        crate::job::api_job,
+        crate::job::api_cancel
     ),
     components(schemas(
         RegionNode,
@@ -96,6 +98,10 @@ use crate::{ApiLang, AppState, ListParams};
         ApiProblem,
         jiuzhu_app::verification::DeliveryView,
         jiuzhu_app::verification::RunSummary,
+        jiuzhu_app::job::JobView,
+        jiuzhu_app::job::JobOutcome,
+        jiuzhu_app::job::RunOutcome,
+        jiuzhu_app::job::StoredText,
         jiuzhu_app::verification::RunInfo,
         jiuzhu_app::verification::FollowUp,
         jiuzhu_app::verification::RunFollowUps,

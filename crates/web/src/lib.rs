@@ -27,6 +27,7 @@ pub mod api;
 mod calendar;
 pub mod case;
 mod error;
+mod job;
 mod notice_board;
 mod pages;
 mod policy;
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(relatives::router())
         .merge(calendar::router())
         .merge(notice_board::router())
+        .merge(job::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::csrf_guard))
         .layer(DefaultBodyLimit::max(upload::UPLOAD_LIMIT))

@@ -18,6 +18,7 @@ use jiuzhu_app::verification::{
 };
 use jiuzhu_domain::dataset::DatasetKind;
 use jiuzhu_domain::i18n::{Lang, Message, format_date, t, tf};
+use jiuzhu_domain::job::JobKind;
 use jiuzhu_domain::verification::{HouseholdSums, Policy, RegionPolicy};
 use jiuzhu_domain::{Fen, Permission, RegionCode};
 use jiuzhu_print::{DatasetDoc, FindingDoc, ReportDoc};
@@ -302,10 +303,8 @@ struct OverviewPage {
     kinds: Vec<(String, String)>,
     policies: Vec<RegionPolicy>,
     runs: Vec<v::RunInfo>,
-    run: Option<RunSummary>,
-    run_text: String,
-    /// `(label, households, bar width %)`.
-    chart: Vec<(String, i64, i64)>,
+    /// The latest verification run jobs the actor may see.
+    jobs: Vec<crate::job::ProgressBlock>,
     errors: Vec<String>,
     can_import: bool,
     can_run: bool,
@@ -327,8 +326,10 @@ async fn overview_page(state: &AppState, auth: &Authed, lang: Lang) -> Result<Ov
         .collect();
     let policies = v::list_policies(&state.db, actor, state.now()).await?;
     let runs = v::list_runs(&state.db, actor, state.now()).await?;
+    let jobs = jiuzhu_app::job::list_jobs(&state.db, actor, state.now(), JobKind::VerificationRun).await?;
     Ok(OverviewPage {
         runs,
+        jobs: jobs.into_iter().map(|j| crate::job::ProgressBlock::new(lang, j)).collect(),
         tr: Tr::signed_in(lang, actor, &auth.csrf),
         deliveries,
         kinds: DatasetKind::ALL.iter().map(|k| (k.code().to_string(), kind_label(lang, *k).to_string())).collect(),
@@ -488,23 +489,14 @@ async fn run_batch(
         Ok(r) => r,
         Err(e) => return refused_overview(&state, &auth, lang, messages(lang, &e).unwrap_or_default()).await,
     };
-    let summary = v::run_verification(&state.db, &auth.actor, state.now(), Selection::Region(region), &mut |_, _| {})
-        .await
-        .map_err(fail(lang))?;
-    let mut page = overview_page(&state, &auth, lang).await.map_err(fail(lang))?;
-    page.run_text = tf(
-        lang,
-        "verification.run_done",
-        &[
-            ("households", &summary.households.to_string()),
-            ("members", &summary.members.to_string()),
-            ("with_findings", &summary.with_findings.to_string()),
-        ],
-    );
-    let max = summary.by_rule.values().copied().max().unwrap_or(1).max(1);
-    page.chart = summary.by_rule.iter().map(|(rule, n)| (rule_label(lang, rule), *n, n * 100 / max)).collect();
-    page.run = Some(summary);
-    render(&page)
+    // The run is a background job: its page shows the progress, then the result.
+    match jiuzhu_app::job::start_verification_run(&state.db, &auth.actor, state.now(), region).await {
+        Ok(job) => Ok(Redirect::to(&format!("/jobs/{}", job.id)).into_response()),
+        Err(e) => match messages(lang, &e) {
+            Some(errors) => refused_overview(&state, &auth, lang, errors).await,
+            None => Err(fail(lang)(e)),
+        },
+    }
 }
 
 /// A region policy as entered on the page or sent to the API: amounts in
@@ -818,20 +810,23 @@ pub(crate) async fn api_import_delivery(
     }
 }
 
-/// Verifies every household of the actor's scope (or of a region in it)
-/// against the latest deliveries and stores the results.
-#[utoipa::path(post, path = "/api/verification/runs", request_body = RunForm, responses((status = 200, body = RunSummary)))]
+/// Starts verifying every household of the actor's scope (or of a region in
+/// it) against the latest deliveries, as a background job: follow it at
+/// `/api/jobs/{id}`; once done its outcome names the run. One run per
+/// region at a time (409 while another is queued or running).
+#[utoipa::path(post, path = "/api/verification/runs", request_body = RunForm,
+    responses((status = 202, body = jiuzhu_app::job::JobView), (status = 409, body = ApiErrorBody)))]
 pub(crate) async fn api_run(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
     ApiAuthed(actor): ApiAuthed,
     Json(form): Json<RunForm>,
-) -> ApiResult<Json<RunSummary>> {
+) -> ApiResult<(StatusCode, Json<jiuzhu_app::job::JobView>)> {
     let region = parse_region(&form.region).map_err(api_fail(lang))?;
-    let summary = v::run_verification(&state.db, &actor, state.now(), Selection::Region(region), &mut |_, _| {})
+    let job = jiuzhu_app::job::start_verification_run(&state.db, &actor, state.now(), region)
         .await
         .map_err(api_fail(lang))?;
-    Ok(Json(summary))
+    Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
 /// A run's follow-up list: the households in the actor's scope with findings.

@@ -22,6 +22,8 @@ mod concurrency;
 mod credentials;
 #[path = "http/privacy_scan.rs"]
 mod privacy_scan;
+#[path = "http/jobs.rs"]
+mod jobs;
 #[path = "http/registry_edits.rs"]
 mod registry_edits;
 #[path = "http/security.rs"]
@@ -582,8 +584,13 @@ async fn verification_from_delivery_to_printed_report() {
     assert!(delivery.contains("id=\"rows-read\">2<") && delivery.contains("id=\"rows-rejected\">1<"), "{delivery}");
     assert!(delivery.contains("科学计数法"), "the rejected row says why");
 
-    // A batch run over the county, with the chart of findings.
-    let run = app.post_form("/verification/runs", "region=").await.text();
+    // A batch run over the county, a background job, with the chart of findings.
+    let started = app.post_form("/verification/runs", "region=").await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text());
+    let (_keep, stop) = tokio::sync::watch::channel(false);
+    let worker = jiuzhu_app::job::WorkerConfig::new("test-worker");
+    jiuzhu_app::job::work_one(&app.db, &worker, &now, &stop).await.unwrap();
+    let run = app.get(started.headers[header::LOCATION].to_str().unwrap()).await.text();
     assert!(run.contains("核对完成：3户、6人，1户有核对发现。"), "{run}");
     assert!(run.contains("class=\"bar\"") && run.contains("拥有机动车"));
     let follow_ups = app.get("/verification/runs/1").await.text();

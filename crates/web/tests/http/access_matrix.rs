@@ -103,6 +103,8 @@ fn cases() -> Vec<Case> {
         open(Method::GET, "/api/tokens"),
         session_only(Method::POST, "/api/tokens"),
         case(Method::POST, "/api/tokens/{id}/revoke", UserManage, true),
+        case(Method::GET, "/api/jobs/{id}", VerificationRead, true),
+        case(Method::POST, "/api/jobs/{id}/cancel", VerificationRun, true),
         case(Method::GET, "/api/users/{id}/tokens", UserManage, true),
     ]
 }
@@ -127,6 +129,8 @@ pub(super) struct Fixture {
     /// A user of township 340102001 and their API token.
     user: i64,
     token: i64,
+    /// A queued verification run job of village 340102001001.
+    job: i64,
 }
 
 pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
@@ -154,6 +158,8 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
         .await
         .unwrap()
         .run_id;
+    let village = jiuzhu_domain::RegionCode::parse("340102001001").unwrap();
+    let job = jiuzhu_app::job::start_verification_run(&app.db, &system, now(), Some(village)).await.unwrap().id;
     let result = v::household_results(&app.db, &system, now(), household).await.unwrap()[0].id;
     let form = v::ObjectionForm { rule: "deceased".into(), reason: "本人健在".into(), evidence: String::new() };
     let objection = v::lodge_objection(&app.db, &system, now(), result, form).await.unwrap();
@@ -223,6 +229,7 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
         document: incomplete.one_time_notice.unwrap(),
         user,
         token,
+        job,
     }
 }
 
@@ -237,6 +244,8 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         f.result
     } else if case.path.starts_with("/api/verification/runs/") {
         f.run
+    } else if case.path.starts_with("/api/jobs/") {
+        f.job
     } else if case.path.starts_with("/api/tokens/") {
         f.token
     } else if case.path.starts_with("/api/users/") {

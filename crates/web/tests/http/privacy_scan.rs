@@ -86,6 +86,12 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
     }
     assert!(!results.is_empty(), "the demo has verification results");
     let deliveries = json_ids(&app.get("/api/verification/deliveries").await.json(), "id");
+    // A county-wide run as a background job, done by a worker.
+    let started = app.post_json("/api/verification/runs", serde_json::json!({"region": ""})).await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text());
+    let job = started.json()["id"].as_i64().unwrap();
+    let (_keep, stop) = tokio::sync::watch::channel(false);
+    jiuzhu_app::job::work_one(&app.db, &jiuzhu_app::job::WorkerConfig::new("scan"), &now, &stop).await.unwrap();
     // The scanning user (the clerk of `TestApp::new` is outside the county).
     let user_ids = [2];
     let mut villages: Vec<String> = json_rows(&app.get("/api/public/notices").await.json())
@@ -162,6 +168,9 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
     }
     for d in &deliveries {
         visit("/verification/deliveries/{id}", format!("/verification/deliveries/{d}"));
+    }
+    for route in ["/jobs/{id}", "/jobs/{id}/progress", "/api/jobs/{id}"] {
+        visit(route, route.replace("{id}", &job.to_string()));
     }
     for u in &user_ids {
         for route in ["/users/{id}/edit", "/users/{id}/tokens", "/api/users/{id}/tokens"] {
