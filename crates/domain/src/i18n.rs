@@ -719,6 +719,7 @@ static PARTS: &[&[(&str, &str, &str)]] = &[
     crate::entitlement::MESSAGES,
     crate::job::MESSAGES,
     crate::notice::MESSAGES,
+    crate::history::MESSAGES,
     crate::policy::MESSAGES,
 ];
 

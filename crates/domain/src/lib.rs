@@ -30,6 +30,7 @@ pub mod case;
 pub mod dataset;
 pub mod document;
 pub mod entitlement;
+pub mod history;
 pub mod household;
 pub mod i18n;
 pub mod id_number;

@@ -124,6 +124,23 @@ pub enum StepField {
 }
 
 impl StepField {
+    pub const ALL: &'static [StepField] = &[
+        StepField::Provided,
+        StepField::Investigators,
+        StepField::FamilySignatures,
+        StepField::Findings,
+        StepField::Photos,
+        StepField::Recommend,
+        StepField::Reason,
+        StepField::RequiredReason,
+        StepField::Participants,
+        StepField::Conclusion,
+        StepField::Amount,
+        StepField::Unable,
+        StepField::NoAbleSupporter,
+        StepField::SupportMode,
+    ];
+
     /// The name in the form and in the API body.
     pub fn name(self) -> &'static str {
         match self {
