@@ -11,6 +11,8 @@
 //!   not exist, recorded as a denied attempt.
 //! - Denied attempts are written in their own transaction, so they stay
 //!   when the use case's transaction is rolled back.
+//! - Lists and counts of scoped tables see only the [`Within`] made here
+//!   from the actor ([`within`], [`within_requested`]).
 //! - Changes and reads of sensitive detail (full ID numbers, health) are
 //!   recorded with the values before and after.
 //! - The audit record is the last write of a transaction ([`audit`] queues
@@ -22,7 +24,7 @@
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::audit::Outcome;
 use jiuzhu_domain::{Permission, RegionCode};
-use jiuzhu_store::{AuditDraft, Db, Tx};
+use jiuzhu_store::{AuditDraft, Db, Tx, Within};
 
 use crate::error::{AppError, Result};
 use crate::{Actor, Scope};
@@ -125,6 +127,26 @@ pub async fn require(
 /// Whether a region lies inside the actor's scope.
 pub fn in_scope(actor: &Actor, region: &RegionCode) -> bool {
     actor.scope.contains(region)
+}
+
+/// What the actor may see of a scoped table: the [`Within`] every list or
+/// count of cases, households or the register takes. Built here and only
+/// here (a test checks that no other module of the app builds one).
+pub fn within(actor: &Actor) -> Within {
+    within_requested(actor, None)
+}
+
+/// A region the user asked for, narrowed to what the actor may see
+/// ([`Scope::narrow`]): the request inside the scope, or the scope.
+pub fn within_requested(actor: &Actor, requested: Option<&RegionCode>) -> Within {
+    actor.scope.narrow(requested).map_or_else(Within::everything, Within::region)
+}
+
+/// The whole installation, for work on the installation itself (counting
+/// the due dates of every open case again when a calendar year is loaded),
+/// never for what a user is shown.
+pub fn whole_installation() -> Within {
+    Within::everything()
 }
 
 /// Records a denied attempt in `tx` (which must not hold other changes yet),

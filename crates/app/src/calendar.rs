@@ -12,7 +12,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::Actor;
-use crate::access::{Target, audit, require};
+use crate::access::{self, Target, audit, require};
 use crate::case::{insert_event, set_state};
 use crate::error::{AppError, Result};
 
@@ -88,7 +88,8 @@ pub async fn load_calendar(db: &Db, actor: &Actor, now: DateTime<Utc>, text: &st
 /// Returns the ids of those cases.
 async fn recount_open_cases(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<i64>> {
     let calendar = calendar_in(tx).await?;
-    let filter = store::case::CaseFilter { open_only: true, limit: i64::MAX, ..Default::default() };
+    let filter =
+        store::case::CaseFilter { open_only: true, ..store::case::CaseFilter::new(access::whole_installation(), i64::MAX) };
     let mut moved = Vec::new();
     for row in store::case::list_cases(tx, &filter).await? {
         let Ok(mut case) = serde_json::from_str::<Case>(&row.state) else { continue };

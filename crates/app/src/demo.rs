@@ -309,7 +309,14 @@ pub async fn load_demo(
     let mut tx = db.begin().await?;
     let (_, existing) = store::list_households(
         &mut tx,
-        &store::HouseholdFilter { region: None, program: None, person: None, offset: 0, limit: 1, count_cap: 1 },
+        &store::HouseholdFilter {
+            within: crate::access::within(actor),
+            program: None,
+            person: None,
+            offset: 0,
+            limit: 1,
+            count_cap: 1,
+        },
     )
     .await?;
     if existing > 0 {

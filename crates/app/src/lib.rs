@@ -92,6 +92,20 @@ impl Actor {
         }
     }
 
+    /// Someone of the public at a village's notice board, without signing
+    /// in: no role, and nothing in sight but that village (never
+    /// [`Scope::All`]).
+    pub fn public(ip: &str, village: &RegionCode) -> Actor {
+        Actor {
+            user_id: None,
+            login: "public".to_string(),
+            name: "公众".to_string(),
+            roles: Vec::new(),
+            scope: Scope::Region(village.clone()),
+            ip: ip.to_string(),
+        }
+    }
+
     /// A user with these roles in `scope`, for tests and tools.
     pub fn user(user_id: i64, login: &str, roles: &[Role], scope: Scope) -> Actor {
         Actor {

@@ -17,7 +17,7 @@ use crate::case::{insert_event, load_case, workflow_error, write_back};
 use crate::error::{AppError, Result};
 use crate::policy::policy_versions;
 use crate::registry::region_tree;
-use crate::{Actor, Scope};
+use crate::Actor;
 
 /// A notice as the public sees it: only what the law allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -124,14 +124,7 @@ pub async fn public_objection(
     if throttle.is_throttled(earlier) {
         return Err(AppError::TooMany(Message::new("public.objection.too_many")));
     }
-    let public = Actor {
-        user_id: None,
-        login: "public".into(),
-        name: "公众".into(),
-        roles: Vec::new(),
-        scope: Scope::All,
-        ip: ip.to_string(),
-    };
+    let public = Actor::public(ip, village);
     store::notice_board::insert_public_objection(
         &mut tx,
         &store::notice_board::PublicObjectionRow {

@@ -211,7 +211,7 @@ pub async fn search_households(
     let region = actor.scope.narrow(query.region.as_ref());
     let page = query.page.max(1);
     let filter = HouseholdFilter {
-        region: region.clone(),
+        within: crate::access::within_requested(actor, query.region.as_ref()),
         program: query.program,
         person: person_match(&query.text),
         offset: i64::from(page - 1) * i64::from(PER_PAGE),

@@ -10,7 +10,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::Actor;
-use crate::access::{Target, audit, deny_in, require};
+use crate::access::{self, Target, audit, deny_in, require};
 use crate::error::{AppError, FieldError, Result};
 
 /// An entry of the staff-relatives register as entered.
@@ -89,7 +89,7 @@ pub async fn add_staff_relative(db: &Db, actor: &Actor, now: DateTime<Utc>, form
 pub async fn staff_relatives(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RelativeView>> {
     require(db, actor, now, Permission::RelativesManage, "staff_relatives_listed", &Target::none()).await?;
     let mut tx = db.begin().await?;
-    Ok(store::relatives::list_staff_relatives(&mut tx, actor.scope.narrow(None).as_ref())
+    Ok(store::relatives::list_staff_relatives(&mut tx, &access::within(actor))
         .await?
         .into_iter()
         .map(|r| RelativeView {

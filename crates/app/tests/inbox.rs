@@ -11,6 +11,7 @@ use jiuzhu_app::import::import_roster;
 use jiuzhu_app::{Actor, Db, Scope, registry};
 use jiuzhu_domain::case::{Case, Due, Stage};
 use jiuzhu_domain::{RegionCode, RegionLevel, Role};
+use jiuzhu_store::Within;
 use jiuzhu_store::case::{CaseFilter, CaseRow, insert_case, list_cases};
 
 jiuzhu_testkit::on_both_databases!(inbox_counts_every_open_case_however_many);
@@ -118,7 +119,7 @@ async fn inbox_counts_every_open_case_however_many(db: Db) {
 
     // the domain's verdict on every open case:
     let mut tx = db.begin().await.unwrap();
-    let all = CaseFilter { open_only: true, limit: i64::MAX, ..Default::default() };
+    let all = CaseFilter { open_only: true, ..CaseFilter::new(Within::everything(), i64::MAX) };
     let mut expected = Expected::new();
     let (mut late_ids, mut suspended, mut instants_late) = (BTreeSet::new(), 0, 0);
     for row in list_cases(&mut tx, &all).await.unwrap() {

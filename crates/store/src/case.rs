@@ -9,8 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::RegionCode;
 
-use crate::sql::region_range;
-use crate::{Result, Tx, on_tx};
+use crate::{Result, Tx, Within, on_tx};
 
 /// An application: what was declared at intake, as JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,11 +213,12 @@ pub async fn get_case(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>> {
     Ok(on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?))
 }
 
-/// Which cases a list shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which cases a list shows (no default: a list always says whose sight
+/// it is for).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFilter {
-    /// Cases inside this region (all without one).
-    pub region: Option<RegionCode>,
+    /// Only cases inside.
+    pub within: Within,
     /// Only open cases.
     pub open_only: bool,
     /// Only cases in these stages (empty: any).
@@ -230,6 +230,22 @@ pub struct CaseFilter {
     /// Only cases late on this day at this instant ([`LATE`]).
     pub late_at: Option<(NaiveDate, DateTime<Utc>)>,
     pub limit: i64,
+}
+
+impl CaseFilter {
+    /// Up to `limit` cases inside `within`, with no other condition.
+    pub fn new(within: Within, limit: i64) -> CaseFilter {
+        CaseFilter {
+            within,
+            open_only: false,
+            stages: Vec::new(),
+            due_by: None,
+            household_id: None,
+            application_id: None,
+            late_at: None,
+            limit,
+        }
+    }
 }
 
 /// When an open case is late, from its stored columns, with the day as `$T`
@@ -250,7 +266,7 @@ fn late(today: &str, now: &str) -> String {
 
 /// Cases by step due date (undated last), then id.
 pub async fn list_cases(tx: &mut Tx, f: &CaseFilter) -> Result<Vec<CaseRow>> {
-    let (from, to) = region_range(f.region.as_ref());
+    let (from, to) = f.within.range();
     let mut sql = format!("SELECT {CASE_COLUMNS} FROM assistance_case WHERE region_code >= $1 AND region_code < $2");
     if f.open_only {
         sql.push_str(" AND open = TRUE");
@@ -292,17 +308,17 @@ pub struct OpenCounts {
     pub due_soon: i64,
 }
 
-/// The open cases inside `region` (all without one) counted per township,
+/// The open cases inside `within` counted per township,
 /// late and due soon on `today` at `now` ([`LATE`]), by township code. No
 /// case is loaded: every open case counts, however many there are.
 pub async fn open_case_counts(
     tx: &mut Tx,
-    region: Option<&RegionCode>,
+    within: &Within,
     today: NaiveDate,
     now: DateTime<Utc>,
     soon_by: Option<NaiveDate>,
 ) -> Result<Vec<OpenCounts>> {
-    let (from, to) = region_range(region);
+    let (from, to) = within.range();
     let late = late("$3", "$4");
     let sql = format!(
         "SELECT SUBSTR(region_code, 1, 9), COUNT(*),

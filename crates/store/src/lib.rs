@@ -37,12 +37,14 @@ pub mod relatives;
 mod sql;
 pub mod throttle;
 pub mod verification;
+pub mod within;
 
 pub use accounts::*;
 pub use audit::*;
 pub use job::*;
 pub use registry::*;
 pub use verification::*;
+pub use within::Within;
 
 /// Expands `$body` once per backend with `$conn` bound to the pool.
 macro_rules! on_db {

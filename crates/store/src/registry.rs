@@ -6,7 +6,7 @@ use jiuzhu_domain::household::{Disability, DisabilityLevel, HouseholdFields, Mem
 use jiuzhu_domain::{DisabilityKind, Fen, IdNumber, Program, Region, RegionCode, Relation};
 
 use crate::sql::{Param, Sql, bind_params};
-use crate::{Result, StoreError, Tx, on_tx};
+use crate::{Result, StoreError, Tx, Within, on_tx};
 
 /// How many rows one multi-row `INSERT` or `IN (…)` carries. Small on
 /// purpose: sqlx binds SQLite parameters by name, at a cost quadratic in
@@ -74,8 +74,8 @@ pub enum PersonMatch {
 /// A page of the household list.
 #[derive(Debug, Clone)]
 pub struct HouseholdFilter {
-    /// Only households inside this region (`None`: everywhere).
-    pub region: Option<RegionCode>,
+    /// Only households inside.
+    pub within: Within,
     pub program: Option<Program>,
     pub person: Option<PersonMatch>,
     pub offset: i64,
@@ -335,7 +335,7 @@ pub async fn households_by_external_ids(tx: &mut Tx, external_ids: &[String]) ->
 
 fn filter_sql(sql: &mut Sql, filter: &HouseholdFilter) {
     sql.push(" FROM household h WHERE 1 = 1");
-    if let Some(region) = &filter.region {
+    if let Some(region) = filter.within.region_code() {
         let (from, to) = region.prefix_range();
         sql.push(" AND h.region_code >= ").bind(Param::Text(from));
         sql.push(" AND h.region_code < ").bind(Param::Text(to));

@@ -1,10 +1,8 @@
 //! Queries of the staff-relatives register (近亲属备案).
 
 use chrono::{DateTime, Utc};
-use jiuzhu_domain::RegionCode;
 
-use crate::sql::region_range;
-use crate::{Result, Tx, on_tx};
+use crate::{Result, Tx, Within, on_tx};
 
 /// An entry of the staff-relatives register (近亲属备案).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,9 +58,9 @@ pub async fn insert_staff_relative(tx: &mut Tx, r: &StaffRelativeRow) -> Result<
     Ok(id)
 }
 
-/// The register inside a region (everything without one), by region and id.
-pub async fn list_staff_relatives(tx: &mut Tx, region: Option<&RegionCode>) -> Result<Vec<StaffRelativeRow>> {
-    let (from, to) = region_range(region);
+/// The register inside `within`, by region and id.
+pub async fn list_staff_relatives(tx: &mut Tx, within: &Within) -> Result<Vec<StaffRelativeRow>> {
+    let (from, to) = within.range();
     let sql = format!(
         "SELECT {RELATIVE_COLUMNS} FROM staff_relative WHERE region_code >= $1 AND region_code < $2
          ORDER BY region_code, id"

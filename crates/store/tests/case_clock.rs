@@ -153,25 +153,28 @@ async fn open_cases_are_counted_late_and_due_soon_from_the_columns(db: Db) {
     let late = county(&mut tx).await;
     let today = day("2025-10-31");
     let soon_by = Some(day("2025-11-04"));
-    let counts = open_case_counts(&mut tx, None, today, now(), soon_by).await.unwrap();
+    let counts = open_case_counts(&mut tx, &Within::everything(), today, now(), soon_by).await.unwrap();
     let count = |township: &str, open, late, due_soon| OpenCounts { township: township.into(), open, late, due_soon };
     assert_eq!(counts, vec![count("340102001", 11, 3, 5), count("340102002", 2, 1, 0)]);
     // A township's clerk: only theirs; no working-day limit known: nothing due soon.
     let township = RegionCode::parse("340102002").unwrap();
-    let theirs = open_case_counts(&mut tx, Some(&township), today, now(), None).await.unwrap();
+    let theirs = open_case_counts(&mut tx, &Within::region(township), today, now(), None).await.unwrap();
     assert_eq!(theirs, vec![count("340102002", 2, 1, 0)]);
     let village = RegionCode::parse("340102001001").unwrap();
-    let east = open_case_counts(&mut tx, Some(&village), today, now(), None).await.unwrap();
+    let east = open_case_counts(&mut tx, &Within::region(village), today, now(), None).await.unwrap();
     assert_eq!(east, vec![count("340102001", 5, 2, 0)]);
 
     // The late list holds exactly the late ones, by step due date.
-    let filter = CaseFilter { open_only: true, late_at: Some((today, now())), limit: 100, ..Default::default() };
+    let filter =
+        CaseFilter { open_only: true, late_at: Some((today, now())), ..CaseFilter::new(Within::everything(), 100) };
     let listed: Vec<i64> = list_cases(&mut tx, &filter).await.unwrap().iter().map(|c| c.id).collect();
     assert_eq!(listed, vec![late[3], late[0], late[2], late[1]], "10-01, 10-30, today's instant, 11-04");
-    let all = CaseFilter { open_only: true, limit: 100, ..Default::default() };
+    let all = CaseFilter { open_only: true, ..CaseFilter::new(Within::everything(), 100) };
     assert_eq!(list_cases(&mut tx, &all).await.unwrap().len(), 13, "without late_at every open case");
     // A second later the instant due now is late too.
-    let later = open_case_counts(&mut tx, None, today, now() + chrono::Duration::seconds(1), soon_by).await.unwrap();
+    let later = open_case_counts(&mut tx, &Within::everything(), today, now() + chrono::Duration::seconds(1), soon_by)
+        .await
+        .unwrap();
     assert_eq!(later[0].late, 5);
     // The columns round-trip.
     let row = get_case(&mut tx, late[2]).await.unwrap().unwrap();
@@ -240,7 +243,7 @@ async fn migration_fills_the_columns_in_from_the_state(db: Db) {
     tx.commit().await.unwrap();
     let before = {
         let mut tx = db.begin().await.unwrap();
-        list_cases(&mut tx, &CaseFilter { limit: 100, ..Default::default() }).await.unwrap()
+        list_cases(&mut tx, &CaseFilter::new(Within::everything(), 100)).await.unwrap()
     };
     assert_eq!(before.iter().filter(|c| c.suspended).count(), 2);
     assert_eq!(before.iter().filter(|c| c.step_due_at.is_some()).count(), 4);
@@ -256,13 +259,14 @@ async fn migration_fills_the_columns_in_from_the_state(db: Db) {
     db.migrate().await.unwrap();
     // then every case reads as written, instants to the millisecond,
     let mut tx = db.begin().await.unwrap();
-    let after = list_cases(&mut tx, &CaseFilter { limit: 100, ..Default::default() }).await.unwrap();
+    let after = list_cases(&mut tx, &CaseFilter::new(Within::everything(), 100)).await.unwrap();
     assert_eq!(after, before);
     // and they count and list as before (an instant a millisecond away decides).
     let today = day("2025-10-31");
-    let counts = open_case_counts(&mut tx, None, today, now(), Some(day("2025-11-04"))).await.unwrap();
+    let counts = open_case_counts(&mut tx, &Within::everything(), today, now(), Some(day("2025-11-04"))).await.unwrap();
     assert_eq!(counts.iter().map(|c| (c.open, c.late, c.due_soon)).collect::<Vec<_>>(), vec![(11, 3, 5), (2, 1, 0)]);
-    let filter = CaseFilter { open_only: true, late_at: Some((today, now())), limit: 100, ..Default::default() };
+    let filter =
+        CaseFilter { open_only: true, late_at: Some((today, now())), ..CaseFilter::new(Within::everything(), 100) };
     let listed: Vec<i64> = list_cases(&mut tx, &filter).await.unwrap().iter().map(|c| c.id).collect();
     assert_eq!(listed, vec![late[3], late[0], late[2], late[1]]);
 }

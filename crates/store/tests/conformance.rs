@@ -100,7 +100,7 @@ async fn household_round_trip_and_search(db: Db) {
     assert_eq!(members[1].fields, wife);
 
     let filter = |region: &str, person: Option<PersonMatch>| HouseholdFilter {
-        region: Some(code(region)),
+        within: Within::region(code(region)),
         program: None,
         person,
         offset: 0,
@@ -248,7 +248,14 @@ async fn bulk_insert_and_export_order(db: Db) {
     assert_eq!(exported.iter().map(|(_, m)| m.len()).sum::<usize>(), 500);
     let (_, count) = list_households(
         &mut tx,
-        &HouseholdFilter { region: None, program: None, person: None, offset: 0, limit: 10, count_cap: 5000 },
+        &HouseholdFilter {
+            within: Within::everything(),
+            program: None,
+            person: None,
+            offset: 0,
+            limit: 10,
+            count_cap: 5000,
+        },
     )
     .await
     .unwrap();

@@ -123,9 +123,9 @@ pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> 
     let today = china_date(now);
     let calendar = calendar_in(&mut tx).await?;
     let tree = region_tree(&mut tx).await?;
-    let region = actor.scope.narrow(None);
+    let within = crate::access::within(actor);
     let soon_by = calendar.add_working_days(today, DUE_SOON_WD).ok();
-    let counts = store::case::open_case_counts(&mut tx, region.as_ref(), today, now, soon_by).await?;
+    let counts = store::case::open_case_counts(&mut tx, &within, today, now, soon_by).await?;
     let townships: Vec<TownshipLoad> = counts
         .into_iter()
         .map(|c| {
@@ -140,7 +140,7 @@ pub async fn inbox(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Inbox> 
         })
         .collect();
     let office = Office::of(&actor.roles);
-    let filter = store::case::CaseFilter { region, open_only: true, limit: INBOX_LINES, ..Default::default() };
+    let filter = store::case::CaseFilter { open_only: true, ..store::case::CaseFilter::new(within, INBOX_LINES) };
     let rows = store::case::list_cases(&mut tx, &filter).await?;
     let cases = case_lines(&mut tx, rows, office, now, &calendar).await?;
     let leader =
@@ -170,7 +170,10 @@ pub async fn household_cases(db: &Db, actor: &Actor, now: DateTime<Utc>, househo
     let mut tx = db.begin_read().await?;
     let _household = household_or_deny!(tx, db, actor, now, household_id, "household_cases_read");
     let calendar = calendar_in(&mut tx).await?;
-    let filter = store::case::CaseFilter { household_id: Some(household_id), limit: 200, ..Default::default() };
+    let filter = store::case::CaseFilter {
+        household_id: Some(household_id),
+        ..store::case::CaseFilter::new(crate::access::within(actor), 200)
+    };
     let rows = store::case::list_cases(&mut tx, &filter).await?;
     case_lines(&mut tx, rows, Office::of(&actor.roles), now, &calendar).await
 }
