@@ -355,6 +355,7 @@ pub async fn load_demo(
         loaded += chunk.len();
         progress(loaded, households);
     }
+    crate::entitlement::demo_history(db, actor, now).await?;
     Ok(loaded)
 }
 

@@ -251,6 +251,46 @@ pub(crate) async fn enrol_from_roster(tx: &mut Tx, actor: &Actor, now: DateTime<
     Ok(store::entitlement::enrol_from_registry(tx, region, now, first).await?)
 }
 
+/// The demo county's entitlements: every household the demo lists under
+/// 低保 or 特困 receives one from eleven months ago; of the first sixty
+/// households, those on 低保 had their amount raised three months ago and
+/// every fifth household was stopped last month, so a new user sees current
+/// and past ones. How many households were enrolled.
+pub(crate) async fn demo_history(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<u64> {
+    let this_month = YearMonth::of(jiuzhu_domain::i18n::china_date(now));
+    let mut tx = db.begin().await?;
+    let enrolled = store::entitlement::enrol_from_registry(&mut tx, None, now, this_month.plus(-11)).await?;
+    // The first households loaded (ids from 1 in a new database).
+    for (i, household) in (1..=60).enumerate() {
+        let held = store::entitlement::household_entitlements(&mut tx, household).await?;
+        let Some(dibao) = held.iter().find(|e| e.program == Program::Dibao && e.last.is_none()) else { continue };
+        let raised = Grant {
+            first: this_month.plus(-3),
+            monthly: Fen(dibao.monthly.0 + 4_000),
+            decision: None,
+            policy_versions: vec![],
+            household: dibao.household,
+            recipient: dibao.recipient,
+            program: dibao.program,
+        };
+        let id = write_start(&mut tx, actor, now, &held, raised).await?;
+        if i % 5 == 0 {
+            let e = store::entitlement::get_entitlement(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let ending = entitlement::end(&e, this_month.prev(), EndReason::Stopped).map_err(entitlement_error)?;
+            store::entitlement::end_entitlement(&mut tx, &ending, now).await?;
+            let event = EntitlementEvent::Ended {
+                program: e.program,
+                recipient: None,
+                last: ending.last,
+                reason: ending.reason,
+            };
+            history(&mut tx, actor, now, e.household, &event).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(enrolled)
+}
+
 /// Loads an entitlement and its household in the actor's scope, or records
 /// the denial and answers `NotFound`.
 macro_rules! entitlement_or_deny {
@@ -301,7 +341,7 @@ pub async fn change_entitlement(
     let target = Target::new("entitlement", id, Some(&household.fields.region_code));
     let before = json!({ "monthly_yuan": e.monthly.to_plain_yuan(), "last_month": e.last.map(|m| m.to_string()) });
     let after = json!({
-        "monthly_yuan": change.monthly.to_plain_yuan(), "from": change.from.to_string(), "entitlement": new_id,
+        "monthly_yuan": change.monthly.to_plain_yuan(), "first_month": change.from.to_string(), "entitlement": new_id,
     });
     audit(&mut tx, actor, now, action, &target, Some(&before), Some(&after)).await?;
     tx.commit().await?;
@@ -395,8 +435,16 @@ pub async fn owed_history(
     };
     let held = store::entitlement::household_entitlements(&mut tx, household_id).await?;
     let target = Target::new("household", household_id, Some(&household.fields.region_code));
-    audit(&mut tx, actor, now, action, &target, None, Some(&json!({ "from": from.to_string(), "to": to.to_string() })))
-        .await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        action,
+        &target,
+        None,
+        Some(&json!({ "first_month": from.to_string(), "last_month": to.to_string() })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(entitlement::monthly_totals(&held, household_id, from, to).into_iter().map(MonthOwedView::from).collect())
 }

@@ -227,9 +227,21 @@ async fn dibao_from_village_assistant_to_county_approval(db: Db) {
             "approved",
         ]
     );
-    // The household is enrolled with the amount, and the result is published.
+    // The household holds the entitlement from the month after the decision, and the result is published.
     let detail = registry::household_detail(&db, &approver(), hid, after, false).await.unwrap();
-    assert_eq!(detail.household.form.monthly_benefit_yuan, "1500.00");
+    let held: Vec<_> = detail
+        .entitlements
+        .iter()
+        .map(|e| (e.monthly_fen, e.first_month.to_string(), e.last_month.map(|l| l.to_string()), e.case_id))
+        .collect();
+    assert_eq!(
+        held,
+        vec![
+            (136_000, "2025-10".to_string(), Some("2025-11".to_string()), None),
+            (150_000, "2025-12".to_string(), None, Some(case.id)),
+        ],
+        "the roster's 低保 until the decision's first month"
+    );
     let (_, notices) = notice_board::public_notices(&db, after, &code("340102001001")).await.unwrap();
     assert_eq!(notices.iter().filter(|n| n.kind == "result").count(), 1);
     // Every step was audited.

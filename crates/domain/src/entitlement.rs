@@ -474,7 +474,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("entitlement.period.open", "{first}至今", "{first} to date"),
     ("entitlement.period.closed", "{first}至{last}", "{first} to {last}"),
     ("entitlement.decision", "审批决定", "Decision"),
-    ("entitlement.decision.case", "第{id}号审批", "Case {id}"),
+    ("entitlement.decision.case", "案件{id}审批决定", "Decision of case {id}"),
     ("entitlement.decision.none", "原有在册", "Enrolled before cases were kept"),
     ("entitlement.ended", "终止原因", "Why it ended"),
     ("history.action.entitlement_started", "救助待遇开始", "Entitlement started"),

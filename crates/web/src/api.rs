@@ -85,6 +85,7 @@ use crate::{ApiLang, AppState, ListParams};
         HouseholdView,
         MemberView,
         HistoryEntry,
+        jiuzhu_app::entitlement::EntitlementView,
         HouseholdForm,
         MemberForm,
         NewHousehold,

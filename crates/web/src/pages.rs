@@ -186,6 +186,26 @@ impl HouseholdPageT {
     fn rule_labels(&self, rules: &[String]) -> String {
         crate::verification::rule_labels(self.tr.lang, rules)
     }
+
+    /// The household's entitlements still owed (current) or past.
+    fn entitlements(&self, current: &bool) -> Vec<&jiuzhu_app::entitlement::EntitlementView> {
+        self.d.entitlements.iter().filter(|e| e.current == *current).collect()
+    }
+
+    /// `2026年1月至今`, `2026年1月至2026年6月`.
+    fn period(&self, e: &jiuzhu_app::entitlement::EntitlementView) -> String {
+        e.period(self.tr.lang)
+    }
+
+    /// Why an entitlement ended, in words.
+    fn ended(&self, e: &jiuzhu_app::entitlement::EntitlementView) -> &'static str {
+        e.ended_text(self.tr.lang)
+    }
+
+    /// The decision behind an entitlement: `案件12审批决定`.
+    fn decision_label(&self, case_id: &i64) -> String {
+        jiuzhu_domain::i18n::tf(self.tr.lang, "entitlement.decision.case", &[("id", &case_id.to_string())])
+    }
 }
 
 fn relation_options(lang: Lang) -> Vec<(String, String)> {

@@ -139,6 +139,10 @@ impl Tr {
 
     /// A history entry's detail, readable: `地址：旧 → 新；…`.
     pub fn history_detail(&self, detail: &serde_json::Value) -> String {
+        // An entitlement's start or end reads as one sentence.
+        if let Ok(event) = serde_json::from_value::<jiuzhu_domain::entitlement::EntitlementEvent>(detail.clone()) {
+            return event.render(self.lang);
+        }
         let Some(map) = detail.as_object() else { return String::new() };
         let sep = if self.lang == Lang::Zh { "；" } else { "; " };
         let colon = if self.lang == Lang::Zh { "：" } else { ": " };

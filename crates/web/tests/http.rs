@@ -20,6 +20,8 @@ mod calendar;
 mod concurrency;
 #[path = "http/credentials.rs"]
 mod credentials;
+#[path = "http/entitlements.rs"]
+mod entitlements;
 #[path = "http/privacy_scan.rs"]
 mod privacy_scan;
 #[path = "http/jobs.rs"]
