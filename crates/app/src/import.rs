@@ -16,7 +16,7 @@ use jiuzhu_domain::household::{MemberFields, check_members};
 use jiuzhu_domain::i18n::Message;
 use jiuzhu_domain::{IdNumber, RegionTree};
 use jiuzhu_files::{Field, Problem, Roster, parse_roster};
-use jiuzhu_store::{self as store, Db};
+use jiuzhu_store::{self as store, Db, Tx};
 use serde_json::json;
 
 use crate::Actor;
@@ -74,16 +74,37 @@ pub async fn import_parsed(
 ) -> Result<ImportSummary, ImportError> {
     require(db, actor, now, Permission::RegistryImport, "roster_imported", &Target::none()).await?;
     let mut tx = db.begin().await?;
-    let tree = RegionTree::new(store::list_regions(&mut tx).await?);
+    let summary = import_in(&mut tx, actor, now, roster).await?;
+    tx.commit().await?;
+    tracing::info!(
+        created = summary.created,
+        updated = summary.updated,
+        unchanged = summary.unchanged,
+        actor = %actor.name,
+        "roster imported"
+    );
+    Ok(summary)
+}
+
+/// Imports a parsed roster in `tx` (a write transaction the caller
+/// commits: the page's, or a background job's last chunk), after the
+/// permission was checked.
+pub(crate) async fn import_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    roster: &Roster,
+) -> Result<ImportSummary, ImportError> {
+    let tree = RegionTree::new(store::list_regions(tx).await?);
     let external_ids: Vec<String> = roster.households.iter().map(|h| h.fields.external_id.clone()).collect();
-    let existing: HashMap<String, store::HouseholdRecord> = store::households_by_external_ids(&mut tx, &external_ids)
+    let existing: HashMap<String, store::HouseholdRecord> = store::households_by_external_ids(tx, &external_ids)
         .await?
         .into_iter()
         .map(|h| (h.fields.external_id.clone(), h))
         .collect();
     let id_numbers: Vec<IdNumber> =
         roster.households.iter().flat_map(|h| h.members.iter().map(|m| m.fields.id_number)).collect();
-    let registered: HashMap<IdNumber, store::PersonRecord> = store::persons_by_id_numbers(&mut tx, &id_numbers)
+    let registered: HashMap<IdNumber, store::PersonRecord> = store::persons_by_id_numbers(tx, &id_numbers)
         .await?
         .into_iter()
         .map(|p| (p.fields.id_number, p))
@@ -92,7 +113,7 @@ pub async fn import_parsed(
         existing.values().map(|h| (h.id, h.fields.external_id.clone())).collect();
     for p in registered.values() {
         if let std::collections::hash_map::Entry::Vacant(e) = household_numbers.entry(p.household_id) {
-            let number = store::get_household(&mut tx, p.household_id).await?.map(|h| h.fields.external_id);
+            let number = store::get_household(tx, p.household_id).await?.map(|h| h.fields.external_id);
             e.insert(number.unwrap_or_default());
         }
     }
@@ -136,7 +157,7 @@ pub async fn import_parsed(
         // The household as it will be: registered members not in the file,
         // plus the file's members.
         if let Some(current) = current {
-            let kept: Vec<store::PersonRecord> = store::members_of(&mut tx, current.id)
+            let kept: Vec<store::PersonRecord> = store::members_of(tx, current.id)
                 .await?
                 .into_iter()
                 .filter(|p| !h.members.iter().any(|m| m.fields.id_number == p.fields.id_number))
@@ -160,7 +181,7 @@ pub async fn import_parsed(
     summary.persons = roster.person_count();
     let new: Vec<_> = roster.households.iter().filter(|h| !existing.contains_key(&h.fields.external_id)).collect();
     let fields: Vec<_> = new.iter().map(|h| h.fields.clone()).collect();
-    let ids: HashMap<String, i64> = store::insert_households_bulk(&mut tx, &fields, now).await?.into_iter().collect();
+    let ids: HashMap<String, i64> = store::insert_households_bulk(tx, &fields, now).await?.into_iter().collect();
     let mut members: Vec<(i64, MemberFields)> = Vec::new();
     let mut events: Vec<(i64, &str, String)> = Vec::new();
     for h in &new {
@@ -172,14 +193,14 @@ pub async fn import_parsed(
         });
         events.push((id, "imported", detail.to_string()));
     }
-    store::insert_persons_bulk(&mut tx, &members, now).await?;
+    store::insert_persons_bulk(tx, &members, now).await?;
     summary.created = new.len();
 
     for h in roster.households.iter().filter(|h| existing.contains_key(&h.fields.external_id)) {
         let current = &existing[&h.fields.external_id];
         let mut changes = serde_json::Map::new();
         if current.fields != h.fields {
-            store::update_household(&mut tx, current.id, current.version, &h.fields, now).await?;
+            store::update_household(tx, current.id, current.version, &h.fields, now).await?;
             changes.insert("household".into(), json!(HouseholdForm::from_fields(&h.fields)));
         }
         let mut changed_members = Vec::new();
@@ -187,11 +208,11 @@ pub async fn import_parsed(
             match registered.get(&m.fields.id_number) {
                 Some(p) if p.fields == m.fields => {}
                 Some(p) => {
-                    store::update_person(&mut tx, p.id, p.version, &m.fields, now).await?;
+                    store::update_person(tx, p.id, p.version, &m.fields, now).await?;
                     changed_members.push(MemberForm::from_fields(&m.fields));
                 }
                 None => {
-                    store::insert_person(&mut tx, current.id, &m.fields, now).await?;
+                    store::insert_person(tx, current.id, &m.fields, now).await?;
                     changed_members.push(MemberForm::from_fields(&m.fields));
                 }
             }
@@ -199,7 +220,7 @@ pub async fn import_parsed(
         if !changed_members.is_empty() {
             changes.insert("members".into(), json!(changed_members));
             if current.fields == h.fields {
-                store::touch_household(&mut tx, current.id, now).await?;
+                store::touch_household(tx, current.id, now).await?;
             }
         }
         if changes.is_empty() {
@@ -209,8 +230,8 @@ pub async fn import_parsed(
             events.push((current.id, "imported", serde_json::Value::Object(changes).to_string()));
         }
     }
-    store::insert_events_bulk(&mut tx, &events, now, &actor.name).await?;
-    crate::entitlement::enrol_from_roster(&mut tx, actor, now).await?;
+    store::insert_events_bulk(tx, &events, now, &actor.name).await?;
+    crate::entitlement::enrol_from_roster(tx, actor, now).await?;
     let counts = json!({
         "format": summary.format,
         "created": summary.created,
@@ -218,14 +239,6 @@ pub async fn import_parsed(
         "unchanged": summary.unchanged,
         "persons": summary.persons,
     });
-    audit(&mut tx, actor, now, "roster_imported", &Target::none(), None, Some(&counts)).await?;
-    tx.commit().await?;
-    tracing::info!(
-        created = summary.created,
-        updated = summary.updated,
-        unchanged = summary.unchanged,
-        actor = %actor.name,
-        "roster imported"
-    );
+    audit(tx, actor, now, "roster_imported", &Target::none(), None, Some(&counts)).await?;
     Ok(summary)
 }

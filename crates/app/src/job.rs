@@ -10,6 +10,7 @@
 //! verification run's results are staged per household until then), so a
 //! job that is killed, fails or is cancelled leaves nothing half-written.
 
+mod imports;
 pub mod worker;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use jiuzhu_store::{self as store, Db, JobRow, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+pub use imports::{DeliveryOutcome, Rejected, RosterOutcome, StoredProblem};
 pub use worker::{AfterChunk, Ran, WorkerConfig, run_worker, work_one};
 
 use crate::access::{Target, audit, deny_in, require};
@@ -119,6 +121,10 @@ pub struct RunOutcome {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobOutcome {
     VerificationRun(RunOutcome),
+    RosterImport(RosterOutcome),
+    DeliveryImport(DeliveryOutcome),
+    /// The file had problems; nothing was imported.
+    Rejected(Rejected),
 }
 
 /// A text in both languages (a job's error, stored when it happened).
@@ -345,6 +351,31 @@ pub async fn start_verification_run(
     let region = actor.scope.narrow(requested.as_ref());
     let work = Work::VerificationRun { region: region.as_ref().map(|r| r.to_string()) };
     start(db, actor, now, region, work, None).await
+}
+
+/// Files at least this large are imported as background jobs from the
+/// pages (about 20,000 roster lines); smaller ones at once.
+pub const IN_BACKGROUND_FROM: usize = 2 * 1024 * 1024;
+
+/// Starts importing a roster file as a job, into the actor's scope.
+pub async fn start_roster_import(db: &Db, actor: &Actor, now: DateTime<Utc>, bytes: &[u8]) -> Result<JobView> {
+    let region = actor.scope.narrow(None);
+    start(db, actor, now, region, Work::RosterImport, Some(bytes)).await
+}
+
+/// Starts importing a department delivery as a job.
+pub async fn start_delivery_import(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    meta: DeliveryMeta,
+    bytes: &[u8],
+) -> Result<JobView> {
+    if meta.department.trim().is_empty() {
+        return Err(AppError::invalid("department", Message::new("import.error.required")));
+    }
+    let region = actor.scope.narrow(None);
+    start(db, actor, now, region, Work::DeliveryImport { meta }, Some(bytes)).await
 }
 
 /// A job's state and progress (the progress bar polls this).

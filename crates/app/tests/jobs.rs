@@ -24,6 +24,8 @@ jiuzhu_testkit::on_both_databases!(
     a_worker_told_to_stop_hands_its_job_on,
     a_job_that_keeps_losing_its_worker_is_given_up,
     jobs_are_seen_and_cancelled_within_the_scope,
+    a_roster_imported_as_a_job_is_all_or_nothing,
+    a_delivery_imported_as_a_job_is_written_once_after_a_restart,
 );
 
 const SEED: u64 = 11;
@@ -335,4 +337,67 @@ async fn jobs_are_seen_and_cancelled_within_the_scope(db: Db) {
     let listed =
         job::list_jobs(&db, &clerk(&second), now(), jiuzhu_domain::job::JobKind::VerificationRun).await.unwrap();
     assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), [county_job.id]);
+}
+
+fn sample_roster() -> Vec<u8> {
+    std::fs::read(format!("{}/../files/tests/fixtures/roster_utf8.csv", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+async fn a_roster_imported_as_a_job_is_all_or_nothing(db: Db) {
+    jiuzhu_app::registry::upsert_regions(&db, &Actor::system(), now(), &jiuzhu_testkit::sample_regions())
+        .await
+        .unwrap();
+    let clerk = Actor::user(9200, "luru", &[Role::CountyClerk], Scope::Region(code("340102")));
+    // A file with a bad line: the job fails, listing the problem; nothing is written.
+    let mut bad = sample_roster();
+    bad.extend_from_slice("SF-9,340102001001,1234,某人,户主\n".as_bytes());
+    let id = job::start_roster_import(&db, &clerk, now(), &bad).await.unwrap().id;
+    let again = job::start_roster_import(&db, &clerk, now(), &bad).await.unwrap_err();
+    assert!(matches!(again, AppError::Conflict(_)), "one roster import of the county at a time: {again:?}");
+    assert_eq!(work(&db, &worker("w"), now()).await, Some(Ran::Ended(JobState::Failed)));
+    let view = job::job_status(&db, &clerk, now(), id).await.unwrap();
+    assert_eq!(view.error.unwrap().zh, "文件未导入：发现 1 处问题，数据库未作任何改动。");
+    let Some(JobOutcome::Rejected(rejected)) = view.outcome else { panic!("{:?}", view.outcome) };
+    assert_eq!(rejected.problems.len(), 1);
+    assert_eq!(rejected.problems[0].line.zh, "第8行");
+    let mut tx = db.begin_read().await.unwrap();
+    assert!(jiuzhu_store::job_upload(&mut tx, id).await.unwrap().is_none(), "the file is not kept after the job");
+    assert!(jiuzhu_store::get_household_by_external_id(&mut tx, "SF-0001").await.unwrap().is_none());
+    drop(tx);
+
+    // The good file: imported as the clerk, in her county.
+    let id = job::start_roster_import(&db, &clerk, now(), &sample_roster()).await.unwrap().id;
+    assert_eq!(work(&db, &worker("w"), now()).await, Some(Ran::Ended(JobState::Done)));
+    let view = job::job_status(&db, &clerk, now(), id).await.unwrap();
+    let Some(JobOutcome::RosterImport(roster)) = view.outcome else { panic!("{:?}", view.outcome) };
+    assert_eq!((roster.created, roster.updated, roster.persons), (3, 0, 6));
+    assert_eq!((view.done, view.total), (2, 2));
+    let mut tx = db.begin_read().await.unwrap();
+    assert!(jiuzhu_store::get_household_by_external_id(&mut tx, "SF-0001").await.unwrap().is_some());
+}
+
+async fn a_delivery_imported_as_a_job_is_written_once_after_a_restart(db: Db) {
+    county(&db).await;
+    let before = v::list_deliveries(&db, &officer(), now(), None).await.unwrap().len();
+    let meta = DeliveryMeta {
+        kind: jiuzhu_domain::dataset::DatasetKind::Vehicle,
+        department: "公安交管".into(),
+        as_of: now().date_naive(),
+        file_name: "机动车.csv".into(),
+    };
+    let file = "身份证号,号牌号码,车辆类型\n340102195803120137,皖A12345,小型轿车\n1234,皖A1,小型轿车\n";
+    let id = job::start_delivery_import(&db, &officer(), now(), meta, file.as_bytes()).await.unwrap().id;
+    // The worker reads the file, records that, and vanishes before writing.
+    let dying = WorkerConfig { after_chunk: Some(Arc::new(|_| AfterChunk::Vanish)), ..worker("dying") };
+    assert_eq!(work(&db, &dying, now()).await, Some(Ran::Vanished));
+    assert_eq!(status(&db, id).await.done, 1);
+    assert_eq!(v::list_deliveries(&db, &officer(), now(), None).await.unwrap().len(), before, "nothing written yet");
+    // The next worker imports it once.
+    assert_eq!(work(&db, &worker("next"), now() + Duration::seconds(61)).await, Some(Ran::Ended(JobState::Done)));
+    let view = status(&db, id).await;
+    let Some(JobOutcome::DeliveryImport(delivery)) = view.outcome else { panic!("{:?}", view.outcome) };
+    assert_eq!((delivery.rows_read, delivery.rows_rejected), (2, 1));
+    let deliveries = v::list_deliveries(&db, &officer(), now(), None).await.unwrap();
+    assert_eq!(deliveries.len(), before + 1);
+    assert_eq!(deliveries[0].id, delivery.delivery_id);
 }

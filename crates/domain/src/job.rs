@@ -316,6 +316,12 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("job.view", "查看进度", "Progress"),
     ("job.state", "状态", "State"),
     (
+        "job.delivery_done",
+        "部门数据导入完成：读取 {rows_read} 行，其中 {rows_rejected} 行有误未收录。",
+        "Delivery imported: {rows_read} rows read, {rows_rejected} rejected.",
+    ),
+    ("job.see_delivery", "查看本批部门数据", "See the delivery"),
+    (
         "job.error.internal",
         "处理过程中出现系统错误，请联系管理员。",
         "A system error stopped the job; contact the administrator.",

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiuzhu_app::job::{self, JobOutcome, JobView};
 use jiuzhu_domain::i18n::{Lang, tf};
-use jiuzhu_domain::job::JobState;
+use jiuzhu_domain::job::{JobKind, JobState};
 
 use crate::error::{ApiResult, api_fail};
 use crate::session::{ApiAuthed, Authed};
@@ -44,6 +44,10 @@ pub(crate) struct ProgressBlock {
     pub(crate) chart: Vec<(String, i64, i64)>,
     /// Where what it made is shown, with the link's text.
     pub(crate) link: Option<(String, &'static str)>,
+    /// A refused file's problems: `(line, column, problem)`.
+    pub(crate) problems: Vec<(String, String, String)>,
+    /// The page the job was started from.
+    pub(crate) back: &'static str,
 }
 
 /// `1,234,567`.
@@ -51,7 +55,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -71,7 +75,7 @@ impl ProgressBlock {
             )
         };
         let error = job.error.as_ref().map(|e| e.get(lang).to_string()).unwrap_or_default();
-        let (mut outcome, mut chart, mut link) = (String::new(), Vec::new(), None);
+        let (mut outcome, mut chart, mut link, mut problems) = (String::new(), Vec::new(), None, Vec::new());
         match &job.outcome {
             Some(JobOutcome::VerificationRun(run)) => {
                 outcome = tf(
@@ -87,21 +91,53 @@ impl ProgressBlock {
                 chart = run
                     .by_rule
                     .iter()
-                    .map(|(rule, n)| (crate::verification::rule_labels(lang, &[rule.clone()]), *n, n * 100 / max))
+                    .map(|(rule, n)| {
+                        (crate::verification::rule_labels(lang, std::slice::from_ref(rule)), *n, n * 100 / max)
+                    })
                     .collect();
                 link = Some((format!("/verification/runs/{}", run.run_id), "verification.follow_ups"));
             }
+            Some(JobOutcome::RosterImport(roster)) => {
+                outcome = tf(
+                    lang,
+                    "import.done",
+                    &[
+                        ("created", &roster.created.to_string()),
+                        ("updated", &roster.updated.to_string()),
+                        ("unchanged", &roster.unchanged.to_string()),
+                    ],
+                );
+                link = Some(("/households".to_string(), "nav.households"));
+            }
+            Some(JobOutcome::DeliveryImport(delivery)) => {
+                outcome = tf(
+                    lang,
+                    "job.delivery_done",
+                    &[
+                        ("rows_read", &delivery.rows_read.to_string()),
+                        ("rows_rejected", &delivery.rows_rejected.to_string()),
+                    ],
+                );
+                link = Some((format!("/verification/deliveries/{}", delivery.delivery_id), "job.see_delivery"));
+            }
+            Some(JobOutcome::Rejected(rejected)) => {
+                problems = rejected
+                    .problems
+                    .iter()
+                    .map(|p| {
+                        (p.line.get(lang).to_string(), p.column.get(lang).to_string(), p.message.get(lang).to_string())
+                    })
+                    .collect();
+            }
             None => {}
         }
-        if job.outcome.is_none()
-            && job.state == JobState::Done
-            && job.kind == jiuzhu_domain::job::JobKind::VerificationRun
-        {
+        if job.outcome.is_none() && job.state == JobState::Done && job.kind == JobKind::VerificationRun {
             // A run over a wider region than the viewer's: the runs list
             // shows the viewer's part.
             link = Some(("/verification".to_string(), "job.see_runs"));
         }
-        ProgressBlock { state: job.state.label(lang), progress, error, outcome, chart, link, job }
+        let back = if job.kind == JobKind::RosterImport { "/import" } else { "/verification" };
+        ProgressBlock { state: job.state.label(lang), progress, error, outcome, chart, link, problems, back, job }
     }
 
     pub(crate) fn active(&self) -> bool {

@@ -57,6 +57,8 @@ pub struct AppState {
     pub font_dir: std::path::PathBuf,
     /// Reverse proxies whose `X-Forwarded-For` is believed (none by default).
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// Uploads at least this large are imported as background jobs.
+    pub background_from: usize,
 }
 
 impl AppState {
@@ -66,7 +68,14 @@ impl AppState {
             clock,
             font_dir: jiuzhu_print::DEFAULT_FONT_DIR.into(),
             trusted_proxies: Arc::new(TrustedProxies::default()),
+            background_from: jiuzhu_app::job::IN_BACKGROUND_FROM,
         }
+    }
+
+    /// Imports uploads of at least `bytes` as background jobs (tests lower it).
+    pub fn with_background_from(mut self, bytes: usize) -> AppState {
+        self.background_from = bytes;
+        self
     }
 
     /// Believes the `X-Forwarded-For` of these reverse proxies.

@@ -710,6 +710,16 @@ async fn import_upload(
             });
         }
     };
+    // A large file is imported in the background; its page shows the progress.
+    if bytes.len() >= state.background_from {
+        return match jiuzhu_app::job::start_roster_import(&state.db, &auth.actor, state.now(), &bytes).await {
+            Ok(job) => Ok(Redirect::to(&format!("/jobs/{}", job.id)).into_response()),
+            Err(e) => match messages(lang, &e) {
+                Some(errors) => refused(&ImportPage { tr, rejected: errors.join(" "), ..Default::default() }),
+                None => Err(fail(lang)(e)),
+            },
+        };
+    }
     match import_roster(&state.db, &auth.actor, state.now(), &bytes).await {
         Ok(s) => render(&ImportPage {
             tr,

@@ -361,6 +361,16 @@ async fn upload_delivery(
         Ok(meta) => meta,
         Err(errors) => return refused_overview(&state, &auth, lang, errors).await,
     };
+    // A large file is imported in the background; its page shows the progress.
+    if bytes.len() >= state.background_from {
+        return match jiuzhu_app::job::start_delivery_import(&state.db, &auth.actor, state.now(), meta, &bytes).await {
+            Ok(job) => Ok(Redirect::to(&format!("/jobs/{}", job.id)).into_response()),
+            Err(e) => match messages(lang, &e) {
+                Some(errors) => refused_overview(&state, &auth, lang, errors).await,
+                None => Err(fail(lang)(e)),
+            },
+        };
+    }
     match v::import_delivery(&state.db, &auth.actor, state.now(), meta, &bytes).await {
         Ok(done) => Ok(Redirect::to(&format!("/verification/deliveries/{}", done.delivery.id)).into_response()),
         Err(DeliveryError::Rejected(problems)) => {

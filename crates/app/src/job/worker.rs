@@ -100,6 +100,9 @@ pub enum Ran {
 #[derive(Debug)]
 pub(crate) enum Halt {
     Cancelled,
+    /// The job's input was refused: it fails with this message, keeping
+    /// the outcome that says why (a file's problems).
+    Rejected(Message, JobOutcome),
     LeaseLost,
     Shutdown,
     Vanished,
@@ -249,6 +252,7 @@ async fn settle(db: &Db, config: &WorkerConfig, now: DateTime<Utc>, id: i64, hal
             Halt::Cancelled => job.cancelled(&config.name),
             Halt::Shutdown => job.release(&config.name, now),
             Halt::Failed(e) => job.fail(&config.name, failure_message(e)),
+            Halt::Rejected(message, _) => job.fail(&config.name, message.clone()),
             Halt::LeaseLost | Halt::Vanished => Err(JobError::LeaseLost),
         }
     };
@@ -256,12 +260,15 @@ async fn settle(db: &Db, config: &WorkerConfig, now: DateTime<Utc>, id: i64, hal
         Halt::LeaseLost => return Ok(Ran::LeaseLost),
         Halt::Vanished => return Ok(Ran::Vanished),
         Halt::Failed(e) => tracing::error!(job = id, error = %e, "job failed"),
-        Halt::Cancelled | Halt::Shutdown => {}
+        Halt::Cancelled | Halt::Shutdown | Halt::Rejected(..) => {}
     }
     let mut tx = db.begin().await?;
     let Some(mut row) = store::job_for_update(&mut tx, id).await? else { return Ok(Ran::LeaseLost) };
     let Ok(next) = end(&job_of(&row)?) else { return Ok(Ran::LeaseLost) };
     write_back(&mut row, &next, now);
+    if let Halt::Rejected(_, outcome) = &halt {
+        row.result = Some(json!(outcome).to_string());
+    }
     if !next.state.is_active() {
         clean_up(&mut tx, id).await?;
     }
@@ -311,6 +318,10 @@ async fn run(ctx: &mut JobCtx<'_>, kind: JobKind, work: Work) -> Result<(), Halt
     match (kind, work) {
         (JobKind::VerificationRun, Work::VerificationRun { region }) => {
             crate::verification::run_job(ctx, region.as_deref()).await
+        }
+        (JobKind::RosterImport, Work::RosterImport) => super::imports::run_roster_import(ctx).await,
+        (JobKind::DeliveryImport, Work::DeliveryImport { meta }) => {
+            super::imports::run_delivery_import(ctx, meta).await
         }
         (kind, _) => Err(Halt::Failed(AppError::Internal(format!("no work for a job of kind {}", kind.code())))),
     }

@@ -8,7 +8,7 @@ use jiuzhu_domain::dataset::DatasetKind;
 use jiuzhu_domain::i18n::{Lang, Message};
 use jiuzhu_files::Problem;
 use jiuzhu_files::department::{DeliveryFile, parse_delivery};
-use jiuzhu_store::{self as store, Db};
+use jiuzhu_store::{self as store, Db, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -109,6 +109,22 @@ async fn store_delivery(
     meta: &DeliveryMeta,
     file: &DeliveryFile,
 ) -> Result<DeliveryView> {
+    let mut tx = db.begin().await?;
+    let view = write_delivery(&mut tx, actor, now, meta, file).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Writes a parsed delivery in `tx` (a write transaction the caller
+/// commits: the page's, or a background job's last chunk) with its records,
+/// its rejected rows and the audit entry.
+pub(crate) async fn write_delivery(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    meta: &DeliveryMeta,
+    file: &DeliveryFile,
+) -> Result<DeliveryView> {
     let draft = store::DeliveryDraft {
         kind: meta.kind.code().to_string(),
         department: meta.department.trim().to_string(),
@@ -145,16 +161,14 @@ async fn store_delivery(
             message: json!({ "zh": p.message.render(Lang::Zh), "en": p.message.render(Lang::En) }).to_string(),
         })
         .collect();
-    let mut tx = db.begin().await?;
-    let id = store::insert_delivery(&mut tx, &draft).await?;
-    store::insert_dept_records(&mut tx, id, &rows).await?;
-    store::insert_rejections(&mut tx, id, &rejections).await?;
+    let id = store::insert_delivery(tx, &draft).await?;
+    store::insert_dept_records(tx, id, &rows).await?;
+    store::insert_rejections(tx, id, &rejections).await?;
     let after = json!({
         "kind": draft.kind, "department": draft.department, "as_of": draft.as_of, "file_name": draft.file_name,
         "rows_read": draft.rows_read, "rows_rejected": draft.rows_rejected,
     });
-    audit(&mut tx, actor, now, "delivery_imported", &Target::new("delivery", id, None), None, Some(&after)).await?;
-    tx.commit().await?;
+    audit(tx, actor, now, "delivery_imported", &Target::new("delivery", id, None), None, Some(&after)).await?;
     delivery_view(store::DeliveryRecord { id, draft })
         .ok_or_else(|| AppError::Internal("stored delivery kind unreadable".into()))
 }

@@ -131,3 +131,51 @@ async fn a_county_run_from_the_page_is_a_job_with_progress(mut app: TestApp) {
     let county = app.get(&format!("/jobs/{id}/progress")).await.text();
     assert!(county.contains("已完成") && !county.contains("核对完成"), "progress only, not the county's numbers");
 }
+
+#[tokio::test]
+async fn large_uploads_are_imported_as_jobs() {
+    let mut app = TestApp::sqlite().await;
+    // Every upload counts as large here.
+    app.router = jiuzhu_web::router(jiuzhu_web::AppState::new(app.db.clone(), Arc::new(now)).with_background_from(0));
+    let started = app.upload("/import", "roster.csv", &super::fixture("roster_utf8.csv")).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text());
+    let job_url = started.headers[header::LOCATION].to_str().unwrap().to_string();
+    let page = app.get(&job_url).await.text();
+    assert!(page.contains("<h1>花名册导入</h1>") && page.contains("排队等候") && page.contains("href=\"/import\""));
+    let (_keep, stop) = watch::channel(false);
+    assert_eq!(work_one(&app.db, &worker(None), &now, &stop).await.unwrap(), Some(Ran::Ended(JobState::Done)));
+    let block = app.get(&format!("{job_url}/progress")).await.text();
+    assert!(
+        block.contains("导入完成：新增 3 户，更新 0 户，未变化 0 户。") && block.contains("href=\"/households\""),
+        "{block}"
+    );
+
+    // A file with a problem: the job fails and lists it, as the page does.
+    let mut bad = super::fixture("roster_utf8.csv");
+    bad.extend_from_slice("SF-9,340102001001,1234,某人,户主\n".as_bytes());
+    let started = app.upload("/import", "roster.csv", &bad).await;
+    let job_url = started.headers[header::LOCATION].to_str().unwrap().to_string();
+    assert_eq!(work_one(&app.db, &worker(None), &now, &stop).await.unwrap(), Some(Ran::Ended(JobState::Failed)));
+    let block = app.get(&format!("{job_url}/progress")).await.text();
+    assert!(block.contains("未能完成") && block.contains("文件未导入：发现 1 处问题，数据库未作任何改动。"), "{block}");
+    assert!(block.contains("id=\"job-problems\"") && block.contains("第8行"), "{block}");
+
+    // A department delivery too; its page links to the delivery.
+    app.sign_in_as("hedui", &[Role::VerificationOfficer], "340102").await;
+    let file = "身份证号,号牌号码,车辆类型\n340102195803120137,皖A12345,小型轿车\n";
+    let (content_type, body) = multipart(
+        &[("kind", "vehicle"), ("department", "公安交管"), ("as_of", "2025-10-01")],
+        "机动车.csv",
+        file.as_bytes(),
+    );
+    let req = Request::post("/verification/deliveries").header(header::CONTENT_TYPE, content_type);
+    let started = app.send(req.body(Body::from(body)).unwrap()).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    let job_url = started.headers[header::LOCATION].to_str().unwrap().to_string();
+    assert!(job_url.starts_with("/jobs/"), "{job_url}");
+    assert_eq!(work_one(&app.db, &worker(None), &now, &stop).await.unwrap(), Some(Ran::Ended(JobState::Done)));
+    let block = app.get(&format!("{job_url}/progress")).await.text();
+    assert!(block.contains("部门数据导入完成：读取 1 行，其中 0 行有误未收录。"), "{block}");
+    let delivery = block.split("\" id=\"job-result\"").next().unwrap().rsplit("href=\"").next().unwrap().to_string();
+    assert!(app.get(&delivery).await.text().contains("id=\"rows-read\">1<"), "{delivery}");
+}
