@@ -68,11 +68,13 @@ test('verification from a delivery to the report, an objection and its re-check'
   assert.equal((await officer.locator('#rows-read').innerText()).trim(), '2');
   assert.equal((await officer.locator('#rows-rejected').innerText()).trim(), '0');
 
-  // Verify the whole county; the chart shows the car.
+  // Verify the whole county as a background job: its page shows the
+  // progress, refreshed by htmx, until the chart of findings with the car.
   await officer.goto(`${baseUrl}/verification`);
   await officer.click('#run-batch button[type=submit]');
-  await officer.waitForSelector('#run-summary');
-  assert.ok((await officer.locator('#run-summary').innerText()).includes('拥有机动车'));
+  await officer.waitForURL(/\/jobs\/\d+$/);
+  await officer.waitForSelector('#job-outcome', { timeout: 60000 });
+  assert.ok((await officer.locator('#job-progress').innerText()).includes('拥有机动车'));
 
   // The household's report names the car record, not the motorbike.
   await openHousehold(officer);

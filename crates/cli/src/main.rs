@@ -816,7 +816,9 @@ async fn serve(db: Db, addr: &str, font_dir: std::path::PathBuf, proxies: jiuzhu
     let local = listener.local_addr()?;
     eprintln!("救助通已启动 / jiuzhu is running: http://{local}/");
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(worker::shutdown_signal())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
         .await?;
     Ok(())
 }

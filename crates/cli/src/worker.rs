@@ -2,9 +2,10 @@
 //! web server, `jiuzhu worker` runs it alone (several may run at once, on
 //! one host or several: each claims a job with a lease). The worker's name
 //! (host and process), its lease, the system clock and the stop signal are
-//! set here. On Ctrl-C or SIGTERM a worker finishes its chunk and releases
-//! its job for the next worker; a worker that is killed holds its job until
-//! the lease runs out, then another resumes it.
+//! set here. Told to stop (Ctrl-C; `jiuzhu worker` also on SIGTERM) a
+//! worker finishes its chunk and releases its job for the next worker; a
+//! worker that is killed holds its job until the lease runs out, then
+//! another resumes it.
 
 use std::sync::Arc;
 
@@ -89,8 +90,8 @@ pub(crate) async fn run_alone(db: Db, args: &WorkerArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ctrl-C, or SIGTERM (what service managers send).
-pub(crate) async fn shutdown_signal() {
+/// Ctrl-C, or SIGTERM (what service managers send to `jiuzhu worker`).
+async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

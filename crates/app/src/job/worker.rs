@@ -224,6 +224,14 @@ async fn clean_up(tx: &mut Tx, id: i64) -> Result<()> {
 /// Claims the oldest claimable job, in one write transaction. A job whose
 /// lease ran out once too often is failed (and cleaned up) on the way.
 async fn claim(db: &Db, config: &WorkerConfig, now: DateTime<Utc>) -> Result<Option<(JobRow, Job)>> {
+    // A look first, in a read transaction: an idle worker never queues for
+    // SQLite's one writer.
+    let mut look = db.begin_read().await?;
+    let active = store::active_jobs(&mut look).await?;
+    look.commit().await?;
+    if !active.iter().any(|row| job_of(row).is_ok_and(|job| job.claimable(now))) {
+        return Ok(None);
+    }
     let mut tx = db.begin().await?;
     for mut row in store::claim_candidates(&mut tx, 20).await? {
         let job = job_of(&row)?;
