@@ -57,11 +57,15 @@ impl EntitlementView {
         entitlement::program_key(self.program, self.person_id.map_or(Recipient::Household, Recipient::Person))
     }
 
-    /// `2026年1月至今`, `2026年1月至2026年6月`.
+    /// `2026年1月至今`, `2026年1月至2026年6月`, or that it was replaced
+    /// before it began.
     pub fn period(&self, lang: Lang) -> String {
         let first = self.first_month.label(lang);
         match self.last_month {
             None => jiuzhu_domain::i18n::tf(lang, "entitlement.period.open", &[("first", &first)]),
+            Some(last) if last < self.first_month => {
+                jiuzhu_domain::i18n::tf(lang, "entitlement.period.void", &[("first", &first)])
+            }
             Some(last) => jiuzhu_domain::i18n::tf(
                 lang,
                 "entitlement.period.closed",

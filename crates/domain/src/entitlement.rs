@@ -11,9 +11,11 @@
 //! The rules:
 //! - **One line at a time.** A recipient holds at most one entitlement of a
 //!   programme in any month. Starting a new one ends the previous one the
-//!   month before the new one's first month ([`EndReason::Changed`]); a new
-//!   one may not start in or before the first month of the one it replaces
-//!   (that would erase a grant; correct it by ending it instead).
+//!   month before the new one's first month ([`EndReason::Changed`]). One
+//!   that had not begun by then (a decision corrected in the month it was
+//!   taken, a roster enrolment replaced by a decision from the same month)
+//!   is replaced before it began: it stays in the history, ended the month
+//!   before its own first month, and owes nothing ([`Entitlement::is_void`]).
 //! - **Several lines per household.** A household may hold several at once:
 //!   its 低保 and a member's 特困 (or 单人保). `policy.md` says nothing about
 //!   whether a 特困 member stays counted in the household's 低保, so both are
@@ -224,6 +226,11 @@ impl Entitlement {
         self.first <= month && self.last.is_none_or(|last| month <= last)
     }
 
+    /// Replaced before it began: owes no month.
+    pub fn is_void(&self) -> bool {
+        self.last.is_some_and(|last| last < self.first)
+    }
+
     /// Still owed in this month or later (current or yet to start); the
     /// others are past.
     pub fn is_current(&self, month: YearMonth) -> bool {
@@ -295,8 +302,6 @@ pub struct Start {
 pub enum EntitlementError {
     #[error("negative monthly amount")]
     NegativeAmount,
-    #[error("would replace an entitlement from {first} that starts in or after the new first month")]
-    StartsTooEarly { first: YearMonth },
     #[error("already ended")]
     AlreadyEnded,
     #[error("last month {last} before the first month {first}")]
@@ -310,9 +315,6 @@ impl EntitlementError {
     pub fn message(&self) -> Message {
         match self {
             EntitlementError::NegativeAmount => Message::new("entitlement.error.negative"),
-            EntitlementError::StartsTooEarly { first } => {
-                Message::new("entitlement.error.starts_too_early").arg("first", first.label(Lang::Zh))
-            }
             EntitlementError::AlreadyEnded => Message::new("entitlement.error.already_ended"),
             EntitlementError::EndsBeforeStart { first, .. } => {
                 Message::new("entitlement.error.ends_before_start").arg("first", first.label(Lang::Zh))
@@ -327,7 +329,8 @@ impl EntitlementError {
 /// Starts `grant` among `existing` (at least the entitlements of its
 /// recipient; others are ignored): every entitlement of the same line still
 /// owed in or after the grant's first month ends the month before
-/// ([`EndReason::Changed`]).
+/// ([`EndReason::Changed`]); one that had not begun by then ends before its
+/// own first month (replaced before it began).
 pub fn start(existing: &[Entitlement], grant: Grant) -> Result<Start, EntitlementError> {
     if grant.monthly < Fen::ZERO {
         return Err(EntitlementError::NegativeAmount);
@@ -337,10 +340,8 @@ pub fn start(existing: &[Entitlement], grant: Grant) -> Result<Start, Entitlemen
         if !e.is_current(grant.first) {
             continue;
         }
-        if e.first >= grant.first {
-            return Err(EntitlementError::StartsTooEarly { first: e.first });
-        }
-        endings.push(Ending { id: e.id, last: grant.first.prev(), reason: EndReason::Changed });
+        let last = if e.first < grant.first { grant.first.prev() } else { e.first.prev() };
+        endings.push(Ending { id: e.id, last, reason: EndReason::Changed });
     }
     Ok(Start { endings, grant })
 }
@@ -473,6 +474,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("entitlement.period", "享受期间", "Period"),
     ("entitlement.period.open", "{first}至今", "{first} to date"),
     ("entitlement.period.closed", "{first}至{last}", "{first} to {last}"),
+    ("entitlement.period.void", "自{first}起，起始前已被替代", "From {first}, replaced before it began"),
     ("entitlement.decision", "审批决定", "Decision"),
     ("entitlement.decision.case", "案件{id}审批决定", "Decision of case {id}"),
     ("entitlement.decision.none", "原有在册", "Enrolled before cases were kept"),
@@ -496,11 +498,6 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "The recipient already has this programme running",
     ),
     ("entitlement.error.negative", "月救助金额不能为负数", "The monthly amount cannot be negative"),
-    (
-        "entitlement.error.starts_too_early",
-        "该对象已有自{first}起的同类待遇，新待遇的起始月份须晚于该月",
-        "The recipient already has this programme from {first}; the new entitlement must start after that month",
-    ),
     ("entitlement.error.already_ended", "该待遇已终止", "This entitlement has already ended"),
     (
         "entitlement.error.ends_before_start",

@@ -436,7 +436,11 @@ fn approval(
             )
         }
     };
-    let first_month = jiuzhu_domain::case::first_payment_month(l.case.kind, today);
+    // The month the entitlement starts (the region's rule; temporary assistance is paid at once).
+    let first_month = match l.case.kind.is_temporary() {
+        true => jiuzhu_domain::case::first_payment_month(l.case.kind, today),
+        false => jiuzhu_domain::entitlement::first_month(p.first_payment, l.case.submitted_on, today).first_day(),
+    };
     Ok((
         json!({
             "outcome": "approved", "amount_fen": amount.0, "decided_on": today, "first_month": first_month,

@@ -135,18 +135,24 @@ fn a_year_reconstructed_across_a_change_in_april_and_an_end_in_september() {
 }
 
 #[test]
-fn a_new_start_cannot_erase_a_grant_that_starts_in_or_after_its_month() {
+fn a_grant_replaced_before_it_began_owes_nothing_and_stays_in_the_history() {
+    // Given 低保 granted from April
     let mut given = Given::default();
-    given.start(Recipient::Household, Program::Dibao, yuan(1000), "2026-04").unwrap();
-    assert_eq!(
-        given.start(Recipient::Household, Program::Dibao, yuan(1100), "2026-04"),
-        Err(EntitlementError::StartsTooEarly { first: m("2026-04") })
-    );
-    assert_eq!(
-        given.start(Recipient::Household, Program::Dibao, yuan(1100), "2026-02"),
-        Err(EntitlementError::StartsTooEarly { first: m("2026-04") })
-    );
-    assert_eq!(given.held.len(), 1);
+    let april = given.start(Recipient::Household, Program::Dibao, yuan(1000), "2026-04").unwrap();
+    // When a correction in the same month grants 1,100 元 from April instead
+    let corrected = given.start(Recipient::Household, Program::Dibao, yuan(1100), "2026-04").unwrap();
+    // Then the first is void: ended before its first month, owing nothing
+    let first = given.get(april);
+    assert_eq!((first.last, first.ended), (Some(m("2026-03")), Some(EndReason::Changed)));
+    assert!(first.is_void() && !first.covers(m("2026-04")) && !first.is_current(m("2026-04")));
+    assert_eq!(given.owed_total("2026-04"), yuan(1100));
+    // And a decision reaching back to February replaces that one too
+    given.start(Recipient::Household, Program::Dibao, yuan(1200), "2026-02").unwrap();
+    assert!(given.get(corrected).is_void());
+    assert_eq!(given.get(corrected).last, Some(m("2026-03")));
+    assert_eq!(given.owed_total("2026-02"), yuan(1200));
+    assert_eq!(given.owed_total("2026-05"), yuan(1200));
+    assert_eq!(given.held.len(), 3);
 }
 
 #[test]
@@ -246,7 +252,6 @@ fn every_error_has_a_message_in_the_catalogue() {
     let april = m("2026-04");
     for e in [
         EntitlementError::NegativeAmount,
-        EntitlementError::StartsTooEarly { first: april },
         EntitlementError::AlreadyEnded,
         EntitlementError::EndsBeforeStart { first: april, last: april },
         EntitlementError::EndsAfterPlanned { planned: april, last: april },
@@ -335,11 +340,12 @@ proptest! {
                 }
             };
         }
-        // No two entitlements of one line share a month; at most one is open.
+        // No two entitlements of one line share a month.
         for (i, a) in given.held.iter().enumerate() {
-            prop_assert!(a.last.is_none_or(|l| a.first <= l), "empty entitlement {a:?}");
+            prop_assert!(!a.is_void() || a.ended == Some(EndReason::Changed), "emptied otherwise {a:?}");
             for b in &given.held[i + 1..] {
-                if a.same_line(b.household, b.recipient, b.program) {
+                // A void entitlement covers no month, so overlaps nothing.
+                if a.same_line(b.household, b.recipient, b.program) && !a.is_void() && !b.is_void() {
                     let a_before_b = a.last.is_some_and(|l| l < b.first);
                     let b_before_a = b.last.is_some_and(|l| l < a.first);
                     prop_assert!(a_before_b || b_before_a, "overlap: {a:?} {b:?}");
@@ -351,9 +357,10 @@ proptest! {
         let horizon = 40usize;
         let mut expected = vec![0i64; horizon];
         for e in &given.held {
-            let index = |ym: YearMonth| ((ym.year() - 2025) * 12 + ym.month() as i32 - 1) as usize;
-            let last = e.last.map_or(horizon - 1, |l| index(l).min(horizon - 1));
-            for slot in expected.iter_mut().take(last + 1).skip(index(e.first)) {
+            let index = |ym: YearMonth| i64::from((ym.year() - 2025) * 12 + ym.month() as i32 - 1);
+            let last = e.last.map_or(horizon as i64 - 1, |l| index(l).min(horizon as i64 - 1));
+            let first = index(e.first);
+            for slot in expected.iter_mut().take((last + 1).max(0) as usize).skip(first.max(0) as usize) {
                 *slot += e.monthly.0;
             }
         }

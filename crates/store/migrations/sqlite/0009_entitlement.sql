@@ -4,7 +4,8 @@
 -- NULL while the entitlement runs. A later decision ends one entitlement and
 -- starts the next, so what was owed for a month is a query. At most one
 -- open entitlement per household line and per person line (partial unique
--- indexes, a safety net behind the domain rule).
+-- indexes, a safety net behind the domain rule). One replaced before its
+-- first month (changed) ends before it and owes nothing.
 CREATE TABLE entitlement (
     id INTEGER PRIMARY KEY,
     household_id BIGINT NOT NULL REFERENCES household (id),
@@ -18,7 +19,7 @@ CREATE TABLE entitlement (
     ended_reason TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    CONSTRAINT entitlement_months_check CHECK (last_month IS NULL OR last_month >= first_month)
+    CONSTRAINT entitlement_months_check CHECK (last_month IS NULL OR last_month >= first_month OR ended_reason = 'changed')
 );
 CREATE INDEX entitlement_household_idx ON entitlement (household_id, first_month, id);
 CREATE INDEX entitlement_person_idx ON entitlement (person_id, first_month);
