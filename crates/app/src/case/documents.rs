@@ -25,6 +25,17 @@ pub struct DocumentData {
     pub seal: String,
 }
 
+/// A notice's text from the catalogue (`domain::notice`), in Chinese:
+/// notices are official documents.
+pub(crate) fn zh(message: Message) -> String {
+    message.render(Lang::Zh)
+}
+
+/// A notice's text without placeholders.
+pub(crate) fn text(key: &'static str) -> String {
+    zh(Message::new(key))
+}
+
 pub(crate) fn county_name(tree: &RegionTree, region: &RegionCode) -> String {
     tree.path(region)
         .iter()
@@ -52,24 +63,23 @@ pub(crate) fn one_time_notice_doc(
     let kinds: Vec<&str> = detail.kinds.iter().map(|k| k.label(Lang::Zh)).collect();
     let township = township_name(tree, region);
     DocumentData {
-        title: "社会救助申请材料一次性告知书".into(),
+        title: text("notice.one_time.title"),
         issuer: format!("{}{}", county_name(tree, region), township),
-        number: format!("户编号：{external_id}"),
-        addressee: format!("{}：", detail.applicant_name),
+        number: zh(Message::new("notice.household_number").arg("number", external_id)),
+        addressee: zh(Message::new("notice.addressee").arg("name", &detail.applicant_name)),
         paragraphs: vec![
-            format!(
-                "您于{}提出的{}申请，经审查，申请材料尚不齐全。请补齐下列全部材料后提交至{}社会救助服务窗口；材料齐全之日即为受理之日。",
-                format_date(Lang::Zh, today),
-                kinds.join("、"),
-                if township.is_empty() { "乡镇（街道）".to_string() } else { township.clone() }
-            ),
-            "可通过政务服务平台获取的材料，无需重复提交。".into(),
+            zh(Message::new("notice.one_time.body")
+                .arg("date", format_date(Lang::Zh, today))
+                .arg("kinds", kinds.join("、"))
+                .arg("window", if township.is_empty() { text("notice.one_time.window") } else { township.clone() })),
+            text("notice.one_time.online"),
         ],
         items: missing.iter().map(|m| m.label(Lang::Zh).to_string()).collect(),
         table: Vec::new(),
-        basis: "依据《最低生活保障审核确认办法》（民发〔2021〕57号）第十条：申请材料不齐全的，应当一次性告知申请人需要补齐的材料。".into(),
+        basis: text("notice.one_time.basis"),
         appeal: String::new(),
         date: format_date(Lang::Zh, today),
-        seal: format!("{}（盖章）", if township.is_empty() { county_name(tree, region) } else { township }),
+        seal: zh(Message::new("notice.seal")
+            .arg("issuer", if township.is_empty() { county_name(tree, region) } else { township })),
     }
 }

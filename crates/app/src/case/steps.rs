@@ -1,6 +1,8 @@
 //! The steps of a case: actions through `domain::case`, decisions with their
 //! amounts and written notices, photos, documents and referrals.
 
+use jiuzhu_domain::notice;
+
 use super::*;
 
 // ------------------------------------------------------------ steps
@@ -477,11 +479,11 @@ async fn post_notice(
     Ok(store::notice_board::insert_notice(tx, &row).await?)
 }
 
-const APPEAL: &str = "如对本决定不服，可以自收到本通知之日起六十日内向本级人民政府申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。";
-
 fn issuer_for(tree: &RegionTree, l: &Loaded, case: &Case) -> String {
     match case.level {
-        jiuzhu_domain::assistance::Level::County => format!("{}民政局", county_name(tree, &l.region)),
+        jiuzhu_domain::assistance::Level::County => {
+            zh(Message::new("notice.issuer.county").arg("county", county_name(tree, &l.region)))
+        }
         jiuzhu_domain::assistance::Level::Township => {
             format!("{}{}", county_name(tree, &l.region), township_name(tree, &l.region))
         }
@@ -500,31 +502,25 @@ fn decision_doc(
     let table: Vec<(String, String)> =
         decision.get("derivation").and_then(|d| serde_json::from_value(d.clone()).ok()).unwrap_or_default();
     let first = decision.get("first_month").and_then(|v| v.as_str()).and_then(|s| s.parse::<NaiveDate>().ok());
-    let payment = match (case.kind.is_temporary(), first) {
-        (true, _) => format!("临时救助金{}，一次性发放。", amount),
-        (false, Some(m)) => format!("月保障金额{}，自{}年{}月起按月发放至家庭账户。", amount, m.year(), m.month()),
-        (false, None) => format!("月保障金额{}。", amount),
-    };
+    let payment = zh(notice::payment(case.kind, amount, first.map(|m| (m.year(), m.month()))));
     DocumentData {
-        title: format!("{}审批确认通知书", case.kind.label(Lang::Zh)),
+        title: zh(Message::new("notice.decision.title").arg("kind", case.kind.label(Lang::Zh))),
         issuer: issuer.clone(),
-        number: format!("案件编号：{}", l.row.id),
-        addressee: format!("{}：", l.detail.applicant_name),
+        number: zh(Message::new("notice.case_number").arg("id", l.row.id)),
+        addressee: zh(Message::new("notice.addressee").arg("name", &l.detail.applicant_name)),
         paragraphs: vec![
-            format!(
-                "你（户）于{}提出的{}申请，经调查核实、审核确认，符合条件，决定予以批准。",
-                format_date(Lang::Zh, case.accepted_on.unwrap_or(case.submitted_on)),
-                case.kind.label(Lang::Zh)
-            ),
+            zh(Message::new("notice.decision.body")
+                .arg("date", format_date(Lang::Zh, case.accepted_on.unwrap_or(case.submitted_on)))
+                .arg("kind", case.kind.label(Lang::Zh))),
             payment,
-            "请如实申报家庭人口、收入和财产变化情况，配合定期复核。".into(),
+            text("notice.decision.report_changes"),
         ],
         items: Vec::new(),
         table,
-        basis: basis(case.kind).into(),
-        appeal: APPEAL.into(),
+        basis: text(notice::basis_key(case.kind)),
+        appeal: text("notice.appeal"),
         date: format_date(Lang::Zh, today),
-        seal: format!("{issuer}（盖章）"),
+        seal: zh(Message::new("notice.seal").arg("issuer", &issuer)),
     }
 }
 
@@ -532,49 +528,31 @@ fn rejection_doc(tree: &RegionTree, l: &Loaded, case: &Case, reason: &str, today
     let issuer = issuer_for(tree, l, case);
     let mut table = Vec::new();
     if let Some(v) = case.verification {
-        table.push((
-            "家庭经济状况核对报告".to_string(),
-            format!("第{}号{}", v.result_id, if v.eligible { "" } else { "（有核对发现）" }),
-        ));
+        let number = if v.eligible { "notice.rejection.report_number" } else { "notice.rejection.report_findings" };
+        table.push((text("notice.rejection.report"), zh(Message::new(number).arg("id", v.result_id))));
     }
     table.push((
-        "初审意见".to_string(),
+        text("notice.rejection.opinion"),
         match case.opinion {
-            Some(true) => "建议批准".to_string(),
-            Some(false) => "建议不予批准".to_string(),
+            Some(true) => text("notice.rejection.recommend_approval"),
+            Some(false) => text("notice.rejection.recommend_rejection"),
             None => "—".to_string(),
         },
     ));
     DocumentData {
-        title: format!("{}不予批准通知书", case.kind.label(Lang::Zh)),
+        title: zh(Message::new("notice.rejection.title").arg("kind", case.kind.label(Lang::Zh))),
         issuer: issuer.clone(),
-        number: format!("案件编号：{}", l.row.id),
-        addressee: format!("{}：", l.detail.applicant_name),
-        paragraphs: vec![format!(
-            "你（户）于{}提出的{}申请，经调查核实、审核确认，不符合条件，决定不予批准。理由如下：",
-            format_date(Lang::Zh, case.accepted_on.unwrap_or(case.submitted_on)),
-            case.kind.label(Lang::Zh)
-        )],
+        number: zh(Message::new("notice.case_number").arg("id", l.row.id)),
+        addressee: zh(Message::new("notice.addressee").arg("name", &l.detail.applicant_name)),
+        paragraphs: vec![zh(Message::new("notice.rejection.body")
+            .arg("date", format_date(Lang::Zh, case.accepted_on.unwrap_or(case.submitted_on)))
+            .arg("kind", case.kind.label(Lang::Zh)))],
         items: vec![reason.to_string()],
         table,
-        basis: basis(case.kind).into(),
-        appeal: APPEAL.into(),
+        basis: text(notice::basis_key(case.kind)),
+        appeal: text("notice.appeal"),
         date: format_date(Lang::Zh, today),
-        seal: format!("{issuer}（盖章）"),
-    }
-}
-
-fn basis(kind: CaseKind) -> &'static str {
-    match kind {
-        CaseKind::Dibao | CaseKind::DibaoIndividual => {
-            "《社会救助暂行办法》第九条至第十三条；《最低生活保障审核确认办法》（民发〔2021〕57号）第二十条至第二十三条。"
-        }
-        CaseKind::Tekun => {
-            "《社会救助暂行办法》第十四条至第十九条；《特困人员认定办法》（民发〔2021〕43号）第十六条至第十八条。"
-        }
-        CaseKind::TempEmergency | CaseKind::TempExpense => {
-            "《社会救助暂行办法》第四十七条至第五十条；《国务院关于全面建立临时救助制度的通知》（国发〔2014〕47号）。"
-        }
+        seal: zh(Message::new("notice.seal").arg("issuer", &issuer)),
     }
 }
 
