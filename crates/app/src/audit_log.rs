@@ -42,8 +42,13 @@ pub struct AuditRow {
     pub at: DateTime<Utc>,
     pub login: String,
     pub ip: String,
+    /// The action's code (`case_approve`); pages show its label.
     pub action: String,
+    /// `kind:id` (`case:12`).
     pub target: String,
+    /// The kind of record (`case`) and its number, apart.
+    pub target_kind: String,
+    pub target_id: String,
     pub region_code: String,
     pub denied: bool,
     pub before: String,
@@ -99,6 +104,8 @@ pub async fn search(db: &Db, actor: &Actor, now: DateTime<Utc>, query: &AuditQue
             } else {
                 format!("{}:{}", r.record.target_kind, r.record.target_id)
             },
+            target_kind: r.record.target_kind,
+            target_id: r.record.target_id,
             region_code: r.record.region_code,
             denied: r.record.outcome == Outcome::Denied,
             // Auditors see who did what to which record; the personal

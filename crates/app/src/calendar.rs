@@ -1,10 +1,10 @@
 //! The working-day calendar an administrator loads, and the recount of the
 //! due dates of every open case when a year is loaded.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use jiuzhu_domain::Permission;
 use jiuzhu_domain::calendar::Calendar;
-use jiuzhu_domain::case::{Case, Due, EventKind};
+use jiuzhu_domain::case::Case;
 use jiuzhu_domain::i18n::{Message, china_date};
 use jiuzhu_store::{self as store, Db, Tx};
 use serde::Serialize;
@@ -105,16 +105,11 @@ async fn recount_open_cases(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>) -> R
         if !store::case::update_case(tx, &next).await? {
             return Err(AppError::Conflict(Message::new("case.error.stale")));
         }
-        let dates = |c: &Case, overall: Option<NaiveDate>| {
-            json!({
-                "step_due": c.step_due.map(Due::date),
-                "overall_due": overall,
-                "verification_due": c.verification_due,
-                "rejection_notice_due": c.rejection_notice_due,
-            })
+        let event = jiuzhu_domain::case::CaseEvent::DatesRecounted {
+            before: jiuzhu_domain::case::DueDates::of(&before, overall_before),
+            after: jiuzhu_domain::case::DueDates::of(&case, next.overall_due),
         };
-        let detail = json!({ "before": dates(&before, overall_before), "after": dates(&case, next.overall_due) });
-        insert_event(tx, row.id, now, actor, EventKind::DatesRecounted, &detail).await?;
+        insert_event(tx, row.id, now, actor, &event).await?;
         moved.push(row.id);
     }
     Ok(moved)

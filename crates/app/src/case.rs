@@ -43,12 +43,14 @@ use crate::verification::{Selection, run_verification};
 mod documents;
 mod inbox;
 mod intake;
+mod step_form;
 mod steps;
 mod view;
 
 pub use documents::*;
 pub use inbox::*;
 pub use intake::*;
+pub use step_form::*;
 pub use steps::*;
 pub use view::*;
 

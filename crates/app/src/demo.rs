@@ -498,7 +498,7 @@ pub async fn load_demo_verification(
 /// few applications in the first township at different steps, so the inbox
 /// and the notice board are not empty. Returns the cases opened.
 pub async fn load_demo_cases(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<usize> {
-    use crate::case::{self, ActionForm, AmountLine, ApplicationForm};
+    use crate::case::{self, AmountLine, ApplicationForm};
     use jiuzhu_domain::assistance::{AssistancePolicy, Material};
     let county = RegionCode::parse(COUNTY_CODE).map_err(|e| AppError::Internal(e.to_string()))?;
     let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
@@ -533,9 +533,9 @@ pub async fn load_demo_cases(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Resu
         opened += created.case_ids.len();
         if i == 0 {
             let mut view = case::case_detail(db, &clerk, now, created.case_ids[0]).await?;
-            for action in ["start_investigation", "request_verification", "attach_verification"] {
-                let form = ActionForm { action: action.into(), version: view.version, ..Default::default() };
-                view = case::act(db, &clerk, now, view.id, &form, vec![]).await?;
+            use jiuzhu_domain::case::Step;
+            for step in [Step::StartInvestigation, Step::RequestVerification, Step::AttachVerification] {
+                view = case::act(db, &clerk, now, view.id, view.version, &step, vec![]).await?;
             }
         }
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::RegionCode;
 use jiuzhu_domain::assistance::resolve;
-use jiuzhu_domain::case::{Command, Ctx, Office, SpotTally, Stage};
+use jiuzhu_domain::case::{Command, Ctx, EventKind, Office, SpotTally, Stage};
 use jiuzhu_domain::i18n::{Message, china_date};
 use jiuzhu_domain::text::strip_invisible;
 use jiuzhu_store::{self as store, Db};
@@ -151,9 +151,14 @@ pub async fn public_objection(
         };
         let (next, events) = loaded.case.apply(&Command::LodgeObjection, &ctx).map_err(workflow_error)?;
         write_back(&mut tx, &loaded, &next, &calendar, None, now).await?;
-        for event in events {
-            insert_event(&mut tx, loaded.row.id, now, &public, event, &json!({ "notice": notice_id, "text": text }))
-                .await?;
+        for kind in events {
+            let event = match kind {
+                EventKind::Objection => {
+                    jiuzhu_domain::case::CaseEvent::Objection { notice: Some(notice_id), text: text.to_string() }
+                }
+                other => jiuzhu_domain::case::CaseEvent::record(other, None, &next),
+            };
+            insert_event(&mut tx, loaded.row.id, now, &public, &event).await?;
         }
     }
     audit(

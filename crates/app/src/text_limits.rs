@@ -61,20 +61,19 @@ impl ApplicationForm {
 
 impl ActionForm {
     pub(crate) fn check_lengths(&self) -> Result<()> {
-        check(
-            [
-                (TextLimit { name: "action", ..limits::CODE }, self.action.as_str()),
-                (REASON, &self.reason),
-                (TextLimit::new("调查人员", "investigators", 200), &self.investigators),
-                (TextLimit::new("签字的家庭成员", "family_signatures", 200), &self.family_signatures),
-                (note("调查结论", "findings"), &self.findings),
-                (TextLimit { name: "amount_yuan", ..limits::MONEY }, &self.amount_yuan),
-                (TextLimit { name: "support_mode", ..limits::CODE }, &self.support_mode),
-            ]
-            .into_iter()
-            .chain(codes("provided", &self.provided))
-            .chain(codes("unable", &self.unable)),
-        )
+        check(self.step.texts().into_iter().map(|(name, value)| {
+            let limit = match name {
+                "reason" => REASON,
+                "investigators" => TextLimit::new("调查人员", "investigators", 200),
+                "family_signatures" => TextLimit::new("签字的家庭成员", "family_signatures", 200),
+                "participants" => TextLimit::new("参加人员", "participants", 200),
+                "findings" => note("调查结论", "findings"),
+                "conclusion" => note("评议结论", "conclusion"),
+                "amount_yuan" => TextLimit { name: "amount_yuan", ..limits::MONEY },
+                other => TextLimit { name: other, ..limits::CODE },
+            };
+            (limit, value)
+        }))
     }
 }
 
@@ -119,26 +118,26 @@ impl UserForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::StepForm;
     use jiuzhu_domain::Lang;
 
     #[test]
     fn every_overlong_field_is_named_with_its_limit() {
         let form = ActionForm {
-            action: "reject".into(),
-            reason: "因".repeat(2_001),
-            findings: "查".repeat(100_000),
-            ..Default::default()
+            version: 1,
+            step: StepForm::RecordSurvey {
+                investigators: "李明、王芳".into(),
+                family_signatures: "张三".into(),
+                findings: "查".repeat(100_000),
+            },
         };
         let Err(AppError::Invalid(errors)) = form.check_lengths() else { panic!("expected Invalid") };
         let shown: Vec<(&str, String)> = errors.iter().map(|e| (e.field, e.message.render(Lang::Zh))).collect();
-        assert_eq!(
-            shown,
-            [
-                ("reason", "理由（reason）过长：最多2000个字符，现有2001个字符".to_string()),
-                ("findings", "调查结论（findings）过长：最多2000个字符，现有100000个字符".to_string()),
-            ]
-        );
-        let ok = ActionForm { reason: "因".repeat(2_000), ..Default::default() };
+        assert_eq!(shown, [("findings", "调查结论（findings）过长：最多2000个字符，现有100000个字符".to_string())]);
+        let reject = ActionForm { version: 1, step: StepForm::Reject { reason: "因".repeat(2_001) } };
+        let Err(AppError::Invalid(errors)) = reject.check_lengths() else { panic!("expected Invalid") };
+        assert_eq!(errors[0].message.render(Lang::Zh), "理由（reason）过长：最多2000个字符，现有2001个字符");
+        let ok = ActionForm { version: 1, step: StepForm::Reject { reason: "因".repeat(2_000) } };
         assert!(ok.check_lengths().is_ok());
     }
 

@@ -402,8 +402,8 @@ async fn every_free_text_input_is_bounded(db: Db) {
 
     let application = case::ApplicationForm { household_id: 1, note: huge.clone(), ..Default::default() };
     assert_eq!(field_of(case::submit_application(&db, &system, now(), &application).await.map(|_| ())), "note");
-    let step = case::ActionForm { action: "reject".into(), reason: huge.clone(), ..Default::default() };
-    assert_eq!(field_of(case::act(&db, &system, now(), 1, &step, vec![]).await.map(|_| ())), "reason");
+    let step = case::ActionForm { version: 0, step: case::StepForm::Reject { reason: huge.clone() } };
+    assert_eq!(field_of(case::act_form(&db, &system, now(), 1, &step, vec![]).await.map(|_| ())), "reason");
     assert_eq!(field_of(case::update_referral(&db, &system, now(), 1, 1, "done", &huge).await), "note");
     let relative = relatives::RelativeForm { relative_name: huge.clone(), ..Default::default() };
     assert_eq!(

@@ -10,6 +10,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub mod hostile;
+pub mod page_scan;
 
 use jiuzhu_domain::audit::AuditKey;
 use jiuzhu_domain::{Region, RegionCode};

@@ -309,6 +309,31 @@ struct AuditPage {
     next_url: String,
 }
 
+impl AuditPage {
+    /// Who acted (系统 for the command line).
+    fn who(&self, r: &AuditRow) -> String {
+        self.tr.actor(&r.login)
+    }
+
+    /// Where from (命令行 for the command line).
+    fn address(&self, r: &AuditRow) -> String {
+        if r.ip == "cli" { self.tr.t("actor.cli").to_string() } else { r.ip.clone() }
+    }
+
+    fn action_text(&self, r: &AuditRow) -> String {
+        crate::describe::action(&self.tr, &r.action)
+    }
+
+    fn target_text(&self, r: &AuditRow) -> String {
+        crate::describe::target(&self.tr, &r.target_kind, &r.target_id)
+    }
+
+    /// The values before and after, in words.
+    fn change(&self, r: &AuditRow) -> String {
+        crate::describe::audit_change(&self.tr, &r.before, &r.after)
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 struct AuditParams {

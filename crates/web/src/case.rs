@@ -15,9 +15,10 @@ use jiuzhu_app::case::{
     self as c, ActionForm, AmountLine, ApplicationCreated, ApplicationForm, CaseLine, CaseView, Checklist,
     DocumentData, Inbox, Photo,
 };
-use jiuzhu_domain::assistance::{CaseKind, DeductionKind, IncomeKind, Material, Need, SELF_CARE_ITEMS, TempCause};
+use jiuzhu_domain::Permission;
+use jiuzhu_domain::assistance::{CaseKind, DeductionKind, IncomeKind, Material, Need, SupportMode, TempCause};
+use jiuzhu_domain::case::{Input, StepField, StepKind, self_care_items};
 use jiuzhu_domain::i18n::{Lang, t};
-use jiuzhu_domain::{Fen, Permission};
 use jiuzhu_print::NoticeDoc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -108,25 +109,6 @@ fn application_from_pairs(pairs: &[(String, String)]) -> ApplicationForm {
         cause: one("cause"),
         requested_yuan: one("requested_yuan"),
         note: one("note"),
-    }
-}
-
-fn action_from_pairs(pairs: &[(String, String)]) -> ActionForm {
-    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let all = |name: &str| pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
-    ActionForm {
-        action: one("action"),
-        version: one("version").trim().parse().unwrap_or(0),
-        reason: one("reason"),
-        provided: all("provided"),
-        investigators: one("investigators"),
-        family_signatures: one("family_signatures"),
-        findings: one("findings"),
-        approve: one("approve") == "true",
-        amount_yuan: one("amount_yuan"),
-        unable: all("unable"),
-        support_mode: one("support_mode"),
-        no_able_supporter: one("no_able_supporter") == "true",
     }
 }
 
@@ -265,8 +247,10 @@ async fn submit(
 struct CasePage {
     tr: Tr,
     case: CaseView,
-    /// Catalogue keys of the self-care items with their codes.
-    self_care: Vec<(String, String)>,
+    /// The programme, which decides what the approval form asks.
+    kind: CaseKind,
+    /// The self-care items: code and catalogue key.
+    self_care: Vec<(&'static str, &'static str)>,
     /// The case's missing materials `(code, label)`.
     missing: Vec<(String, String)>,
     errors: Vec<String>,
@@ -281,46 +265,17 @@ impl CasePage {
         self.case.state.get("verification").and_then(|v| v.get("eligible")).and_then(|v| v.as_bool()) == Some(true)
     }
 
-    fn kind_is(&self, kind: &str) -> bool {
-        self.case.kind == kind
+    /// The fields of a step's form, as the domain describes them.
+    fn fields(&self, step: &StepKind) -> &'static [StepField] {
+        step.fields(self.kind)
     }
 
-    fn event_text(&self, detail: &serde_json::Value) -> String {
-        let Some(map) = detail.as_object() else { return String::new() };
-        let sep = if self.tr.lang == Lang::Zh { "；" } else { "; " };
-        map.iter()
-            .filter_map(|(k, v)| {
-                let text = match v {
-                    serde_json::Value::String(s) if !s.is_empty() => s.clone(),
-                    serde_json::Value::Array(a) if !a.is_empty() => a
-                        .iter()
-                        .map(|x| match x.as_str() {
-                            Some(code) if k == "missing" || k == "provided" => label(self.tr.lang, "Material", code),
-                            Some(s) => s.to_string(),
-                            None => x.to_string(),
-                        })
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                    serde_json::Value::Bool(b) => self.tr.yes_no(b).to_string(),
-                    serde_json::Value::Number(n) if k.ends_with("_fen") => Fen(n.as_i64().unwrap_or(0)).to_string(),
-                    serde_json::Value::Number(n) => n.to_string(),
-                    _ => return None,
-                };
-                let key = format!("case.detail.{k}");
-                let name = if jiuzhu_domain::i18n::has_key(&key) { self.tr.t(&key).to_string() } else { k.clone() };
-                Some(format!("{name}：{text}"))
-            })
-            .collect::<Vec<_>>()
-            .join(sep)
+    fn support_modes(&self) -> &'static [SupportMode] {
+        SupportMode::ALL
     }
 
     fn derivation(&self) -> Vec<(String, String)> {
-        self.case
-            .decision
-            .as_ref()
-            .and_then(|d| d.get("derivation"))
-            .and_then(|d| serde_json::from_value(d.clone()).ok())
-            .unwrap_or_default()
+        self.case.decision.as_ref().map(|d| d.derivation.clone()).unwrap_or_default()
     }
 }
 
@@ -328,10 +283,8 @@ fn case_page_for(lang: Lang, auth: &Authed, case: CaseView) -> CasePage {
     let missing = case.missing.iter().map(|m| (m.clone(), label(lang, "Material", m))).collect();
     CasePage {
         tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
-        self_care: SELF_CARE_ITEMS
-            .iter()
-            .map(|k| (k.trim_start_matches("selfcare.").to_string(), k.to_string()))
-            .collect(),
+        kind: CaseKind::parse(&case.kind).unwrap_or(CaseKind::Dibao),
+        self_care: self_care_items().collect(),
         missing,
         case,
         errors: Vec::new(),
@@ -372,8 +325,11 @@ async fn act(
             pairs.push((name, text));
         }
     }
-    let form = action_from_pairs(&pairs);
-    match c::act(&state.db, &auth.actor, state.now(), id, &form, photos).await {
+    let result = match ActionForm::from_pairs(&pairs) {
+        Ok(form) => c::act_form(&state.db, &auth.actor, state.now(), id, &form, photos).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
         Err(e) => {
             let Some(errors) = messages(lang, &e) else { return Err(fail(lang)(e)) };
@@ -497,7 +453,7 @@ pub(crate) async fn api_act(
     Path(id): Path<i64>,
     Json(form): Json<ActionForm>,
 ) -> ApiResult<Json<CaseView>> {
-    Ok(Json(c::act(&state.db, &actor, state.now(), id, &form, vec![]).await.map_err(api_fail(lang))?))
+    Ok(Json(c::act_form(&state.db, &actor, state.now(), id, &form, vec![]).await.map_err(api_fail(lang))?))
 }
 
 /// A document issued for a case, as PDF.

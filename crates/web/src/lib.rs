@@ -26,6 +26,7 @@ mod admin;
 pub mod api;
 mod calendar;
 pub mod case;
+mod describe;
 mod error;
 mod job;
 mod notice_board;

@@ -182,6 +182,17 @@ struct HouseholdPageT {
     can_apply: bool,
 }
 
+/// The household's history in words (typed steps and events, issue 11).
+impl HouseholdPageT {
+    fn history_action(&self, h: &jiuzhu_app::registry::HistoryEntry) -> String {
+        crate::describe::action(&self.tr, &h.action)
+    }
+
+    fn history_detail(&self, h: &jiuzhu_app::registry::HistoryEntry) -> String {
+        crate::describe::history_detail(&self.tr, &h.action, &h.detail)
+    }
+}
+
 impl HouseholdPageT {
     fn rule_labels(&self, rules: &[String]) -> String {
         crate::verification::rule_labels(self.tr.lang, rules)

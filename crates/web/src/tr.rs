@@ -132,62 +132,11 @@ impl Tr {
         at.with_timezone(&beijing()).format("%H:%M").to_string()
     }
 
-    pub fn action_label(&self, action: &str) -> String {
-        let key = format!("history.action.{action}");
-        if i18n::has_key(&key) { self.t(&key).to_string() } else { action.to_string() }
-    }
-
-    /// A history entry's detail, readable: `地址：旧 → 新；…`.
-    pub fn history_detail(&self, detail: &serde_json::Value) -> String {
-        // An entitlement's start or end reads as one sentence.
-        if let Ok(event) = serde_json::from_value::<jiuzhu_domain::entitlement::EntitlementEvent>(detail.clone()) {
-            return event.render(self.lang);
-        }
-        let Some(map) = detail.as_object() else { return String::new() };
-        let sep = if self.lang == Lang::Zh { "；" } else { "; " };
-        let colon = if self.lang == Lang::Zh { "：" } else { ": " };
-        map.iter()
-            .map(|(field, value)| {
-                let label = self.field_label(field);
-                let text = match value.as_array() {
-                    Some(pair) if pair.len() == 2 && !pair[0].is_object() => {
-                        format!("{} → {}", self.value_text(field, &pair[0]), self.value_text(field, &pair[1]))
-                    }
-                    _ => self.value_text(field, value),
-                };
-                format!("{label}{colon}{text}")
-            })
-            .collect::<Vec<_>>()
-            .join(sep)
-    }
-
-    fn field_label(&self, field: &str) -> String {
-        let field = field.trim_end_matches("_yuan");
-        for key in [format!("household.{field}"), format!("member.{field}")] {
-            if i18n::has_key(&key) {
-                return self.t(&key).to_string();
-            }
-        }
-        field.to_string()
-    }
-
-    fn value_text(&self, field: &str, value: &serde_json::Value) -> String {
-        match value {
-            serde_json::Value::String(s) => match field {
-                "program" => self.code_label("Program", Some(s)),
-                "relation" => self.code_label("Relation", Some(s)),
-                "disability_kind" => self.code_label("DisabilityKind", Some(s)),
-                _ => s.clone(),
-            },
-            serde_json::Value::Bool(b) => self.yes_no(b).to_string(),
-            serde_json::Value::Null => String::new(),
-            serde_json::Value::Object(map) => map
-                .get("name")
-                .and_then(|n| n.as_str())
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("{} …", map.len())),
-            serde_json::Value::Array(items) => items.len().to_string(),
-            other => other.to_string(),
+    /// Who acted, as shown: a person's name, or 系统 for the command line.
+    pub fn actor(&self, name: &str) -> String {
+        match jiuzhu_domain::history::actor_key(name) {
+            Some(key) => self.t(key).to_string(),
+            None => name.to_string(),
         }
     }
 }
@@ -207,7 +156,5 @@ mod tests {
         assert_eq!(zh.money_opt(&Some(123450)), "1,234.50元");
         let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2025, 10, 31, 1, 5, 0).unwrap();
         assert_eq!(zh.datetime(&at), "2025年10月31日 09:05");
-        let detail = serde_json::json!({"monthly_benefit_yuan": ["680.00", "1360.00"], "program": ["dibao", "tekun"]});
-        assert_eq!(zh.history_detail(&detail), "月保障金额（元）：680.00 → 1360.00；救助类别：低保 → 特困");
     }
 }

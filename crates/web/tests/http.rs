@@ -22,6 +22,8 @@ mod concurrency;
 mod credentials;
 #[path = "http/entitlements.rs"]
 mod entitlements;
+#[path = "http/no_codes.rs"]
+mod no_codes;
 #[path = "http/privacy_scan.rs"]
 mod privacy_scan;
 #[path = "http/jobs.rs"]

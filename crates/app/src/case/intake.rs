@@ -41,29 +41,9 @@ pub struct ApplicationForm {
     pub note: String,
 }
 
-/// What an application recorded at intake (stored as JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApplicationDetail {
-    pub kinds: Vec<CaseKind>,
-    pub area: Area,
-    pub applicant_name: String,
-    pub applicant_person_id: i64,
-    pub household_size: u32,
-    pub members: Vec<MemberFacts>,
-    /// The applicant (the person included alone for 单人保).
-    #[serde(default)]
-    pub applicant: MemberFacts,
-    pub provided: Vec<Material>,
-    pub declared_relative: String,
-    /// Matches in the staff-relatives register: "name (post), relation".
-    pub detected_relatives: Vec<String>,
-    pub declaration: IncomeDeclaration,
-    pub needs: Vec<Need>,
-    pub cause: Option<TempCause>,
-    pub requested: Option<Fen>,
-    pub note: String,
-    pub on_behalf: bool,
-}
+/// What an application recorded at intake: the domain's typed, versioned
+/// document, stored as JSON.
+pub type ApplicationDetail = jiuzhu_domain::document::ApplicationDoc;
 
 /// What [`submit_application`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -319,6 +299,7 @@ pub async fn submit_application(
     let on_behalf = office == Office::Village;
     let material_facts = MaterialFacts::of(&members.iter().map(|m| member_facts(&m.fields, today)).collect::<Vec<_>>());
     let detail = ApplicationDetail {
+        version: ApplicationDetail::VERSION,
         kinds: intake.kinds.clone(),
         area: intake.area,
         applicant_name: applicant.fields.name.as_str().to_string(),
@@ -397,9 +378,9 @@ pub async fn submit_application(
         };
         set_state(&mut row, &case, &calendar)?;
         let case_id = store::case::insert_case(&mut tx, &row).await?;
-        let detail = json!({ "on_behalf": on_behalf, "missing": codes(&missing), "policy_versions": policy.versions });
         for event in &events {
-            insert_event(&mut tx, case_id, now, actor, *event, &detail).await?;
+            let event = jiuzhu_domain::case::CaseEvent::record(*event, None, &case);
+            insert_event(&mut tx, case_id, now, actor, &event).await?;
         }
         if case.stage == Stage::Incomplete || (case.kind == CaseKind::TempEmergency && !case.missing.is_empty()) {
             for m in &case.missing {
@@ -508,9 +489,10 @@ pub(crate) async fn insert_event(
     case_id: i64,
     at: DateTime<Utc>,
     actor: &Actor,
-    kind: EventKind,
-    detail: &serde_json::Value,
+    event: &jiuzhu_domain::case::CaseEvent,
 ) -> Result<i64> {
+    let stored = jiuzhu_domain::case::VersionedEvent::new(event.clone());
+    let detail = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(store::case::insert_case_event(
         tx,
         &store::case::CaseEventRow {
@@ -518,8 +500,8 @@ pub(crate) async fn insert_event(
             case_id,
             at,
             actor: actor.name.clone(),
-            kind: kind.code().to_string(),
-            detail: detail.to_string(),
+            kind: event.kind().code().to_string(),
+            detail,
         },
     )
     .await?)

@@ -1,55 +1,14 @@
-//! The steps of a case: actions through `domain::case`, decisions with their
-//! amounts and written notices, photos, documents and referrals.
+//! The steps of a case: each typed step through `domain::case`, with the
+//! verification it runs, the decision with its amount, the history entries,
+//! the written notices and public notices it issues; survey photos and
+//! referrals.
 
-use jiuzhu_domain::notice;
+use jiuzhu_domain::case::{CaseEvent, Step, StepKind, VersionedEvent};
+use jiuzhu_domain::document::DecisionDoc;
 
 use super::*;
 
 // ------------------------------------------------------------ steps
-
-impl ActionForm {
-    /// The form with invisible controls taken out of its free texts (a
-    /// right-to-left override would reverse a reason in the printed notice).
-    fn without_invisibles(&self) -> ActionForm {
-        ActionForm {
-            reason: strip_invisible(&self.reason),
-            investigators: strip_invisible(&self.investigators),
-            family_signatures: strip_invisible(&self.family_signatures),
-            findings: strip_invisible(&self.findings),
-            ..self.clone()
-        }
-    }
-}
-
-/// A step as entered on the case page or sent to the API.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(default)]
-pub struct ActionForm {
-    /// The action code (`check_materials`, `start_investigation`, …).
-    pub action: String,
-    /// The case version the user was shown.
-    pub version: i64,
-    /// Reasons (required to reject, return, suspend, extend, withdraw).
-    pub reason: String,
-    /// Materials received so far (codes); the rest of the case's list stays missing.
-    pub provided: Vec<String>,
-    /// Home survey: the investigators' names, separated by 、 or commas.
-    pub investigators: String,
-    /// Home survey: the family members who signed the survey form.
-    pub family_signatures: String,
-    /// Home survey findings, or the democratic review's conclusion.
-    pub findings: String,
-    /// Preliminary opinion: recommend approval.
-    pub approve: bool,
-    /// Temporary assistance: the amount (元).
-    pub amount_yuan: String,
-    /// 特困: the self-care items the person cannot do (`eat`, `dress`, `bed`, `toilet`, `walk`, `bathe`).
-    pub unable: Vec<String>,
-    /// 特困: `home` or `institution`.
-    pub support_mode: String,
-    /// 特困: the investigation found no supporter able to support the person.
-    pub no_able_supporter: bool,
-}
 
 /// A photo taken during a home survey, as uploaded. The type the browser
 /// claims is not trusted: the photo is checked by its content
@@ -81,35 +40,15 @@ fn checked_photos(photos: Vec<Photo>) -> Result<Vec<(ImageType, Vec<u8>)>> {
         .collect()
 }
 
-fn names(raw: &str) -> Vec<String> {
-    raw.split(['、', ',', '，', ';', '；', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+/// The audit action of a step (`case_approve`).
+fn audit_action(kind: StepKind) -> String {
+    format!("case_{}", kind.code())
 }
 
-fn required_reason(form: &ActionForm) -> Result<String> {
-    let reason = form.reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::invalid("reason", Message::new("case.error.reason")));
-    }
-    Ok(reason.to_string())
-}
-
-/// The self-care assessment from the items the person cannot do.
-fn self_care_of(form: &ActionForm) -> ([bool; 6], SelfCare) {
-    let mut met = [true; 6];
-    for (i, key) in jiuzhu_domain::assistance::SELF_CARE_ITEMS.iter().enumerate() {
-        let code = key.trim_start_matches("selfcare.");
-        if form.unable.iter().any(|u| u == code) {
-            met[i] = false;
-        }
-    }
-    (met, SelfCare::assess(met))
-}
-
-/// Takes one step on a case. Verification runs the engine for the
-/// household and attaches its result; approval computes the amount from
-/// the policy and issues the decision notice; rejection issues the written
-/// notice with the reasons; a notice or an approval posts the public notice.
-pub async fn act(
+/// Takes a step as entered on the page or sent to the API: the permission
+/// its kind needs first, then the length of every text, the step parsed
+/// once ([`StepForm::parse`]) and taken ([`act`]).
+pub async fn act_form(
     db: &Db,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -117,24 +56,37 @@ pub async fn act(
     form: &ActionForm,
     photos: Vec<Photo>,
 ) -> Result<CaseView> {
-    let action = format!("case_{}", form.action);
-    let target = Target::new("case", case_id, None);
-    // Deciding needs CaseDecide; every other step (a return from confirmation too:
-    // whoever decides also handles cases) needs CaseHandle. Who may confirm at
-    // which level is the domain's to say.
-    let permission = if matches!(form.action.as_str(), "approve" | "reject") {
-        Permission::CaseDecide
-    } else {
-        Permission::CaseHandle
-    };
-    require(db, actor, now, permission, &action, &target).await?;
+    let kind = form.step.kind();
+    require(db, actor, now, kind.permission(), &audit_action(kind), &Target::new("case", case_id, None)).await?;
     form.check_lengths()?;
+    let step = form.step.parse(u32::try_from(photos.len()).unwrap_or(u32::MAX))?;
+    act(db, actor, now, case_id, form.version, &step, photos).await
+}
+
+/// Takes one step on a case, the `version` the user was shown. The step's
+/// permission comes from the domain ([`Step::permission`]); who may confirm
+/// at which level is the state machine's to say. Verification runs the
+/// engine for the household and attaches its result; approval computes the
+/// amount from the policy and issues the decision notice; rejection issues
+/// the written notice with the reasons; a notice or an approval posts the
+/// public notice.
+pub async fn act(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    case_id: i64,
+    version: i64,
+    step: &Step,
+    photos: Vec<Photo>,
+) -> Result<CaseView> {
+    let action = audit_action(step.kind());
+    let target = Target::new("case", case_id, None);
+    require(db, actor, now, step.permission(), &action, &target).await?;
     let photos = checked_photos(photos)?;
-    let form = &form.without_invisibles();
 
     // Verification runs first in its own transaction (the run and its result
     // stand on their own, like any verification).
-    let verified = if form.action == "attach_verification" {
+    let verified = if *step == Step::AttachVerification {
         let household_id = {
             let mut tx = db.begin().await?;
             let loaded = case_or_deny!(tx, actor, now, case_id, &action);
@@ -155,7 +107,7 @@ pub async fn act(
 
     let mut tx = db.begin().await?;
     let loaded = case_or_deny!(tx, actor, now, case_id, &action);
-    if form.version != loaded.row.version {
+    if version != loaded.row.version {
         return Err(AppError::Conflict(Message::new("case.error.stale")));
     }
     let today = china_date(now);
@@ -176,15 +128,9 @@ pub async fn act(
     };
     let tree = region_tree(&mut tx).await?;
 
-    let mut detail = json!({});
-    let mut decision: Option<serde_json::Value> = None;
-    let command = match form.action.as_str() {
-        "check_materials" => {
-            let mut errors = Vec::new();
-            let provided = parse_codes(&mut errors, "provided", &form.provided, Material::parse);
-            if !errors.is_empty() {
-                return Err(AppError::Invalid(errors));
-            }
+    let mut decision: Option<DecisionDoc> = None;
+    let command = match step {
+        Step::CheckMaterials { provided } => {
             let base = if loaded.case.missing.is_empty() && loaded.case.stage == Stage::Submitted {
                 let facts = MaterialFacts::of(&loaded.detail.members);
                 required_materials(loaded.case.kind, facts, &policy.policy)
@@ -195,92 +141,48 @@ pub async fn act(
                 loaded.case.missing.clone()
             };
             let missing: Vec<Material> = base.into_iter().filter(|m| !provided.contains(m)).collect();
-            detail = json!({ "provided": codes(&provided), "missing": codes(&missing) });
             Command::CheckMaterials { missing }
         }
-        "start_investigation" => Command::StartInvestigation,
-        "request_verification" => Command::RequestVerification,
-        "attach_verification" => {
+        Step::StartInvestigation => Command::StartInvestigation,
+        Step::RequestVerification => Command::RequestVerification,
+        Step::AttachVerification => {
             let (result_id, eligible) = verified.unwrap_or((0, false));
-            detail = json!({ "result_id": result_id, "eligible": eligible });
             Command::AttachVerification { result_id, eligible }
         }
-        "record_survey" => {
-            let investigators = names(&form.investigators);
-            let signatures = names(&form.family_signatures);
-            detail = json!({
-                "investigators": investigators, "family_signatures": signatures,
-                "findings": form.findings.trim(), "photos": photos.len(),
-            });
-            Command::RecordSurvey { investigators: investigators.len() as u32, family_signed: !signatures.is_empty() }
-        }
-        "give_opinion" => {
-            detail = json!({ "approve": form.approve, "reason": form.reason.trim() });
-            Command::GiveOpinion { approve: form.approve }
-        }
-        "close_notice" => Command::CloseNotice,
-        "reinvestigate" => {
-            detail = json!({ "reason": required_reason(form)? });
-            Command::Reinvestigate
-        }
-        "democratic_review" => {
-            detail = json!({ "participants": form.investigators.trim(), "conclusion": form.findings.trim() });
-            if form.findings.trim().is_empty() {
-                return Err(AppError::invalid("findings", Message::new("case.error.conclusion")));
-            }
-            Command::DemocraticReview
-        }
-        "approve" => {
-            let (value, amount) = approval(&policy, &loaded, form, today)?;
-            detail = json!({ "amount_fen": amount.0 });
-            decision = Some(value);
+        Step::RecordSurvey { investigators, family_signatures, .. } => Command::RecordSurvey {
+            investigators: u32::try_from(investigators.len()).unwrap_or(u32::MAX),
+            family_signed: !family_signatures.is_empty(),
+        },
+        Step::GiveOpinion { approve, .. } => Command::GiveOpinion { approve: *approve },
+        Step::CloseNotice => Command::CloseNotice,
+        Step::Reinvestigate { .. } => Command::Reinvestigate,
+        Step::DemocraticReview { .. } => Command::DemocraticReview,
+        Step::Approve { amount, self_care_met, support_mode, no_able_supporter } => {
+            let doc = approval(&policy, &loaded, *amount, *self_care_met, *support_mode, *no_able_supporter, today)?;
+            let amount = doc.amount.unwrap_or_default();
+            decision = Some(doc);
             Command::Approve { amount }
         }
-        "reject" => {
-            let reason = required_reason(form)?;
-            detail = json!({ "reason": reason });
-            decision = Some(
-                json!({ "outcome": "rejected", "reason": reason, "decided_on": today, "policy_versions": policy.versions }),
-            );
+        Step::Reject { reason } => {
+            decision =
+                Some(DecisionDoc { policy_versions: policy.versions.clone(), ..DecisionDoc::rejected(reason, today) });
             Command::Reject
         }
-        "return" => {
-            detail = json!({ "reason": required_reason(form)? });
-            Command::Return
-        }
-        "pay_first" => {
-            let amount = Fen::parse_yuan(&form.amount_yuan)
-                .map_err(|_| AppError::invalid("amount_yuan", Message::new("case.error.amount")))?;
-            detail = json!({ "amount_fen": amount.0, "reason": form.reason.trim() });
-            Command::PayFirst { amount }
-        }
-        "complete_paperwork" => {
+        Step::Return { .. } => Command::Return,
+        Step::PayFirst { amount, .. } => Command::PayFirst { amount: *amount },
+        Step::CompletePaperwork => {
             let paid = loaded.case.paid_first.unwrap_or(Fen(0));
-            decision = Some(json!({
-                "outcome": "approved", "amount_fen": paid.0, "decided_on": today, "policy_versions": policy.versions,
-                "derivation": [["先行救助金额", paid.to_string()]],
-            }));
+            decision = Some(DecisionDoc {
+                derivation: vec![("先行救助金额".to_string(), paid.to_string())],
+                policy_versions: policy.versions.clone(),
+                ..DecisionDoc::approved(paid, today, None)
+            });
             Command::CompletePaperwork
         }
-        "suspend" => {
-            detail = json!({ "reason": required_reason(form)? });
-            Command::Suspend
-        }
-        "resume" => Command::Resume,
-        "extend" => {
-            detail = json!({ "reason": required_reason(form)? });
-            Command::Extend
-        }
-        "withdraw" => {
-            detail = json!({ "reason": required_reason(form)? });
-            Command::Withdraw
-        }
-        _ => {
-            return Err(AppError::invalid(
-                "action",
-                Message::new("case.error.unknown_code").arg("value", &form.action),
-            ));
-        }
+        Step::Suspend { .. } => Command::Suspend,
+        Step::Resume => Command::Resume,
+        Step::Extend { .. } => Command::Extend,
+        Step::Withdraw { .. } => Command::Withdraw,
     };
 
     let (next, events) = match loaded.case.apply(&command, &ctx) {
@@ -291,11 +193,14 @@ pub async fn act(
         }
         Err(e) => return Err(workflow_error(e)),
     };
-    write_back(&mut tx, &loaded, &next, &calendar, decision.as_ref().map(|d| d.to_string()), now).await?;
+    let stored =
+        decision.as_ref().map(serde_json::to_string).transpose().map_err(|e| AppError::Internal(e.to_string()))?;
+    write_back(&mut tx, &loaded, &next, &calendar, stored, now).await?;
+    let recorded: Vec<CaseEvent> = events.iter().map(|e| CaseEvent::record(*e, Some(step), &next)).collect();
     let mut survey_event = None;
-    for event in &events {
-        let id = insert_event(&mut tx, case_id, now, actor, *event, &detail).await?;
-        if matches!(event, EventKind::Surveyed | EventKind::CountySurveyed) {
+    for event in &recorded {
+        let id = insert_event(&mut tx, case_id, now, actor, event).await?;
+        if matches!(event, CaseEvent::Surveyed(_) | CaseEvent::CountySurveyed(_)) {
             survey_event = Some(id);
         }
     }
@@ -313,7 +218,8 @@ pub async fn act(
             }
             EventKind::Approved | EventKind::PaperworkCompleted => {
                 post_notice(&mut tx, &loaded, &next, "result", next.amount.map(|a| a.0), today, None).await?;
-                if let Some(doc) = decision.as_ref().map(|d| decision_doc(&tree, &loaded, &next, d, today)) {
+                if let Some(d) = &decision {
+                    let doc = decision_doc(&tree, &loaded, &next, d, today);
                     insert_document(&mut tx, case_id, "decision", &doc, actor, now).await?;
                 }
                 crate::entitlement::start_for_approval(
@@ -328,7 +234,8 @@ pub async fn act(
                 .await?;
             }
             EventKind::Rejected => {
-                let doc = rejection_doc(&tree, &loaded, &next, &required_reason(form)?, today);
+                let reason = step.reason().unwrap_or_default();
+                let doc = rejection_doc(&tree, &loaded, &next, reason, today);
                 insert_document(&mut tx, case_id, "rejection", &doc, actor, now).await?;
             }
             EventKind::MaterialsIncomplete => {
@@ -344,7 +251,8 @@ pub async fn act(
         }
     }
     let before = json!({ "stage": loaded.case.stage.code(), "version": loaded.row.version });
-    let after = json!({ "stage": next.stage.code(), "events": events.iter().map(|e| e.code()).collect::<Vec<_>>(), "detail": detail });
+    let stored_events: Vec<VersionedEvent> = recorded.into_iter().map(VersionedEvent::new).collect();
+    let after = json!({ "stage": next.stage.code(), "events": stored_events });
     audit(
         &mut tx,
         actor,
@@ -361,13 +269,17 @@ pub async fn act(
     Ok(view)
 }
 
-/// The approval's amount and its derivation.
+/// The approval: its amount from the policy (temporary assistance: as
+/// entered, or as asked for), how it was derived, the first month paid.
 fn approval(
     policy: &ResolvedPolicy,
     l: &Loaded,
-    form: &ActionForm,
+    entered: Option<Fen>,
+    self_care_met: [bool; 6],
+    mode: SupportMode,
+    no_able_supporter: bool,
     today: NaiveDate,
-) -> Result<(serde_json::Value, Fen)> {
+) -> Result<DecisionDoc> {
     let p = &policy.policy;
     let amount_error = |e: jiuzhu_domain::assistance::AmountError| AppError::Conflict(e.to_message());
     let (amount, derivation): (Fen, Vec<(String, String)>) = match l.case.kind {
@@ -399,15 +311,14 @@ fn approval(
         }
         CaseKind::Tekun => {
             let d = &l.detail;
-            let unmet = tekun_unmet(p, d.area, &d.applicant, &d.members, &d.declaration, form.no_able_supporter);
+            let unmet = tekun_unmet(p, d.area, &d.applicant, &d.members, &d.declaration, no_able_supporter);
             if !unmet.is_empty() {
                 let list = unmet.iter().map(|c| c.label(Lang::Zh)).collect::<Vec<_>>().join("、");
                 return Err(AppError::Conflict(Message::new("amount.error.tekun_unmet").arg("list", list)));
             }
-            let (met, care) = self_care_of(form);
-            let mode = SupportMode::parse(&form.support_mode).unwrap_or(SupportMode::Home);
+            let care = SelfCare::assess(self_care_met);
             let a = tekun_amount(p, l.detail.area, care, mode);
-            let unmet = met.iter().filter(|m| !**m).count();
+            let unmet = self_care_met.iter().filter(|m| !**m).count();
             (
                 a.total,
                 vec![
@@ -421,12 +332,9 @@ fn approval(
             )
         }
         CaseKind::TempExpense | CaseKind::TempEmergency => {
-            let amount = if form.amount_yuan.trim().is_empty() {
-                l.case.requested.ok_or_else(|| AppError::invalid("amount_yuan", Message::new("case.error.amount")))?
-            } else {
-                Fen::parse_yuan(&form.amount_yuan)
-                    .map_err(|_| AppError::invalid("amount_yuan", Message::new("case.error.amount")))?
-            };
+            let amount = entered
+                .or(l.case.requested)
+                .ok_or_else(|| AppError::invalid("amount_yuan", Message::new("case.error.amount")))?;
             (
                 amount,
                 vec![
@@ -443,13 +351,12 @@ fn approval(
         true => jiuzhu_domain::case::first_payment_month(l.case.kind, today),
         false => jiuzhu_domain::entitlement::first_month(p.first_payment, l.case.submitted_on, today).first_day(),
     };
-    Ok((
-        json!({
-            "outcome": "approved", "amount_fen": amount.0, "decided_on": today, "first_month": first_month,
-            "derivation": derivation, "policy_versions": policy.versions, "policy": p,
-        }),
-        amount,
-    ))
+    Ok(DecisionDoc {
+        derivation,
+        policy_versions: policy.versions.clone(),
+        policy: Some(p.clone()),
+        ..DecisionDoc::approved(amount, today, Some(first_month))
+    })
 }
 
 /// Posts a notice in the applicant's village.
@@ -477,115 +384,6 @@ async fn post_notice(
         until,
     };
     Ok(store::notice_board::insert_notice(tx, &row).await?)
-}
-
-fn issuer_for(tree: &RegionTree, l: &Loaded, case: &Case) -> String {
-    match case.level {
-        jiuzhu_domain::assistance::Level::County => {
-            zh(Message::new("notice.issuer.county").arg("county", county_name(tree, &l.region)))
-        }
-        jiuzhu_domain::assistance::Level::Township => {
-            format!("{}{}", county_name(tree, &l.region), township_name(tree, &l.region))
-        }
-    }
-}
-
-fn decision_doc(
-    tree: &RegionTree,
-    l: &Loaded,
-    case: &Case,
-    decision: &serde_json::Value,
-    today: NaiveDate,
-) -> DocumentData {
-    let issuer = issuer_for(tree, l, case);
-    let amount = case.amount.unwrap_or(Fen(0));
-    let table: Vec<(String, String)> =
-        decision.get("derivation").and_then(|d| serde_json::from_value(d.clone()).ok()).unwrap_or_default();
-    let first = decision.get("first_month").and_then(|v| v.as_str()).and_then(|s| s.parse::<NaiveDate>().ok());
-    let payment = zh(notice::payment(case.kind, amount, first.map(|m| (m.year(), m.month()))));
-    DocumentData {
-        title: zh(Message::new("notice.decision.title").arg("kind", case.kind.label(Lang::Zh))),
-        issuer: issuer.clone(),
-        number: zh(Message::new("notice.case_number").arg("id", l.row.id)),
-        addressee: zh(Message::new("notice.addressee").arg("name", &l.detail.applicant_name)),
-        paragraphs: vec![
-            zh(Message::new("notice.decision.body")
-                .arg("date", format_date(Lang::Zh, case.accepted_on.unwrap_or(case.submitted_on)))
-                .arg("kind", case.kind.label(Lang::Zh))),
-            payment,
-            text("notice.decision.report_changes"),
-        ],
-        items: Vec::new(),
-        table,
-        basis: text(notice::basis_key(case.kind)),
-        appeal: text("notice.appeal"),
-        date: format_date(Lang::Zh, today),
-        seal: zh(Message::new("notice.seal").arg("issuer", &issuer)),
-    }
-}
-
-fn rejection_doc(tree: &RegionTree, l: &Loaded, case: &Case, reason: &str, today: NaiveDate) -> DocumentData {
-    let issuer = issuer_for(tree, l, case);
-    let mut table = Vec::new();
-    if let Some(v) = case.verification {
-        let number = if v.eligible { "notice.rejection.report_number" } else { "notice.rejection.report_findings" };
-        table.push((text("notice.rejection.report"), zh(Message::new(number).arg("id", v.result_id))));
-    }
-    table.push((
-        text("notice.rejection.opinion"),
-        match case.opinion {
-            Some(true) => text("notice.rejection.recommend_approval"),
-            Some(false) => text("notice.rejection.recommend_rejection"),
-            None => "—".to_string(),
-        },
-    ));
-    DocumentData {
-        title: zh(Message::new("notice.rejection.title").arg("kind", case.kind.label(Lang::Zh))),
-        issuer: issuer.clone(),
-        number: zh(Message::new("notice.case_number").arg("id", l.row.id)),
-        addressee: zh(Message::new("notice.addressee").arg("name", &l.detail.applicant_name)),
-        paragraphs: vec![zh(Message::new("notice.rejection.body")
-            .arg("date", format_date(Lang::Zh, case.accepted_on.unwrap_or(case.submitted_on)))
-            .arg("kind", case.kind.label(Lang::Zh)))],
-        items: vec![reason.to_string()],
-        table,
-        basis: text(notice::basis_key(case.kind)),
-        appeal: text("notice.appeal"),
-        date: format_date(Lang::Zh, today),
-        seal: zh(Message::new("notice.seal").arg("issuer", &issuer)),
-    }
-}
-
-/// A document issued for a case, for printing.
-pub async fn document(
-    db: &Db,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    case_id: i64,
-    document_id: i64,
-) -> Result<(String, DocumentData)> {
-    let target = Target::new("case", case_id, None);
-    require(db, actor, now, Permission::CaseRead, "case_document_read", &target).await?;
-    let mut tx = db.begin().await?;
-    let loaded = case_or_deny!(tx, actor, now, case_id, "case_document_read");
-    let found = store::case::documents_of_application(&mut tx, loaded.row.application_id)
-        .await?
-        .into_iter()
-        .find(|d| d.id == document_id);
-    let Some(doc) = found else { return Err(AppError::NotFound) };
-    let data: DocumentData = serde_json::from_str(&doc.data).map_err(|e| AppError::Internal(e.to_string()))?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        "case_document_read",
-        &Target::new("case_document", document_id, Some(&loaded.region)),
-        None,
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((doc.kind, data))
 }
 
 /// A survey photo of a case in scope: its image type (found again from its

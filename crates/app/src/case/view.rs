@@ -1,17 +1,23 @@
 //! The view of one case: its history, documents, referrals, objections and
 //! the amount previewed under the policy in force.
 
+use jiuzhu_domain::case::{CaseEvent, StepKind, StoredEvent};
+use jiuzhu_domain::document::DecisionDoc;
+
 use super::*;
 
 // ------------------------------------------------------------ case view
 
+/// One entry of a case's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct EventView {
     pub at: DateTime<Utc>,
+    /// Who took the step (`system` for the command line).
     pub actor: String,
-    pub kind: String,
+    /// What happened and its data: `{"kind": "approved", "amount": 126000}`
+    /// (money in fen, dates `YYYY-MM-DD`); personal numbers masked.
     #[schema(value_type = Object)]
-    pub detail: serde_json::Value,
+    pub event: CaseEvent,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -68,14 +74,17 @@ pub struct CaseView {
     pub declared_relative: String,
     pub missing: Vec<String>,
     /// The steps this user may take now (action codes).
-    pub actions: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub actions: Vec<StepKind>,
     pub events: Vec<EventView>,
     pub documents: Vec<DocumentInfo>,
     pub photos: Vec<i64>,
     pub referrals: Vec<ReferralView>,
     pub public_objections: Vec<PublicObjectionView>,
+    /// The decision (`outcome`, `amount` in fen, `decided_on`, `first_month`,
+    /// `derivation`, `reason`, `policy_versions`, `policy`).
     #[schema(value_type = Object)]
-    pub decision: Option<serde_json::Value>,
+    pub decision: Option<DecisionDoc>,
     /// The monthly amount the policy in force gives now (低保/特困 full self-care), for the preliminary opinion.
     pub amount_preview: Option<i64>,
 }
@@ -144,21 +153,23 @@ pub(crate) async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l
         spot_tally: SpotTally::default(),
     };
     let actions = if actor.can(Permission::CaseHandle) || actor.can(Permission::CaseDecide) {
-        l.case.available_steps(&ctx).into_iter().map(String::from).collect()
+        l.case.steps_now(&ctx)
     } else {
         Vec::new()
     };
-    let events = store::case::case_events(tx, l.row.id)
-        .await?
-        .into_iter()
-        .map(|e| {
-            // Events keep what was entered; personal numbers in it are masked
-            // as the members' are (issue 10).
-            let mut detail = serde_json::from_str(&e.detail).unwrap_or_default();
-            crate::privacy::mask_json(&mut detail);
-            EventView { at: e.at, actor: e.actor, kind: e.kind, detail }
-        })
-        .collect();
+    let mut events = Vec::new();
+    for e in store::case::case_events(tx, l.row.id).await? {
+        let kind = EventKind::parse(&e.kind).ok_or_else(|| AppError::Internal(format!("event {}", e.kind)))?;
+        let stored = serde_json::from_str::<StoredEvent>(&e.detail)
+            .unwrap_or(StoredEvent::Legacy(jiuzhu_domain::case::LegacyDetail::default()));
+        let mut event = CaseEvent::read(kind, stored);
+        // Events keep what was entered; personal numbers in it are masked
+        // as the members' are (issue 10).
+        for text in event.texts_mut() {
+            *text = crate::privacy::mask_text(text);
+        }
+        events.push(EventView { at: e.at, actor: e.actor, event });
+    }
     // The case's own documents and the application's one-time notice (it lists every programme's materials).
     let documents = store::case::documents_of_application(tx, l.row.application_id)
         .await?
@@ -211,7 +222,14 @@ pub(crate) async fn build_view(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, l
         photos,
         referrals,
         public_objections,
-        decision: l.row.decision.as_deref().and_then(|d| serde_json::from_str(d).ok()).map(masked_value),
+        decision: match l.row.decision.as_deref() {
+            Some(d) => {
+                let mut doc: DecisionDoc = serde_json::from_str(d).map_err(|e| AppError::Internal(e.to_string()))?;
+                doc.reason = doc.reason.map(|r| crate::privacy::mask_text(&r));
+                Some(doc)
+            }
+            None => None,
+        },
         amount_preview,
     })
 }

@@ -183,15 +183,12 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
         ("record_survey", false),
         ("give_opinion", true),
     ] {
-        let form = case::ActionForm {
-            action: action.into(),
-            version: view.version,
-            approve,
-            investigators: "甲、乙".into(),
-            family_signatures: "张建国".into(),
-            ..Default::default()
-        };
-        view = case::act(&app.db, &clerk, now(), view.id, &form, vec![]).await.unwrap();
+        let form: case::ActionForm = serde_json::from_value(serde_json::json!({
+            "action": action, "version": view.version, "approve": approve,
+            "investigators": "甲、乙", "family_signatures": "张建国",
+        }))
+        .unwrap();
+        view = case::act_form(&app.db, &clerk, now(), view.id, &form, vec![]).await.unwrap();
     }
     assert_eq!(view.stage, "notice");
     let (_, notices) =

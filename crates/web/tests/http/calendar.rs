@@ -4,7 +4,7 @@
 //! red "load next year" banner goes to administrators only.
 
 use super::*;
-use jiuzhu_app::case::{self as c, ActionForm, ApplicationForm};
+use jiuzhu_app::case::{self as c, ApplicationForm};
 use jiuzhu_app::{Scope, import};
 use jiuzhu_domain::RegionCode;
 
@@ -81,9 +81,9 @@ async fn a_step_into_next_year_is_taken_and_its_date_shown_as_provisional() {
     // Investigation due 3 working days after 12-28: 12-31, in the loaded 2026.
     assert_eq!(case.step_due, chrono::NaiveDate::from_ymd_opt(2026, 12, 31));
     assert!(!case.step_due_provisional);
-    let form = ActionForm { action: "start_investigation".into(), version: case.version, ..Default::default() };
+    let step = jiuzhu_domain::case::Step::StartInvestigation;
     // Refused before ("no holiday arrangement for 2027").
-    let case = c::act(&app.db, &clerk, december(), case.id, &form, vec![]).await.unwrap();
+    let case = c::act(&app.db, &clerk, december(), case.id, case.version, &step, vec![]).await.unwrap();
     assert_eq!(case.step_due, chrono::NaiveDate::from_ymd_opt(2027, 1, 12));
     assert!(case.step_due_provisional && case.overall_due_provisional);
 
@@ -104,8 +104,8 @@ async fn a_step_into_next_year_is_taken_and_its_date_shown_as_provisional() {
     let api = app.get(&format!("/api/cases/{}", case.id)).await.json();
     assert_eq!(api["step_due"], "2027-01-13", "{api}");
     assert_eq!(api["step_due_provisional"], false);
-    let recounted = api["events"].as_array().unwrap().iter().find(|e| e["kind"] == "dates_recounted").unwrap();
-    assert_eq!(recounted["detail"]["before"]["step_due"], "2027-01-12");
-    assert_eq!(recounted["detail"]["after"]["step_due"], "2027-01-13");
+    let recounted = api["events"].as_array().unwrap().iter().find(|e| e["event"]["kind"] == "dates_recounted").unwrap();
+    assert_eq!(recounted["event"]["before"]["step_due"], "2027-01-12");
+    assert_eq!(recounted["event"]["after"]["step_due"], "2027-01-13");
     assert!(!app.get(&format!("/cases/{}", case.id)).await.text().contains("step-due-provisional"));
 }
