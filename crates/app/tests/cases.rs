@@ -27,6 +27,7 @@ jiuzhu_testkit::on_both_databases!(
     individual_inclusion_for_a_severely_disabled_member_of_an_edge_family,
     tekun_from_application_to_support_with_the_spot_check,
     survey_photos_are_checked_by_content_and_reading_one_is_audited,
+    entries_and_decisions_stored_before_they_were_typed_still_read,
 );
 
 /// Friday 2025-10-31, 10:00 in Beijing.
@@ -766,4 +767,46 @@ async fn survey_photos_are_checked_by_content_and_reading_one_is_audited(db: Db)
     assert!(outcomes.contains(&("hekou", jiuzhu_domain::audit::Outcome::Denied)), "{outcomes:?}");
     let allowed = reads.iter().find(|r| r.record.login == "jingban").unwrap();
     assert!(allowed.record.after.contains(&case.photos[0].to_string()), "{:?}", allowed.record);
+}
+
+/// History entries and decisions written before they were typed (issue 10:
+/// a loose detail object per step, `amount_fen`, no version) read into the
+/// typed event and decision, without a migration.
+async fn entries_and_decisions_stored_before_they_were_typed_still_read(db: Db) {
+    county(&db).await;
+    let hid = household_id(&db, "SF-0001").await;
+    let created = c::submit_application(&db, &clerk(), now(), &dibao_form(hid, every_material_but(&[]))).await.unwrap();
+    let id = created.case_ids[0];
+    let mut tx = db.begin().await.unwrap();
+    for (kind, detail) in [("returned", r#"{"reason":"补充收入证明"}"#), ("approved", r#"{"amount_fen":126000}"#)]
+    {
+        let row = jiuzhu_store::case::CaseEventRow {
+            id: 0,
+            case_id: id,
+            at: now(),
+            actor: "system".into(),
+            kind: kind.into(),
+            detail: detail.into(),
+        };
+        jiuzhu_store::case::insert_case_event(&mut tx, &row).await.unwrap();
+    }
+    let mut row = jiuzhu_store::case::get_case(&mut tx, id).await.unwrap().unwrap();
+    row.decision = Some(
+        r#"{"outcome":"approved","amount_fen":126000,"decided_on":"2025-10-20","first_month":"2025-11-01",
+            "derivation":[["月保障金额","1,260.00元"]],"policy_versions":[1],"policy":{"no_longer":"a field"}}"#
+            .into(),
+    );
+    assert!(jiuzhu_store::case::update_case(&mut tx, &row).await.unwrap());
+    tx.commit().await.unwrap();
+
+    let view = c::case_detail(&db, &clerk(), now(), id).await.unwrap();
+    let old: Vec<&CaseEvent> =
+        view.events.iter().map(|e| &e.event).filter(|e| e.kind().code() != "submitted").collect();
+    assert!(old.contains(&&CaseEvent::Returned { reason: "补充收入证明".into() }), "{old:?}");
+    assert!(old.contains(&&CaseEvent::Approved { amount: Fen(126_000) }), "{old:?}");
+    let sentences: Vec<String> = old.iter().map(|e| e.message().render(jiuzhu_domain::Lang::Zh)).collect();
+    assert!(sentences.contains(&"批准：金额1,260.00元".to_string()), "{sentences:?}");
+    let decision = view.decision.unwrap();
+    assert_eq!((decision.version, decision.amount, decision.policy), (1, Some(Fen(126_000)), None));
+    assert_eq!(decision.derivation, vec![("月保障金额".to_string(), "1,260.00元".to_string())]);
 }

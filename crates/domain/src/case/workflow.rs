@@ -145,11 +145,6 @@ impl Case {
             .collect()
     }
 
-    /// The codes of [`Case::steps_now`] (until the app takes the kinds).
-    pub fn available_steps(&self, ctx: &Ctx<'_>) -> Vec<&'static str> {
-        self.steps_now(ctx).into_iter().map(StepKind::code).collect()
-    }
-
     /// The household size a public notice shows: one person for 单人保.
     pub fn published_household_size(&self, household_size: u32) -> u32 {
         if self.kind == CaseKind::DibaoIndividual { 1 } else { household_size }
