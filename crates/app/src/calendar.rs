@@ -88,8 +88,10 @@ pub async fn load_calendar(db: &Db, actor: &Actor, now: DateTime<Utc>, text: &st
 /// Returns the ids of those cases.
 async fn recount_open_cases(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<i64>> {
     let calendar = calendar_in(tx).await?;
-    let filter =
-        store::case::CaseFilter { open_only: true, ..store::case::CaseFilter::new(access::whole_installation(), i64::MAX) };
+    let filter = store::case::CaseFilter {
+        open_only: true,
+        ..store::case::CaseFilter::new(access::whole_installation(), i64::MAX)
+    };
     let mut moved = Vec::new();
     for row in store::case::list_cases(tx, &filter).await? {
         let Ok(mut case) = serde_json::from_str::<Case>(&row.state) else { continue };

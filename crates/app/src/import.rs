@@ -104,11 +104,8 @@ pub(crate) async fn import_in(
         .collect();
     let id_numbers: Vec<IdNumber> =
         roster.households.iter().flat_map(|h| h.members.iter().map(|m| m.fields.id_number)).collect();
-    let registered: HashMap<IdNumber, store::PersonRecord> = store::persons_by_id_numbers(tx, &id_numbers)
-        .await?
-        .into_iter()
-        .map(|p| (p.fields.id_number, p))
-        .collect();
+    let registered: HashMap<IdNumber, store::PersonRecord> =
+        store::persons_by_id_numbers(tx, &id_numbers).await?.into_iter().map(|p| (p.fields.id_number, p)).collect();
     let mut household_numbers: HashMap<i64, String> =
         existing.values().map(|h| (h.id, h.fields.external_id.clone())).collect();
     for p in registered.values() {

@@ -11,13 +11,13 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::Actor;
 use crate::access::{Target, audit};
 use crate::calendar::calendar_in;
 use crate::case::{insert_event, load_case, workflow_error, write_back};
 use crate::error::{AppError, Result};
 use crate::policy::policy_versions;
 use crate::registry::region_tree;
-use crate::Actor;
 
 /// A notice as the public sees it: only what the law allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

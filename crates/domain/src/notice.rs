@@ -120,7 +120,10 @@ mod tests {
     #[test]
     fn payment_reads_once_or_monthly_from_the_first_month() {
         let zh = |m: Message| m.render(Lang::Zh);
-        assert_eq!(zh(payment(CaseKind::TempExpense, Fen(80_000), Some((2026, 1)))), "临时救助金800.00元，一次性发放。");
+        assert_eq!(
+            zh(payment(CaseKind::TempExpense, Fen(80_000), Some((2026, 1)))),
+            "临时救助金800.00元，一次性发放。"
+        );
         assert_eq!(
             zh(payment(CaseKind::Dibao, Fen(126_000), Some((2026, 1)))),
             "月保障金额1,260.00元，自2026年1月起按月发放至家庭账户。"
