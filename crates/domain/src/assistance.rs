@@ -15,15 +15,15 @@ mod amounts;
 mod materials;
 mod messages;
 
-pub use amounts::*;
-pub use materials::*;
-pub use messages::*;
 /// The policy lives in [`crate::policy`]; these names stay for the rules
 /// that read it here.
 pub use crate::policy::{
     Addons, Band, BenefitMethod, Limits, Policy, Policy as AssistancePolicy, PolicyPatch, PolicyVersion,
     ResolvedPolicy, resolve,
 };
+pub use amounts::*;
+pub use materials::*;
+pub use messages::*;
 
 labeled_enum! {
     /// What one case of an application asks for (申请事项).

@@ -799,12 +799,8 @@ impl Message {
 
     pub fn render(&self, lang: Lang) -> String {
         let late: Vec<(&str, String)> = self.parts.iter().map(|(k, p)| (*k, p.render(lang))).collect();
-        let args: Vec<(&str, &str)> = self
-            .args
-            .iter()
-            .map(|(k, v)| (*k, v.as_str()))
-            .chain(late.iter().map(|(k, v)| (*k, v.as_str())))
-            .collect();
+        let args: Vec<(&str, &str)> =
+            self.args.iter().map(|(k, v)| (*k, v.as_str())).chain(late.iter().map(|(k, v)| (*k, v.as_str()))).collect();
         tf(lang, self.key, &args)
     }
 }

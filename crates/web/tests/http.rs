@@ -22,12 +22,12 @@ mod concurrency;
 mod credentials;
 #[path = "http/entitlements.rs"]
 mod entitlements;
+#[path = "http/jobs.rs"]
+mod jobs;
 #[path = "http/no_codes.rs"]
 mod no_codes;
 #[path = "http/privacy_scan.rs"]
 mod privacy_scan;
-#[path = "http/jobs.rs"]
-mod jobs;
 #[path = "http/registry_edits.rs"]
 mod registry_edits;
 #[path = "http/security.rs"]
