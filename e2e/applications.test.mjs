@@ -59,15 +59,15 @@ async function step(page, action, fill = async () => {}) {
 test('a 低保 application from intake to approval across three users', async () => {
   // The county approver sets the county's policy.
   const approver = await signIn('shenpi');
-  await approver.goto(`${baseUrl}/assistance-policies`);
-  await approver.fill('#p-region', '349901');
+  await approver.goto(`${baseUrl}/assistance-policies?region=349901`);
   await approver.fill('#p-from', '2025-01-01');
-  await approver.fill('#p-urban', '800');
-  await approver.fill('#p-rural', '800');
-  await approver.selectOption('#p-review', 'no');
-  await approver.click('form[action="/assistance-policies"] button[type=submit]');
+  await approver.fill('#f-dibao_urban', '800');
+  await approver.fill('#f-dibao_rural', '800');
+  await approver.selectOption('#f-review_notice', 'no');
+  await approver.click('#policy-form button[type=submit]');
   await approver.waitForSelector('#policy-versions');
-  assert.ok((await approver.locator('#policy-versions').innerText()).includes('review_notice'));
+  assert.ok((await approver.locator('#policy-versions').innerText()).includes('审核阶段（初审）公示：否'));
+  assert.ok((await approver.locator('#in-force-dibao_rural').innerText()).includes('800.00元'));
 
   // The village assistant enters the application for the family (帮办代办).
   const assistant = await signIn('cun');

@@ -1,20 +1,27 @@
-//! The assistance policy of each region: its versions, the entries an
-//! administrator sets and the policy in force.
+//! The one policy of each region (`domain::policy`): its versions, adding a
+//! version from a form entered as people write it (元, 是/否, days), and the
+//! policy in force for a region on a date with the version that set each
+//! field. Every use case that needs a standard, a threshold or a limit reads
+//! it through [`policy_versions`] and `domain::policy::resolve`, so the
+//! same region and date give the same number everywhere.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jiuzhu_domain::assistance::{PolicyPatch, PolicyVersion};
-use jiuzhu_domain::i18n::Message;
-use jiuzhu_domain::{Fen, Permission, RegionCode};
+use jiuzhu_domain::i18n::{Message, china_date};
+use jiuzhu_domain::policy::{Policy, PolicyPatch, PolicyVersion, resolve};
+use jiuzhu_domain::{Permission, RegionCode, RegionTree};
 use jiuzhu_store::{self as store, Db, Tx};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::access::{Target, audit, deny_in, require};
+use crate::access::{Target, audit, deny, deny_in, require};
 use crate::error::{AppError, FieldError, Result};
 use crate::registry::region_tree;
 use crate::{Actor, Scope};
 
+/// Every stored version.
 pub(crate) async fn policy_versions(tx: &mut Tx) -> Result<Vec<PolicyVersion>> {
     store::policy::list_assistance_policies(tx)
         .await?
@@ -37,15 +44,17 @@ pub struct PolicyVersionView {
     pub region_code: String,
     pub region_name: String,
     pub effective_from: NaiveDate,
-    /// The fields this version sets.
+    /// The fields this version sets (money in fen, multiples per mille).
     #[schema(value_type = Object)]
-    pub patch: serde_json::Value,
+    pub patch: PolicyPatch,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }
 
-/// Stores a new version of a region's assistance policy (never replacing
-/// an old one: decisions name the versions they used).
+/// Stores a new version of a region's policy (never replacing an old one:
+/// decisions and verification results name the versions they used). The
+/// region's latest version in force replaces its earlier ones; what it does
+/// not set comes from the region above.
 pub async fn set_assistance_policy(
     db: &Db,
     actor: &Actor,
@@ -76,31 +85,16 @@ pub async fn set_assistance_policy(
     Ok(id)
 }
 
-/// A new policy version as entered: the region, the date it applies from,
-/// the common settings as people write them (元, 是/否), and any other
-/// `PolicyPatch` fields as a JSON object. An empty setting is inherited.
+/// A new version as the API takes it: the region, the date it applies from
+/// and the fields it sets, typed (`{"dibao_rural": 62000}`: money in fen,
+/// multiples per mille). A field left out is inherited.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct PolicyEntry {
     pub region_code: String,
     /// `2026-01-01`.
     pub effective_from: String,
-    /// 元 a month.
-    pub dibao_urban_yuan: String,
-    pub dibao_rural_yuan: String,
-    /// `county` or `township`.
-    pub confirmation: String,
-    /// `yes` or `no`.
-    pub review_notice: String,
-    /// `yes` or `no`.
-    pub verification_first: String,
-    pub notice_days: String,
-    /// Months of the 低保 standard.
-    pub temp_township_months: String,
-    pub temp_cap_months: String,
-    /// 元 a month (prior year).
-    pub min_wage_yuan: String,
-    /// Other fields, e.g. `{"tekun_basic_permille": 1400}`.
+    /// The fields this version sets.
     #[schema(value_type = Object)]
     pub patch: serde_json::Value,
 }
@@ -108,51 +102,17 @@ pub struct PolicyEntry {
 impl PolicyEntry {
     pub fn parse(&self) -> Result<(RegionCode, NaiveDate, PolicyPatch)> {
         let mut errors = Vec::new();
-        let mut bad = |field: &'static str, value: &str| {
-            errors.push(FieldError { field, message: Message::new("policy.error.bad_value").arg("value", value) })
-        };
-        let region = RegionCode::parse(&self.region_code).ok();
-        if region.is_none() {
-            bad("region_code", &self.region_code);
-        }
-        let from = jiuzhu_domain::dataset::parse_date(&self.effective_from);
-        if from.is_none() {
-            bad("effective_from", &self.effective_from);
-        }
-        let mut patch = match &self.patch {
+        let (region, from) = region_and_date(&self.region_code, &self.effective_from, &mut errors);
+        let patch = match &self.patch {
             serde_json::Value::Null => PolicyPatch::default(),
-            serde_json::Value::String(s) if s.trim().is_empty() => PolicyPatch::default(),
             value => serde_json::from_value::<PolicyPatch>(value.clone()).unwrap_or_else(|e| {
-                bad("patch", &e.to_string());
+                errors.push(FieldError {
+                    field: "patch",
+                    message: Message::new("policy.error.bad_value").arg("value", e.to_string()),
+                });
                 PolicyPatch::default()
             }),
         };
-        let yuan = |raw: &str| Fen::parse_yuan(raw).ok().filter(|f| f.0 > 0);
-        let count = |raw: &str| raw.trim().parse::<u32>().ok();
-        let yes_no = |raw: &str| match raw.trim() {
-            "yes" | "是" | "true" => Some(true),
-            "no" | "否" | "false" => Some(false),
-            _ => None,
-        };
-        macro_rules! set {
-            ($raw:expr, $field:ident, $parse:expr) => {
-                if !$raw.trim().is_empty() {
-                    match $parse($raw.as_str()) {
-                        Some(v) => patch.$field = Some(v),
-                        None => bad(stringify!($field), &$raw),
-                    }
-                }
-            };
-        }
-        set!(self.dibao_urban_yuan, dibao_urban, yuan);
-        set!(self.dibao_rural_yuan, dibao_rural, yuan);
-        set!(self.confirmation, confirmation, jiuzhu_domain::assistance::Level::parse);
-        set!(self.review_notice, review_notice, yes_no);
-        set!(self.verification_first, verification_first, yes_no);
-        set!(self.notice_days, notice_days, count);
-        set!(self.temp_township_months, temp_township_months, count);
-        set!(self.temp_cap_months, temp_cap_months, count);
-        set!(self.min_wage_yuan, min_wage, yuan);
         match (region, from) {
             (Some(r), Some(f)) if errors.is_empty() => Ok((r, f, patch)),
             _ => Err(AppError::Invalid(errors)),
@@ -160,57 +120,251 @@ impl PolicyEntry {
     }
 }
 
+/// A new version as the policy page sends it: the region, the date, and
+/// every field as people write it (`dibao_rural=620`, `review_notice=no`,
+/// `tekun_basic_permille=1.3`, `dibao_limits.overall=10`; see
+/// `domain::policy::fields`). An empty field is inherited.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyForm {
+    pub region_code: String,
+    pub effective_from: String,
+    /// The fields' entries, in the order sent.
+    pub entries: Vec<(String, String)>,
+}
+
+impl PolicyForm {
+    /// The form from a page's entries (the region, the date and the fields;
+    /// anything else, such as the CSRF token, is not a field and is ignored).
+    pub fn from_entries(entries: Vec<(String, String)>) -> PolicyForm {
+        let mut form = PolicyForm::default();
+        for (name, value) in entries {
+            match name.as_str() {
+                "region_code" => form.region_code = value,
+                "effective_from" => form.effective_from = value,
+                _ => form.entries.push((name, value)),
+            }
+        }
+        form
+    }
+
+    /// The region, the date and the patch, or every problem, each naming
+    /// its field in the user's language.
+    pub fn parse(&self) -> Result<(RegionCode, NaiveDate, PolicyPatch)> {
+        let mut errors = Vec::new();
+        let (region, from) = region_and_date(&self.region_code, &self.effective_from, &mut errors);
+        let patch = PolicyPatch::from_form(&self.entries).unwrap_or_else(|problems| {
+            errors.extend(problems.iter().map(|p| FieldError { field: p.field, message: p.message() }));
+            PolicyPatch::default()
+        });
+        match (region, from) {
+            (Some(r), Some(f)) if errors.is_empty() => Ok((r, f, patch)),
+            _ => Err(AppError::Invalid(errors)),
+        }
+    }
+}
+
+fn region_and_date(region: &str, from: &str, errors: &mut Vec<FieldError>) -> (Option<RegionCode>, Option<NaiveDate>) {
+    let code = RegionCode::parse(region.trim()).ok();
+    if code.is_none() {
+        errors.push(FieldError {
+            field: "region_code",
+            message: Message::new("import.error.bad_region").arg("value", region),
+        });
+    }
+    let date = jiuzhu_domain::dataset::parse_date(from);
+    if date.is_none() {
+        errors.push(FieldError {
+            field: "effective_from",
+            message: Message::new("verify.error.bad_date").arg("value", from),
+        });
+    }
+    (code, date)
+}
+
+/// Whether an actor sees a region's policy: regions inside their scope and
+/// the ones above it.
+fn visible(scope: &Scope, code: &RegionCode) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Region(scope) => scope.contains(code) || code.contains(scope),
+    }
+}
+
+fn version_view(
+    tree: &RegionTree,
+    v: &PolicyVersion,
+    row: Option<&store::policy::AssistancePolicyRow>,
+) -> PolicyVersionView {
+    PolicyVersionView {
+        id: v.id,
+        region_code: v.region_code.to_string(),
+        region_name: tree.full_name(&v.region_code),
+        effective_from: v.effective_from,
+        patch: v.patch.clone(),
+        created_by: row.map(|r| r.created_by.clone()).unwrap_or_default(),
+        created_at: row.map(|r| r.created_at).unwrap_or_default(),
+    }
+}
+
 /// The stored versions inside or above the actor's region.
 pub async fn assistance_policies(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<PolicyVersionView>> {
     require(db, actor, now, Permission::CaseRead, "assistance_policy_listed", &Target::none()).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let tree = region_tree(&mut tx).await?;
     let rows = store::policy::list_assistance_policies(&mut tx).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            let code = RegionCode::parse(&row.region_code).ok()?;
-            let visible = match &actor.scope {
-                Scope::All => true,
-                Scope::Region(scope) => scope.contains(&code) || code.contains(scope),
-            };
-            visible.then(|| PolicyVersionView {
-                id: row.id,
-                region_name: tree.full_name(&code),
-                region_code: row.region_code,
-                effective_from: row.effective_from,
-                patch: serde_json::from_str(&row.patch).unwrap_or_default(),
-                created_by: row.created_by,
-                created_at: row.created_at,
-            })
-        })
+    let versions = policy_versions(&mut tx).await?;
+    Ok(versions
+        .iter()
+        .zip(&rows)
+        .filter(|(v, _)| visible(&actor.scope, &v.region_code))
+        .map(|(v, row)| version_view(&tree, v, Some(row)))
         .collect())
+}
+
+/// The policy in force for a region on a date, as the policy page and the
+/// verification page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PolicyInForce {
+    pub region_code: String,
+    pub region_name: String,
+    pub on: NaiveDate,
+    /// Every field's value in force (money in fen, multiples per mille).
+    #[schema(value_type = Object)]
+    pub policy: Policy,
+    /// The versions applied, from the top of the region tree down.
+    pub versions: Vec<PolicyVersionView>,
+    /// For each field a version sets, the id of that version; a field not
+    /// listed has its national default.
+    pub set_by: BTreeMap<String, i64>,
+    /// The region's own version in force on the date (the one a new version
+    /// of the region replaces).
+    pub own: Option<PolicyVersionView>,
+}
+
+impl PolicyInForce {
+    /// The version that set a field (`None`: the national default).
+    pub fn source(&self, field: &str) -> Option<&PolicyVersionView> {
+        let id = self.set_by.get(field)?;
+        self.versions.iter().find(|v| v.id == *id)
+    }
+}
+
+/// The region a policy page opens on: the actor's region, or for an actor
+/// who sees everything the region all the others lie in (the county of a
+/// county installation).
+fn home_region(tree: &RegionTree, scope: &Scope) -> Option<RegionCode> {
+    if let Scope::Region(r) = scope {
+        return Some(r.clone());
+    }
+    let mut level = tree.roots();
+    let mut home = None;
+    while let [only] = level.as_slice() {
+        home = Some(only.code.clone());
+        level = tree.children(&only.code);
+    }
+    home
+}
+
+/// The policy in force for `region` (default: the actor's region) on `on`
+/// (default: today in Beijing), with the version that set each field. A
+/// region outside the actor's scope and not above it answers `NotFound`.
+pub async fn policy_in_force(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    region: Option<&RegionCode>,
+    on: Option<NaiveDate>,
+) -> Result<PolicyInForce> {
+    let target = Target::new("region", region.map(|r| r.to_string()).unwrap_or_default(), region);
+    require(db, actor, now, Permission::CaseRead, "policy_read", &target).await?;
+    let mut tx = db.begin_read().await?;
+    let tree = region_tree(&mut tx).await?;
+    let region = match region {
+        Some(r) if visible(&actor.scope, r) && tree.get(r).is_some() => r.clone(),
+        Some(_) => {
+            drop(tx);
+            return Err(deny(db, actor, now, "policy_read", &target, AppError::NotFound).await);
+        }
+        None => home_region(&tree, &actor.scope).ok_or(AppError::NotFound)?,
+    };
+    let on = on.unwrap_or_else(|| china_date(now));
+    let rows = store::policy::list_assistance_policies(&mut tx).await?;
+    let all = policy_versions(&mut tx).await?;
+    let resolved = resolve(&all, &region, on);
+    let view = |id: &i64| {
+        let i = all.iter().position(|v| v.id == *id)?;
+        Some(version_view(&tree, &all[i], rows.get(i)))
+    };
+    let versions: Vec<PolicyVersionView> = resolved.versions.iter().filter_map(view).collect();
+    let own = versions.iter().find(|v| v.region_code == region.as_str()).cloned();
+    Ok(PolicyInForce {
+        region_name: tree.full_name(&region),
+        region_code: region.to_string(),
+        on,
+        policy: resolved.policy,
+        versions,
+        set_by: resolved.set_by,
+        own,
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use jiuzhu_domain::Fen;
+    use jiuzhu_domain::assistance::Level;
+
     use super::*;
 
+    fn entries(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
     #[test]
-    fn policy_entries_read_yuan_and_yes_no_and_leave_the_rest_inherited() {
-        let entry = PolicyEntry {
-            region_code: "349901".into(),
-            effective_from: "2026年1月1日".into(),
-            dibao_urban_yuan: "850".into(),
-            review_notice: "no".into(),
-            confirmation: "乡镇".into(),
-            patch: serde_json::json!({"tekun_basic_permille": 1400}),
-            ..Default::default()
-        };
-        let (region, from, patch) = entry.parse().unwrap();
+    fn a_page_form_reads_yuan_and_yes_no_and_leaves_the_rest_inherited() {
+        let form = PolicyForm::from_entries(entries(&[
+            ("csrf", "token"),
+            ("region_code", "349901"),
+            ("effective_from", "2026年1月1日"),
+            ("dibao_urban", "850"),
+            ("review_notice", "no"),
+            ("confirmation", "乡镇"),
+            ("tekun_basic_permille", "1.4"),
+            ("notice_days", ""),
+        ]));
+        let (region, from, patch) = form.parse().unwrap();
         assert_eq!((region, from.to_string()), (RegionCode::parse("349901").unwrap(), "2026-01-01".to_string()));
         assert_eq!(patch.dibao_urban, Some(Fen(85_000)));
         assert_eq!(patch.review_notice, Some(false));
-        assert_eq!(patch.confirmation, Some(jiuzhu_domain::assistance::Level::Township));
+        assert_eq!(patch.confirmation, Some(Level::Township));
         assert_eq!(patch.tekun_basic_permille, Some(1_400));
         assert_eq!(patch.set_fields().len(), 4, "nothing else is set");
-        let bad = PolicyEntry { dibao_rural_yuan: "八百".into(), notice_days: "-1".into(), ..entry };
+        let bad = PolicyForm::from_entries(entries(&[
+            ("region_code", "349901"),
+            ("effective_from", "明年"),
+            ("dibao_rural", "八百"),
+            ("notice_days", "-1"),
+        ]));
         let Err(AppError::Invalid(errors)) = bad.parse() else { panic!("accepted bad values") };
-        assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), vec!["dibao_rural", "notice_days"]);
+        assert_eq!(
+            errors.iter().map(|e| e.field).collect::<Vec<_>>(),
+            vec!["effective_from", "dibao_rural", "notice_days"]
+        );
+        assert_eq!(
+            errors[1].message.render(jiuzhu_domain::Lang::Zh),
+            "农村低保标准（每人每月）：“八百”不是有效金额，请按元填写，如800.00"
+        );
+    }
+
+    #[test]
+    fn an_api_entry_is_typed() {
+        let entry = PolicyEntry {
+            region_code: "349901".into(),
+            effective_from: "2026-01-01".into(),
+            patch: json!({"dibao_rural": 62000, "tekun_basic_permille": 1400}),
+        };
+        let (_, _, patch) = entry.parse().unwrap();
+        assert_eq!((patch.dibao_rural, patch.tekun_basic_permille), (Some(Fen(62_000)), Some(1_400)));
+        let unknown = PolicyEntry { patch: json!({"dibao_standard": 1}), ..entry };
+        assert!(matches!(unknown.parse(), Err(AppError::Invalid(e)) if e[0].field == "patch"));
     }
 }

@@ -11,7 +11,8 @@ use jiuzhu_app::verification::{
 };
 use jiuzhu_app::{Actor, AppError, Db, Scope};
 use jiuzhu_domain::dataset::DatasetKind;
-use jiuzhu_domain::verification::{Policy, RegionPolicy, Rule};
+use jiuzhu_domain::policy::PolicyPatch;
+use jiuzhu_domain::verification::Rule;
 use jiuzhu_domain::{Fen, RegionCode, Role};
 
 jiuzhu_testkit::on_both_databases!(
@@ -83,6 +84,22 @@ async fn county(db: &Db) {
     let roster =
         std::fs::read(format!("{}/../files/tests/fixtures/roster_utf8.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
     import_roster(db, &Actor::system(), now(), &roster).await.unwrap();
+    jiuzhu_app::policy::set_assistance_policy(
+        db,
+        &Actor::system(),
+        now(),
+        &code("340102"),
+        day(2025, 1, 1),
+        &standard(),
+    )
+    .await
+    .unwrap();
+}
+
+/// The county's policy: a 780元 standard, urban and rural (the fixtures'
+/// incomes are set against it).
+fn standard() -> PolicyPatch {
+    PolicyPatch { dibao_urban: Some(Fen(78_000)), dibao_rural: Some(Fen(78_000)), ..PolicyPatch::default() }
 }
 
 async fn deliver(db: &Db, kind: DatasetKind, as_of: NaiveDate, bytes: &[u8]) -> i64 {
@@ -171,7 +188,12 @@ async fn findings_name_their_records(db: Db) {
     let deposits = r.datasets.iter().find(|d| d.kind == DatasetKind::Deposit).unwrap();
     assert_eq!(deposits.records[0].values[1], "100,000.00元");
     assert_eq!(r.datasets.len(), 6, "every delivery used is listed, with or without records");
-    assert_eq!(r.policy.region_code, None, "no local policy: the national defaults");
+    assert_eq!(r.policy.region_code, Some(code("340102")), "the county's policy");
+    assert_eq!(
+        (r.policy.policy.dibao_standard, r.policy.policy.max_homes),
+        (Fen(78_000), 1),
+        "its standard, the default homes"
+    );
 
     let dead = latest_report(&db, "SF-0002").await;
     assert_eq!(rules(&dead), vec![Rule::Deceased]);
@@ -247,9 +269,12 @@ async fn one_threshold_changes_one_finding(db: Db) {
     let before = latest_report(&db, "SF-0001").await;
 
     let approver = Actor::user(9003, "shenpi", &[Role::CountyApprover], Scope::Region(code("340102")));
-    let policy = Policy { max_homes: 2, ..Policy::default() };
-    let set = RegionPolicy { region_code: code("340102"), effective_from: day(2025, 1, 1), policy };
-    v::set_policy(&db, &approver, now(), set.clone()).await.unwrap();
+    // A new version of the county replaces its earlier one: it states the
+    // standard again and changes the homes threshold.
+    let homes = PolicyPatch { max_homes: Some(2), ..standard() };
+    jiuzhu_app::policy::set_assistance_policy(&db, &approver, now(), &code("340102"), day(2025, 1, 1), &homes)
+        .await
+        .unwrap();
     run_all(&db, now()).await;
     let after = latest_report(&db, "SF-0001").await;
     let mut expected = rules(&before);
@@ -258,21 +283,30 @@ async fn one_threshold_changes_one_finding(db: Db) {
     assert_eq!(after.sums, before.sums, "the sums are facts, not policy");
     assert_eq!(after.policy.region_code, Some(code("340102")));
 
-    // A township's own policy from a later date overrides the county's.
-    let standard = Policy { dibao_standard: Fen(200_000), max_homes: 2, ..Policy::default() };
-    let township = RegionPolicy { region_code: code("340102001"), effective_from: day(2025, 10, 1), policy: standard };
-    v::set_policy(&db, &approver, now(), township).await.unwrap();
+    // A township's own version from a later date overrides the county's
+    // standard and keeps the county's other thresholds.
+    let higher =
+        PolicyPatch { dibao_urban: Some(Fen(200_000)), dibao_rural: Some(Fen(200_000)), ..PolicyPatch::default() };
+    jiuzhu_app::policy::set_assistance_policy(&db, &approver, now(), &code("340102001"), day(2025, 10, 1), &higher)
+        .await
+        .unwrap();
     run_all(&db, now()).await;
     let local = latest_report(&db, "SF-0001").await;
     assert!(!rules(&local).contains(&Rule::IncomeAtOrAboveStandard));
+    assert!(!rules(&local).contains(&Rule::TooManyHomes), "the county's homes threshold still applies");
     assert_eq!(local.policy.region_code, Some(code("340102001")));
+    assert_eq!((local.policy.policy.dibao_standard, local.policy.policy.max_homes), (Fen(200_000), 2));
+    let from: Vec<RegionCode> = local.policy.versions.iter().map(|v| v.region_code.clone()).collect();
+    assert_eq!(from, [code("340102"), code("340102001")], "the result names the versions it used");
 
     // Policy is the approver's, and only inside their county.
-    let err = v::set_policy(&db, &officer(), now(), set.clone()).await.unwrap_err();
-    assert!(matches!(err, AppError::Forbidden));
+    let (db, homes) = (&db, &homes);
+    let set = |actor: Actor| async move {
+        jiuzhu_app::policy::set_assistance_policy(db, &actor, now(), &code("340102"), day(2025, 1, 1), homes).await
+    };
+    assert!(matches!(set(officer()).await.unwrap_err(), AppError::Forbidden));
     let elsewhere = Actor::user(9004, "other", &[Role::CountyApprover], Scope::Region(code("340102002")));
-    let err = v::set_policy(&db, &elsewhere, now(), set).await.unwrap_err();
-    assert!(matches!(err, AppError::NotFound));
+    assert!(matches!(set(elsewhere).await.unwrap_err(), AppError::NotFound));
 }
 
 async fn objections_are_lodged_and_rechecked(db: Db) {

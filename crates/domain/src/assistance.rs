@@ -1,13 +1,8 @@
 //! What an application asks for and how much it gives: the programmes
-//! (低保, 单人保, 特困, 临时救助 急难型/支出型), the assistance policy of a
-//! region with its effective dates, the materials checklist, referrals of
-//! other needs, and the amounts (`policy.md` §§2–4, 8, 13).
-//!
-//! A policy is stored as patches: each region may set any field from a date
-//! on, and a region inherits every field it does not set from its parent.
-//! [`resolve`] folds the national defaults, then each region from the top
-//! down (its patch in force on the date), and names the versions it used, so
-//! a decision records exactly which policy judged it.
+//! (低保, 单人保, 特困, 临时救助 急难型/支出型), the materials checklist,
+//! referrals of other needs, and the amounts (`policy.md` §§2–4, 8, 13),
+//! each under the region's one policy (`crate::policy`, re-exported here
+//! for the rules that read it).
 
 use serde::{Deserialize, Serialize};
 

@@ -4,16 +4,14 @@
 //!
 //! [`findings`] is pure: the same sums and policy always give the same
 //! findings, each naming its rule, the threshold in force and the number
-//! that crossed it, so a report can show why.
+//! that crossed it, so a report can show why. The thresholds come from the
+//! one policy in force for the household's region (`crate::policy`).
 
 use serde::{Deserialize, Serialize};
-
-use chrono::NaiveDate;
 
 use crate::dataset::{DatasetKind, counts};
 use crate::i18n::Message;
 use crate::money::Fen;
-use crate::region::RegionCode;
 
 /// The household sums computed by the verification engine.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,9 +57,6 @@ impl Default for Thresholds {
         crate::policy::Policy::default().thresholds(crate::assistance::Area::Rural)
     }
 }
-
-/// The former name of [`Thresholds`].
-pub type Policy = Thresholds;
 
 /// The rules a finding can come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -195,29 +190,6 @@ pub fn is_evidence(rule: Rule, kind: DatasetKind, category: &str) -> bool {
     }
 }
 
-/// A policy as stored for one region from one date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegionPolicy {
-    pub region_code: RegionCode,
-    pub effective_from: NaiveDate,
-    pub policy: Policy,
-}
-
-/// The policy in force for `region` on `on`: the nearest region on the way
-/// up (the region itself, then its parents) that has a policy in force on
-/// that date, its latest one; the national defaults when none has. A
-/// region inherits from its parent unless it overrides.
-pub fn policy_in_force<'a>(
-    policies: &'a [RegionPolicy],
-    region: &RegionCode,
-    on: NaiveDate,
-) -> Option<&'a RegionPolicy> {
-    policies
-        .iter()
-        .filter(|p| p.region_code.contains(region) && p.effective_from <= on)
-        .max_by_key(|p| (p.region_code.level(), p.effective_from))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,35 +275,6 @@ mod tests {
                     }
                 },
             )
-    }
-
-    #[test]
-    fn the_nearest_region_policy_in_force_applies() {
-        let code = |c: &str| RegionCode::parse(c).unwrap();
-        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        let with = |region: &str, from, standard| RegionPolicy {
-            region_code: code(region),
-            effective_from: from,
-            policy: Policy { dibao_standard: Fen(standard), ..Policy::default() },
-        };
-        let policies = vec![
-            with("340102", day(2025, 1, 1), 80_000),
-            with("340102", day(2026, 1, 1), 85_000),
-            with("340102001", day(2026, 7, 1), 90_000),
-            with("340102", day(2026, 9, 1), 95_000),
-        ];
-        let village = code("340102001001");
-        let standard = |on| policy_in_force(&policies, &village, on).map(|p| p.policy.dibao_standard.0);
-        assert_eq!(standard(day(2024, 12, 31)), None, "before any policy: the defaults");
-        assert_eq!(standard(day(2025, 6, 1)), Some(80_000));
-        assert_eq!(standard(day(2026, 6, 30)), Some(85_000), "the county's newer policy");
-        assert_eq!(standard(day(2026, 7, 1)), Some(90_000), "the township overrides from its date");
-        assert_eq!(standard(day(2026, 10, 1)), Some(90_000), "a newer county policy does not override the township");
-        let other = code("340102002001");
-        assert_eq!(
-            policy_in_force(&policies, &other, day(2026, 10, 1)).map(|p| p.policy.dibao_standard.0),
-            Some(95_000)
-        );
     }
 
     #[test]

@@ -238,6 +238,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_member_version.sql"),
     },
     Migration {
+        version: 8,
+        name: "one_policy",
+        sqlite: include_str!("../migrations/sqlite/0008_one_policy.sql"),
+        postgres: include_str!("../migrations/postgres/0008_one_policy.sql"),
+    },
+    Migration {
         version: 9,
         name: "entitlement",
         sqlite: include_str!("../migrations/sqlite/0009_entitlement.sql"),

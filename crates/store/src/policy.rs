@@ -1,11 +1,12 @@
-//! Queries of the assistance policy: its versions, each a JSON patch for a
-//! region from a date. Versions are only ever inserted, never changed.
+//! Queries of the policy (`domain::policy`): its versions, each a JSON
+//! patch for a region from a date. Versions are only ever inserted, never
+//! changed: decisions and verification results name the versions they used.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{Result, Tx, on_tx};
 
-/// One version of a region's assistance policy (a JSON patch).
+/// One version of a region's policy (a JSON `PolicyPatch`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssistancePolicyRow {
     pub id: i64,

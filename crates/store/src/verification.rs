@@ -1,5 +1,6 @@
 //! Queries of economic verification: department data deliveries and their
-//! records, region policies, verification runs and results, objections.
+//! records, verification runs and results (with the policy thresholds each
+//! used), objections. Region policies are in [`crate::policy`].
 //!
 //! Deliveries are never changed or deleted once written: a result names
 //! the deliveries it used, so its report can be re-created exactly after
@@ -290,60 +291,6 @@ pub async fn records_for(tx: &mut Tx, deliveries: &[i64], person_keys: &[u64]) -
             data,
         })
         .collect())
-}
-
-// ----------------------------------------------------------------- policy
-
-/// A stored region policy (the policy itself as JSON).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyRecord {
-    pub region_code: RegionCode,
-    pub effective_from: NaiveDate,
-    pub policy: String,
-    pub updated_by: String,
-    pub updated_at: DateTime<Utc>,
-}
-
-pub async fn upsert_policy(tx: &mut Tx, p: &PolicyRecord) -> Result<()> {
-    on_tx!(tx, |conn| {
-        sqlx::query(
-            "INSERT INTO verification_policy (region_code, effective_from, policy, updated_by, updated_at)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (region_code, effective_from)
-             DO UPDATE SET policy = excluded.policy, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        )
-        .bind(p.region_code.as_str())
-        .bind(p.effective_from)
-        .bind(&p.policy)
-        .bind(&p.updated_by)
-        .bind(p.updated_at)
-        .execute(&mut *conn)
-        .await?;
-    });
-    Ok(())
-}
-
-/// Every stored policy, by region and date.
-pub async fn list_policies(tx: &mut Tx) -> Result<Vec<PolicyRecord>> {
-    let rows: Vec<(String, NaiveDate, String, String, DateTime<Utc>)> = on_tx!(tx, |conn| {
-        sqlx::query_as(
-            "SELECT region_code, effective_from, policy, updated_by, updated_at FROM verification_policy
-             ORDER BY region_code, effective_from",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-    });
-    rows.into_iter()
-        .map(|(code, effective_from, policy, updated_by, updated_at)| {
-            Ok(PolicyRecord {
-                region_code: RegionCode::parse(&code).map_err(|_| crate::registry::corrupt("region"))?,
-                effective_from,
-                policy,
-                updated_by,
-                updated_at,
-            })
-        })
-        .collect()
 }
 
 // ------------------------------------------------------------ runs, results

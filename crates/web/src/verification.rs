@@ -19,7 +19,7 @@ use jiuzhu_app::verification::{
 use jiuzhu_domain::dataset::DatasetKind;
 use jiuzhu_domain::i18n::{Lang, Message, format_date, t, tf};
 use jiuzhu_domain::job::JobKind;
-use jiuzhu_domain::verification::{HouseholdSums, Policy, RegionPolicy};
+use jiuzhu_domain::verification::HouseholdSums;
 use jiuzhu_domain::{Fen, Permission, RegionCode};
 use jiuzhu_print::{DatasetDoc, FindingDoc, ReportDoc};
 use serde::{Deserialize, Serialize};
@@ -38,7 +38,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/verification/deliveries/{id}", get(delivery_page))
         .route("/verification/runs", post(run_batch))
         .route("/verification/runs/{id}", get(run_page))
-        .route("/verification/policies", post(save_policy))
         .route("/households/{id}/verify", post(verify_household))
         .route("/verification/results/{id}", get(report_page))
         .route("/verification/results/{id}/report.pdf", get(report_pdf_page))
@@ -47,7 +46,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/verification/deliveries", get(api_deliveries).post(api_import_delivery))
         .route("/api/verification/runs", post(api_run))
         .route("/api/verification/runs/{id}", get(api_run_follow_ups))
-        .route("/api/verification/policies", get(api_policies).put(api_set_policy))
         .route("/api/households/{id}/verification", get(api_household_results).post(api_verify_household))
         .route("/api/verification/results/{id}", get(api_report))
         .route("/api/verification/results/{id}/report.pdf", get(api_report_pdf))
@@ -102,22 +100,27 @@ fn sums_rows(lang: Lang, s: &HouseholdSums) -> Vec<(String, String)> {
 
 fn policy_text(lang: Lang, report: &Report) -> String {
     let p = &report.policy;
+    let from = |region: &RegionCode, date| {
+        tf(lang, "report.policy_region", &[("region", region.as_str()), ("date", &format_date(lang, date))])
+    };
+    let sources: Vec<String> = p.versions.iter().map(|v| from(&v.region_code, v.effective_from)).collect();
     let source = match (&p.region_code, p.effective_from) {
-        (Some(region), Some(from)) => {
-            tf(lang, "report.policy_region", &[("region", region.as_str()), ("date", &format_date(lang, from))])
-        }
+        _ if !sources.is_empty() => sources.join(if lang == Lang::Zh { "、" } else { ", " }),
+        (Some(region), Some(date)) => from(region, date),
         _ => t(lang, "report.policy_national").to_string(),
     };
-    let sep = if lang == Lang::Zh { "：" } else { ": " };
-    format!(
-        "{source}{sep}{} {}，{} {}，{} {}",
-        t(lang, "policy.dibao_standard"),
-        p.policy.dibao_standard,
-        t(lang, "policy.max_homes"),
-        p.policy.max_homes,
-        t(lang, "policy.deposit_months"),
-        p.policy.deposit_months
-    )
+    let standard = match p.area {
+        Some(area) => tf(lang, "report.standard_of", &[("area", area.label(lang))]),
+        None => t(lang, "report.standard").to_string(),
+    };
+    let (sep, list) = if lang == Lang::Zh { ("：", "，") } else { (": ", ", ") };
+    let t = &p.policy;
+    let limits = [
+        format!("{standard} {}", t.dibao_standard),
+        tf(lang, "report.max_homes", &[("n", &t.max_homes.to_string())]),
+        tf(lang, "report.deposit_months", &[("n", &t.deposit_months.to_string())]),
+    ];
+    format!("{source}{sep}{}", limits.join(list))
 }
 
 fn objection_outcome(lang: Lang, o: &v::ObjectionView) -> String {
@@ -301,15 +304,15 @@ struct OverviewPage {
     tr: Tr,
     deliveries: Vec<(DeliveryView, String, bool)>,
     kinds: Vec<(String, String)>,
-    policies: Vec<RegionPolicy>,
+    /// The standards and thresholds in force for the user's region, as the
+    /// policy page shows them.
+    standards: Option<crate::policy::Summary>,
     runs: Vec<v::RunInfo>,
     /// The latest verification run jobs the actor may see.
     jobs: Vec<crate::job::ProgressBlock>,
     errors: Vec<String>,
     can_import: bool,
     can_run: bool,
-    can_policy: bool,
-    defaults: Policy,
 }
 
 async fn overview_page(state: &AppState, auth: &Authed, lang: Lang) -> Result<OverviewPage, AppError> {
@@ -324,7 +327,10 @@ async fn overview_page(state: &AppState, auth: &Authed, lang: Lang) -> Result<Ov
             (d, label, latest)
         })
         .collect();
-    let policies = v::list_policies(&state.db, actor, state.now()).await?;
+    let standards = jiuzhu_app::policy::policy_in_force(&state.db, actor, state.now(), None, None)
+        .await
+        .ok()
+        .map(|p| crate::policy::verification_summary(lang, &p));
     let runs = v::list_runs(&state.db, actor, state.now()).await?;
     let jobs = jiuzhu_app::job::list_jobs(&state.db, actor, state.now(), JobKind::VerificationRun).await?;
     Ok(OverviewPage {
@@ -333,11 +339,9 @@ async fn overview_page(state: &AppState, auth: &Authed, lang: Lang) -> Result<Ov
         tr: Tr::signed_in(lang, actor, &auth.csrf),
         deliveries,
         kinds: DatasetKind::ALL.iter().map(|k| (k.code().to_string(), kind_label(lang, *k).to_string())).collect(),
-        policies,
+        standards,
         can_import: actor.can(Permission::DeliveryImport),
         can_run: actor.can(Permission::VerificationRun),
-        can_policy: actor.can(Permission::PolicyManage),
-        defaults: Policy::default(),
         ..Default::default()
     })
 }
@@ -502,103 +506,6 @@ async fn run_batch(
     // The run is a background job: its page shows the progress, then the result.
     match jiuzhu_app::job::start_verification_run(&state.db, &auth.actor, state.now(), region).await {
         Ok(job) => Ok(Redirect::to(&format!("/jobs/{}", job.id)).into_response()),
-        Err(e) => match messages(lang, &e) {
-            Some(errors) => refused_overview(&state, &auth, lang, errors).await,
-            None => Err(fail(lang)(e)),
-        },
-    }
-}
-
-/// A region policy as entered on the page or sent to the API: amounts in
-/// 元, area in m².
-#[derive(Debug, Default, Clone, Deserialize, Serialize, ToSchema)]
-pub struct PolicyForm {
-    pub region_code: String,
-    /// `2025-01-01`.
-    pub effective_from: String,
-    pub dibao_standard_yuan: String,
-    pub max_homes: String,
-    /// Empty: no area rule.
-    #[serde(default)]
-    pub max_home_area_per_person_m2: String,
-    pub deposit_months: String,
-    pub near_margin_percent: String,
-}
-
-impl PolicyForm {
-    fn parse(&self) -> Result<RegionPolicy, AppError> {
-        let mut errors = Vec::new();
-        let mut bad = |field: &'static str, key: &'static str, value: &str| {
-            errors.push(jiuzhu_app::error::FieldError { field, message: Message::new(key).arg("value", value) });
-        };
-        let region = RegionCode::parse(self.region_code.trim()).ok();
-        if region.is_none() {
-            bad("region_code", "import.error.bad_region", &self.region_code);
-        }
-        let from = jiuzhu_domain::dataset::parse_date(&self.effective_from);
-        if from.is_none() {
-            bad("effective_from", "verify.error.bad_date", &self.effective_from);
-        }
-        let standard = Fen::parse_yuan(&self.dibao_standard_yuan).ok().filter(|f| f.0 > 0);
-        if standard.is_none() {
-            bad("dibao_standard_yuan", "import.error.bad_money", &self.dibao_standard_yuan);
-        }
-        let mut number = |field: &'static str, raw: &str| -> Option<i64> {
-            let n = raw.trim().parse::<i64>().ok().filter(|n| *n >= 0);
-            if n.is_none() {
-                bad(field, "policy.error.bad_number", raw);
-            }
-            n
-        };
-        let homes = number("max_homes", &self.max_homes);
-        let months = number("deposit_months", &self.deposit_months);
-        let margin = number("near_margin_percent", &self.near_margin_percent);
-        let area = if self.max_home_area_per_person_m2.trim().is_empty() {
-            Some(None)
-        } else {
-            let a = jiuzhu_domain::dataset::parse_area(&self.max_home_area_per_person_m2);
-            if a.is_none() {
-                bad("max_home_area_per_person_m2", "import.error.bad_area", &self.max_home_area_per_person_m2);
-            }
-            a.map(Some)
-        };
-        match (region, from, standard, homes, months, margin, area) {
-            (
-                Some(region_code),
-                Some(effective_from),
-                Some(standard),
-                Some(homes),
-                Some(months),
-                Some(margin),
-                Some(area),
-            ) if errors.is_empty() => Ok(RegionPolicy {
-                region_code,
-                effective_from,
-                policy: Policy {
-                    dibao_standard: standard,
-                    max_homes: u32::try_from(homes).unwrap_or(u32::MAX),
-                    max_home_area_per_person_centi_m2: area,
-                    deposit_months: months,
-                    near_margin_percent: margin,
-                },
-            }),
-            _ => Err(AppError::Invalid(errors)),
-        }
-    }
-}
-
-async fn save_policy(
-    State(state): State<AppState>,
-    UiLang(lang): UiLang,
-    auth: Authed,
-    Form(form): Form<PolicyForm>,
-) -> PageResult {
-    let res = match form.parse() {
-        Ok(policy) => v::set_policy(&state.db, &auth.actor, state.now(), policy).await,
-        Err(e) => Err(e),
-    };
-    match res {
-        Ok(()) => Ok(Redirect::to("/verification").into_response()),
         Err(e) => match messages(lang, &e) {
             Some(errors) => refused_overview(&state, &auth, lang, errors).await,
             None => Err(fail(lang)(e)),
@@ -848,30 +755,6 @@ pub(crate) async fn api_run_follow_ups(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<v::RunFollowUps>> {
     Ok(Json(v::run_follow_ups(&state.db, &actor, state.now(), id).await.map_err(api_fail(lang))?))
-}
-
-/// The verification policies set for the actor's regions and above.
-#[utoipa::path(get, path = "/api/verification/policies", responses((status = 200, body = Vec<Object>)))]
-pub(crate) async fn api_policies(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-    ApiAuthed(actor): ApiAuthed,
-) -> ApiResult<Json<Vec<RegionPolicy>>> {
-    Ok(Json(v::list_policies(&state.db, &actor, state.now()).await.map_err(api_fail(lang))?))
-}
-
-/// Sets a region's verification policy from a date.
-#[utoipa::path(put, path = "/api/verification/policies", request_body = PolicyForm,
-    responses((status = 204), (status = 422, body = ApiErrorBody)))]
-pub(crate) async fn api_set_policy(
-    State(state): State<AppState>,
-    ApiLang(lang): ApiLang,
-    ApiAuthed(actor): ApiAuthed,
-    Json(form): Json<PolicyForm>,
-) -> ApiResult<StatusCode> {
-    let policy = form.parse().map_err(api_fail(lang))?;
-    v::set_policy(&state.db, &actor, state.now(), policy).await.map_err(api_fail(lang))?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A household's verification results, newest first.

@@ -26,6 +26,8 @@ mod entitlements;
 mod jobs;
 #[path = "http/no_codes.rs"]
 mod no_codes;
+#[path = "http/policy.rs"]
+mod policy;
 #[path = "http/privacy_scan.rs"]
 mod privacy_scan;
 #[path = "http/registry_edits.rs"]

@@ -1,94 +1,91 @@
-//! Region verification policies: setting them, listing those the actor's
-//! regions use, and the policy a result was judged by.
+//! The policy a verification judges by: the thresholds derived from the one
+//! policy in force for each household's region ([`crate::policy`], the
+//! standard of the area the region applies), and what a result keeps of it,
+//! so its report reads the same later.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use jiuzhu_domain::verification::{Policy, RegionPolicy};
-use jiuzhu_domain::{Permission, RegionCode};
-use jiuzhu_store::{self as store, Db, Tx};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::NaiveDate;
+use jiuzhu_domain::RegionCode;
+use jiuzhu_domain::assistance::Area;
+use jiuzhu_domain::policy::{PolicyVersion, resolve};
+use jiuzhu_domain::verification::Thresholds;
+use jiuzhu_store::Tx;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use crate::access::{Target, audit, deny_in, require};
-use crate::error::{AppError, Result};
-use crate::{Actor, Scope};
+use crate::error::Result;
 
-/// Sets a region's verification policy from a date (replacing one set for
-/// the same region and date).
-pub async fn set_policy(db: &Db, actor: &Actor, now: DateTime<Utc>, policy: RegionPolicy) -> Result<()> {
-    let target = Target::new("verification_policy", &policy.region_code, Some(&policy.region_code));
-    require(db, actor, now, Permission::PolicyManage, "policy_set", &target).await?;
-    let mut tx = db.begin().await?;
-    if !actor.scope.contains(&policy.region_code) {
-        return Err(deny_in(tx, actor, now, "policy_set", &target, AppError::NotFound).await);
-    }
-    let before = all_policies(&mut tx)
-        .await?
-        .into_iter()
-        .find(|p| p.region_code == policy.region_code && p.effective_from == policy.effective_from);
-    store::upsert_policy(
-        &mut tx,
-        &store::PolicyRecord {
-            region_code: policy.region_code.clone(),
-            effective_from: policy.effective_from,
-            policy: serde_json::to_string(&policy.policy).map_err(|e| AppError::Internal(e.to_string()))?,
-            updated_by: actor.login.clone(),
-            updated_at: now,
-        },
-    )
-    .await?;
-    let before = before.map(|p| json!(p));
-    audit(&mut tx, actor, now, "policy_set", &target, before.as_ref(), Some(&json!(policy))).await?;
-    tx.commit().await?;
-    Ok(())
+/// Every policy version, with the thresholds already worked out for each
+/// region and date (a county-wide run asks for the same few villages once
+/// per household).
+pub(crate) struct Policies {
+    versions: Vec<PolicyVersion>,
+    used: Mutex<HashMap<(String, NaiveDate), PolicyUsed>>,
 }
 
-pub(super) async fn all_policies(tx: &mut Tx) -> Result<Vec<RegionPolicy>> {
-    Ok(store::list_policies(tx)
-        .await?
-        .into_iter()
-        .filter_map(|p| {
-            Some(RegionPolicy {
-                region_code: p.region_code,
-                effective_from: p.effective_from,
-                policy: serde_json::from_str(&p.policy).ok()?,
-            })
-        })
-        .collect())
+/// Every policy version, for [`policy_used`].
+pub(super) async fn all_policies(tx: &mut Tx) -> Result<Policies> {
+    Ok(Policies { versions: crate::policy::policy_versions(tx).await?, used: Mutex::default() })
 }
 
-/// The policies the actor's regions use: those set for a region in scope or
-/// above it.
-pub async fn list_policies(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RegionPolicy>> {
-    require(db, actor, now, Permission::VerificationRead, "policies_listed", &Target::none()).await?;
-    let mut tx = db.begin().await?;
-    let all = all_policies(&mut tx).await?;
-    Ok(all
-        .into_iter()
-        .filter(|p| match &actor.scope {
-            Scope::All => true,
-            Scope::Region(scope) => scope.contains(&p.region_code) || p.region_code.contains(scope),
-        })
-        .collect())
+/// A policy version a result was judged by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VersionUsed {
+    pub id: i64,
+    #[schema(value_type = String)]
+    pub region_code: RegionCode,
+    pub effective_from: NaiveDate,
 }
 
-/// The policy a result was judged by: where it came from (`None`: the
-/// national defaults) and its values.
+/// The policy a result was judged by: the thresholds, the standard's area
+/// and the versions they came from. Results from before the one policy
+/// have no versions or area, only the region policy they used (`None`: the
+/// national defaults).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PolicyUsed {
+    /// The nearest region's version applied.
     #[schema(value_type = Option<String>)]
     pub region_code: Option<RegionCode>,
     pub effective_from: Option<NaiveDate>,
     #[schema(value_type = Object)]
-    pub policy: Policy,
+    pub policy: Thresholds,
+    /// The versions applied, from the top of the region tree down.
+    #[serde(default)]
+    pub versions: Vec<VersionUsed>,
+    /// Whose standard applied: `urban` or `rural`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub area: Option<Area>,
 }
 
-pub(super) fn policy_used(policies: &[RegionPolicy], region: &RegionCode, on: NaiveDate) -> PolicyUsed {
-    match jiuzhu_domain::verification::policy_in_force(policies, region, on) {
-        Some(p) => PolicyUsed {
-            region_code: Some(p.region_code.clone()),
-            effective_from: Some(p.effective_from),
-            policy: p.policy.clone(),
-        },
-        None => PolicyUsed { region_code: None, effective_from: None, policy: Policy::default() },
+/// The thresholds in force for a household of `region` on `on`.
+pub(super) fn policy_used(policies: &Policies, region: &RegionCode, on: NaiveDate) -> PolicyUsed {
+    let key = (region.to_string(), on);
+    if let Some(used) = policies.used.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return used;
+    }
+    let used = work_out(&policies.versions, region, on);
+    if let Ok(mut m) = policies.used.lock() {
+        m.insert(key, used.clone());
+    }
+    used
+}
+
+fn work_out(versions: &[PolicyVersion], region: &RegionCode, on: NaiveDate) -> PolicyUsed {
+    let resolved = resolve(versions, region, on);
+    let used: Vec<VersionUsed> = resolved
+        .versions
+        .iter()
+        .filter_map(|id| versions.iter().find(|v| v.id == *id))
+        .map(|v| VersionUsed { id: v.id, region_code: v.region_code.clone(), effective_from: v.effective_from })
+        .collect();
+    let area = resolved.policy.area;
+    PolicyUsed {
+        region_code: used.last().map(|v| v.region_code.clone()),
+        effective_from: used.last().map(|v| v.effective_from),
+        policy: resolved.policy.thresholds(area),
+        versions: used,
+        area: Some(area),
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::i18n::china_date;
-use jiuzhu_domain::verification::{Finding, HouseholdSums, RegionPolicy, findings};
+use jiuzhu_domain::verification::{Finding, HouseholdSums, findings};
 use jiuzhu_domain::{IdNumber, Permission, RegionCode};
 use jiuzhu_store::{self as store, Db, Tx};
 use jiuzhu_verify::{Kind, Members, Record, Tally};
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::deliveries::{DeliveryView, delivery_view};
-use super::policy::{all_policies, policy_used};
+use super::policy::{Policies, all_policies, policy_used};
 use crate::access::{Target, audit, deny_in, require};
 use crate::error::{AppError, Result};
 use crate::registry::{household_if_in_scope, household_or_deny, region_tree};
@@ -217,7 +217,7 @@ pub(super) fn engine_deliveries(deliveries: &[DeliveryView]) -> Vec<(&DeliveryVi
 /// What every result of a run shares: the policies, the date and time,
 /// the deliveries used (JSON).
 pub(super) struct ResultAt<'a> {
-    pub(super) policies: &'a [RegionPolicy],
+    pub(super) policies: &'a Policies,
     pub(super) today: chrono::NaiveDate,
     pub(super) now: DateTime<Utc>,
     pub(super) deliveries: &'a str,

@@ -418,7 +418,7 @@ fn scalar_text(input: &Input, n: i64) -> String {
 fn parse_scalar(input: &Input, raw: &str) -> Result<i64, Problem> {
     let within = |v: Option<i64>, (lo, hi): (i64, i64), problem| v.filter(|v| (lo..=hi).contains(v)).ok_or(problem);
     match input {
-        Input::Money => within(Fen::parse_yuan(raw).ok().map(|f| f.0), (0, 100_000_000_00), Problem::Money),
+        Input::Money => within(Fen::parse_yuan(raw).ok().map(|f| f.0), (0, 10_000_000_000), Problem::Money),
         Input::YesNo => match raw.to_ascii_lowercase().as_str() {
             "yes" | "是" | "true" | "y" => Ok(1),
             "no" | "否" | "false" | "n" => Ok(0),

@@ -225,7 +225,7 @@ impl Draw {
         Fen((self.next() % 10_000_000) as i64)
     }
     fn flag(&mut self) -> bool {
-        self.next() % 2 == 0
+        self.next().is_multiple_of(2)
     }
     fn maybe<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> Option<T> {
         if self.flag() { Some(f(self)) } else { None }

@@ -76,8 +76,6 @@ fn cases() -> Vec<Case> {
         case(Method::POST, "/api/verification/deliveries", DeliveryImport, false),
         case(Method::POST, "/api/verification/runs", VerificationRun, true),
         case(Method::GET, "/api/verification/runs/{id}", VerificationRead, true),
-        case(Method::GET, "/api/verification/policies", VerificationRead, false),
-        case(Method::PUT, "/api/verification/policies", PolicyManage, true),
         case(Method::GET, "/api/households/{id}/verification", VerificationRead, true),
         case(Method::POST, "/api/households/{id}/verification", VerificationRun, true),
         case(Method::GET, "/api/verification/results/{id}", VerificationRead, true),
@@ -283,11 +281,6 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
             serde_json::json!({"target_external_id": "SF-0002", "relation": "other"}).to_string()
         }
         (Method::POST, "/api/verification/runs") => serde_json::json!({"region": "340102001"}).to_string(),
-        (Method::PUT, "/api/verification/policies") => serde_json::json!({
-            "region_code": "340102001", "effective_from": "2025-01-01", "dibao_standard_yuan": "800",
-            "max_homes": "1", "deposit_months": "24", "near_margin_percent": "10"
-        })
-        .to_string(),
         (Method::POST, "/api/verification/results/{id}/objections") => {
             serde_json::json!({"rule": "deceased", "reason": "本人健在", "evidence": "户籍证明"}).to_string()
         }

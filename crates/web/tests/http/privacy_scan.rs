@@ -128,7 +128,6 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
         "/api/regions",
         "/api/households",
         "/api/verification/deliveries",
-        "/api/verification/policies",
         "/api/cases",
         "/api/assistance-policies",
         "/api/staff-relatives",
