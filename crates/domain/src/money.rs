@@ -114,6 +114,10 @@ mod tests {
         assert_eq!(Fen(12_345_600).to_string(), "123,456.00元");
         assert_eq!(group_thousands(123), "123");
         assert_eq!(group_thousands(123_456), "123,456");
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1_000), "1,000");
+        assert_eq!(group_thousands(12_345_678), "12,345,678");
         assert_eq!(Fen(1).checked_add(Fen(2)), Some(Fen(3)));
         assert_eq!(Fen(i64::MAX).checked_add(Fen(1)), None);
     }

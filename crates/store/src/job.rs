@@ -254,27 +254,7 @@ pub async fn delete_job_upload(tx: &mut Tx, job_id: i64) -> Result<()> {
 /// Keeps results a verification run job computed (`run_id` and `id` are
 /// ignored). A household staged twice for a job is a conflict.
 pub async fn stage_results(tx: &mut Tx, job_id: i64, results: &[ResultRecord]) -> Result<()> {
-    for chunk in results.chunks(500) {
-        let mut sql = Sql::new(
-            "INSERT INTO job_verification_result (job_id, household_id, at, members, sums, findings, finding_count, policy, deliveries) VALUES ",
-        );
-        for (idx, r) in chunk.iter().enumerate() {
-            sql.push(if idx == 0 { "(" } else { ", (" });
-            sql.bind(Param::Int(job_id)).push(", ");
-            sql.bind(Param::Int(r.household_id)).push(", ");
-            sql.bind(Param::Time(r.at)).push(", ");
-            sql.bind(Param::Text(r.members.clone())).push(", ");
-            sql.bind(Param::Text(r.sums.clone())).push(", ");
-            sql.bind(Param::Text(r.findings.clone())).push(", ");
-            sql.bind(Param::Int(r.finding_count)).push(", ");
-            sql.bind(Param::Text(r.policy.clone())).push(", ");
-            sql.bind(Param::Text(r.deliveries.clone())).push(")");
-        }
-        on_tx!(tx, |conn| {
-            bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), sql.params).execute(&mut *conn).await?;
-        });
-    }
-    Ok(())
+    crate::verification::insert_result_rows(tx, "job_verification_result (job_id", |_| job_id, results).await
 }
 
 /// The highest household id staged for a job (results are staged in

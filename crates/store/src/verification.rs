@@ -377,13 +377,25 @@ fn result_from(t: ResultTuple) -> ResultRecord {
 
 /// Writes results (their `id` is ignored and assigned).
 pub async fn insert_results(tx: &mut Tx, results: &[ResultRecord]) -> Result<()> {
+    insert_result_rows(tx, "verification_result (run_id", |r| r.run_id, results).await
+}
+
+/// Writes results into `table_and_owner` (a table and its first column, the
+/// run or job they belong to, whose value `owner` gives), 500 rows a
+/// statement.
+pub(crate) async fn insert_result_rows(
+    tx: &mut Tx,
+    table_and_owner: &str,
+    owner: impl Fn(&ResultRecord) -> i64,
+    results: &[ResultRecord],
+) -> Result<()> {
     for chunk in results.chunks(500) {
-        let mut sql = Sql::new(
-            "INSERT INTO verification_result (run_id, household_id, at, members, sums, findings, finding_count, policy, deliveries) VALUES ",
-        );
+        let mut sql = Sql::new(&format!(
+            "INSERT INTO {table_and_owner}, household_id, at, members, sums, findings, finding_count, policy, deliveries) VALUES "
+        ));
         for (idx, r) in chunk.iter().enumerate() {
             sql.push(if idx == 0 { "(" } else { ", (" });
-            sql.bind(Param::Int(r.run_id)).push(", ");
+            sql.bind(Param::Int(owner(r))).push(", ");
             sql.bind(Param::Int(r.household_id)).push(", ");
             sql.bind(Param::Time(r.at)).push(", ");
             sql.bind(Param::Text(r.members.clone())).push(", ");

@@ -13,6 +13,7 @@ use jiuzhu_store::case::{
     open_case_counts,
 };
 use jiuzhu_store::*;
+use jiuzhu_testkit::RawDb;
 
 jiuzhu_testkit::on_both_databases!(
     open_cases_are_counted_late_and_due_soon_from_the_columns,
@@ -181,62 +182,11 @@ async fn open_cases_are_counted_late_and_due_soon_from_the_columns(db: Db) {
     assert_eq!((row.step_due_at, row.suspended), (Some(now() - chrono::Duration::milliseconds(1)), false));
 }
 
-/// A database whose raw SQL the test can run: PostgreSQL's own pool, or a
-/// SQLite file (the in-memory database is one connection the store holds).
-struct Raw {
-    db: Db,
-    sqlite: Option<std::path::PathBuf>,
-}
-
-impl Raw {
-    async fn new(db: Db) -> Raw {
-        if db.backend() == Backend::Postgres {
-            return Raw { db, sqlite: None };
-        }
-        let path = std::env::temp_dir().join(format!("jiuzhu-case-clock-{}.sqlite3", std::process::id()));
-        remove(&path);
-        let db = Db::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap()
-            .with_audit_key(jiuzhu_testkit::audit_key());
-        db.migrate().await.unwrap();
-        Raw { db, sqlite: Some(path) }
-    }
-
-    async fn execute(&self, sql: &str) {
-        match (&self.sqlite, self.db.pool()) {
-            (None, DbPool::Postgres(pool)) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.unwrap();
-            }
-            (Some(path), _) => {
-                let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
-                pool.close().await;
-            }
-            _ => unreachable!(),
-        }
-    }
-}
-
-impl Drop for Raw {
-    fn drop(&mut self) {
-        if let Some(path) = &self.sqlite {
-            remove(path);
-        }
-    }
-}
-
-fn remove(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
 /// Cases written before migration 0011 had neither column: it adds them
 /// and fills them in from each case's state, so that the counts and the
 /// late list read them exactly as if the cases had been written since.
 async fn migration_fills_the_columns_in_from_the_state(db: Db) {
-    let raw = Raw::new(db).await;
+    let raw = RawDb::new(db).await;
     let db = &raw.db;
     let mut tx = db.begin().await.unwrap();
     let late = county(&mut tx).await;
@@ -248,15 +198,12 @@ async fn migration_fills_the_columns_in_from_the_state(db: Db) {
     assert_eq!(before.iter().filter(|c| c.suspended).count(), 2);
     assert_eq!(before.iter().filter(|c| c.step_due_at.is_some()).count(), 4);
 
-    // Given the cases as they were stored before 0011,
-    raw.execute(
-        "ALTER TABLE assistance_case DROP COLUMN suspended;
-         ALTER TABLE assistance_case DROP COLUMN step_due_at;
-         DELETE FROM schema_migration WHERE version = 11;",
+    // Given the cases as they were stored before 0011, when the migration runs,
+    raw.rerun_migration(
+        11,
+        "ALTER TABLE assistance_case DROP COLUMN suspended; ALTER TABLE assistance_case DROP COLUMN step_due_at",
     )
     .await;
-    // when the migration runs,
-    db.migrate().await.unwrap();
     // then every case reads as written, instants to the millisecond,
     let mut tx = db.begin().await.unwrap();
     let after = list_cases(&mut tx, &CaseFilter::new(Within::everything(), 100)).await.unwrap();

@@ -10,6 +10,7 @@ use jiuzhu_domain::{Fen, IdNumber, Program, RegionCode, Relation};
 use jiuzhu_store::case::{ApplicationRow, CaseRow, insert_application, insert_case};
 use jiuzhu_store::entitlement::*;
 use jiuzhu_store::*;
+use jiuzhu_testkit::RawDb;
 
 jiuzhu_testkit::on_both_databases!(
     rows_round_trip_and_end_once,
@@ -178,64 +179,8 @@ async fn approved(tx: &mut Tx, household: i64, applicant: i64, kind: &str, decid
     .unwrap()
 }
 
-/// A database whose raw SQL the test can run: PostgreSQL's own pool, or a
-/// SQLite file (the in-memory database is one connection the store holds).
-struct Raw {
-    db: Db,
-    sqlite: Option<std::path::PathBuf>,
-}
-
-impl Raw {
-    async fn new(db: Db) -> Raw {
-        if db.backend() == Backend::Postgres {
-            return Raw { db, sqlite: None };
-        }
-        let path = std::env::temp_dir().join(format!("jiuzhu-entitlement-{}.sqlite3", std::process::id()));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        let db = Db::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap()
-            .with_audit_key(jiuzhu_testkit::audit_key());
-        db.migrate().await.unwrap();
-        Raw { db, sqlite: Some(path) }
-    }
-
-    async fn execute(&self, sql: &str) {
-        match (&self.sqlite, self.db.pool()) {
-            (None, DbPool::Postgres(pool)) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.unwrap();
-            }
-            (Some(path), _) => {
-                let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
-                pool.close().await;
-            }
-            _ => unreachable!(),
-        }
-    }
-
-    /// Runs migration 0009 again over data written as before it: its table
-    /// dropped and its record removed, then `migrate`.
-    async fn rerun_migration_9(&self) {
-        self.execute("DROP TABLE entitlement; DELETE FROM schema_migration WHERE version = 9;").await;
-        self.db.migrate().await.unwrap();
-    }
-}
-
-impl Drop for Raw {
-    fn drop(&mut self) {
-        if let Some(path) = &self.sqlite {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-        }
-    }
-}
-
 async fn migration_moves_enrolments(db: Db) {
-    let raw = Raw::new(db).await;
+    let raw = RawDb::new(db).await;
     let db = &raw.db;
     let mut tx = seeded(db).await;
     // A roster enrolment, never decided here.
@@ -255,7 +200,7 @@ async fn migration_moves_enrolments(db: Db) {
     let (edge, _) = household(&mut tx, "H4", 7, Some(Program::NearDibao), Some(10_000)).await;
     approved(&mut tx, edge, 0, "temp_emergency", "2026-03-02", 200_000).await;
     tx.commit().await.unwrap();
-    raw.rerun_migration_9().await;
+    raw.rerun_migration(9, "DROP TABLE entitlement").await;
 
     let mut tx = db.begin().await.unwrap();
     let rows = |v: Vec<jiuzhu_domain::entitlement::Entitlement>| {

@@ -8,59 +8,9 @@ use jiuzhu_domain::assistance::Area;
 use jiuzhu_domain::policy::{PolicyVersion, resolve};
 use jiuzhu_domain::{Fen, RegionCode};
 use jiuzhu_store::*;
+use jiuzhu_testkit::RawDb;
 
 jiuzhu_testkit::on_both_databases!(verification_policies_become_policy_versions);
-
-/// A database whose raw SQL the test can run: PostgreSQL's own pool, or a
-/// SQLite file (the in-memory database is one connection the store holds).
-struct Raw {
-    db: Db,
-    sqlite: Option<std::path::PathBuf>,
-}
-
-impl Raw {
-    async fn new(db: Db) -> Raw {
-        if db.backend() == Backend::Postgres {
-            return Raw { db, sqlite: None };
-        }
-        let path = std::env::temp_dir().join(format!("jiuzhu-policy-migration-{}.sqlite3", std::process::id()));
-        remove(&path);
-        let db = Db::connect(&format!("sqlite:{}", path.display()))
-            .await
-            .unwrap()
-            .with_audit_key(jiuzhu_testkit::audit_key());
-        db.migrate().await.unwrap();
-        Raw { db, sqlite: Some(path) }
-    }
-
-    async fn execute(&self, sql: &str) {
-        match (&self.sqlite, self.db.pool()) {
-            (None, DbPool::Postgres(pool)) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.unwrap();
-            }
-            (Some(path), _) => {
-                let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
-                pool.close().await;
-            }
-            _ => unreachable!(),
-        }
-    }
-}
-
-fn remove(path: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
-impl Drop for Raw {
-    fn drop(&mut self) {
-        if let Some(path) = &self.sqlite {
-            remove(path);
-        }
-    }
-}
 
 fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).unwrap()
@@ -71,7 +21,7 @@ fn day(s: &str) -> NaiveDate {
 }
 
 async fn verification_policies_become_policy_versions(db: Db) {
-    let raw = Raw::new(db).await;
+    let raw = RawDb::new(db).await;
     // The data as it was before 0008: the old table beside assistance
     // versions. The county sets the application standards in 2025 and only
     // the urban one in 2026; its verification policy from mid-2025 says 780.
@@ -154,13 +104,6 @@ async fn verification_policies_become_policy_versions(db: Db) {
         Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE name = 'verification_policy'",
         Backend::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'verification_policy'",
     };
-    let count: i64 = match (&raw.sqlite, raw.db.pool()) {
-        (None, DbPool::Postgres(pool)) => sqlx::query_scalar(gone).fetch_one(pool).await.unwrap(),
-        (Some(path), _) => {
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display())).await.unwrap();
-            sqlx::query_scalar(gone).fetch_one(&pool).await.unwrap()
-        }
-        _ => unreachable!(),
-    };
+    let count = raw.count(gone).await;
     assert_eq!(count, 0);
 }

@@ -122,6 +122,70 @@ impl Drop for SqliteFile {
     }
 }
 
+/// A database whose raw SQL a migration test can run, to write data as it
+/// was before a migration: PostgreSQL's own pool, or a SQLite file (the
+/// in-memory database is one connection the store holds).
+pub struct RawDb {
+    pub db: Db,
+    sqlite: Option<SqliteFile>,
+}
+
+impl RawDb {
+    /// `db` itself on PostgreSQL; a fresh SQLite file in place of `db` on SQLite.
+    pub async fn new(db: Db) -> RawDb {
+        if db.backend() == jiuzhu_store::Backend::Postgres {
+            return RawDb { db, sqlite: None };
+        }
+        let file = SqliteFile::new().await;
+        RawDb { db: file.db.clone(), sqlite: Some(file) }
+    }
+
+    /// Runs statements outside the store (schema changes, old rows).
+    pub async fn execute(&self, sql: &str) {
+        match (&self.sqlite, self.db.pool()) {
+            (None, jiuzhu_store::DbPool::Postgres(pool)) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.expect("raw SQL");
+            }
+            (Some(file), _) => {
+                let pool = file.raw_pool().await;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.expect("raw SQL");
+                pool.close().await;
+            }
+            _ => unreachable!("a SQLite database always has its file"),
+        }
+    }
+
+    /// The one number a `SELECT COUNT(*) …` answers.
+    pub async fn count(&self, sql: &str) -> i64 {
+        match (&self.sqlite, self.db.pool()) {
+            (None, jiuzhu_store::DbPool::Postgres(pool)) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await.expect("raw count")
+            }
+            (Some(file), _) => {
+                let pool = file.raw_pool().await;
+                let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&pool).await.expect("raw count");
+                pool.close().await;
+                n
+            }
+            _ => unreachable!("a SQLite database always has its file"),
+        }
+    }
+
+    /// Runs migration `version` again over the data as it is now: `undo`
+    /// takes away what the migration made, its record is removed, then
+    /// `migrate` applies it.
+    pub async fn rerun_migration(&self, version: i64, undo: &str) {
+        self.execute(&format!("{undo}; DELETE FROM schema_migration WHERE version = {version};")).await;
+        self.db.migrate().await.expect("migrate again");
+    }
+}
+
+impl SqliteFile {
+    async fn raw_pool(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite:{}", self.path.display())).await.expect("open SQLite file")
+    }
+}
+
 fn remove_sqlite_files(path: &std::path::Path) {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

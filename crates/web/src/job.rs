@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use jiuzhu_app::job::{self, JobOutcome, JobView};
 use jiuzhu_domain::i18n::{Lang, tf};
 use jiuzhu_domain::job::{JobKind, JobState};
+use jiuzhu_domain::money::group_thousands;
 
 use crate::error::{ApiResult, api_fail};
 use crate::session::{ApiAuthed, Authed};
@@ -50,19 +51,6 @@ pub(crate) struct ProgressBlock {
     pub(crate) back: &'static str,
 }
 
-/// `1,234,567`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 impl ProgressBlock {
     pub(crate) fn new(lang: Lang, job: JobView) -> ProgressBlock {
         let progress = if job.total == 0 {
@@ -71,7 +59,11 @@ impl ProgressBlock {
             tf(
                 lang,
                 "job.progress",
-                &[("done", &grouped(job.done)), ("total", &grouped(job.total)), ("percent", &job.percent.to_string())],
+                &[
+                    ("done", &group_thousands(job.done)),
+                    ("total", &group_thousands(job.total)),
+                    ("percent", &job.percent.to_string()),
+                ],
             )
         };
         let error = job.error.as_ref().map(|e| e.get(lang).to_string()).unwrap_or_default();
@@ -222,16 +214,4 @@ pub(crate) async fn api_cancel(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<JobView>> {
     Ok(Json(job::cancel_job(&state.db, &actor, state.now(), id).await.map_err(api_fail(lang))?))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn numbers_are_grouped_by_thousands() {
-        assert_eq!(super::grouped(0), "0");
-        assert_eq!(super::grouped(999), "999");
-        assert_eq!(super::grouped(1_000), "1,000");
-        assert_eq!(super::grouped(400_000), "400,000");
-        assert_eq!(super::grouped(12_345_678), "12,345,678");
-    }
 }

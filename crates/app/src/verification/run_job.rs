@@ -22,12 +22,12 @@ use jiuzhu_domain::RegionCode;
 use jiuzhu_domain::i18n::china_date;
 use jiuzhu_domain::job::Progress;
 use jiuzhu_store as store;
-use jiuzhu_verify::{Record, Tally};
+use jiuzhu_verify::Tally;
 use serde_json::json;
 
 use super::deliveries::{DeliveryView, delivery_view};
 use super::policy::all_policies;
-use super::runs::{Prepared, ResultAt, engine_deliveries, household_result, prepare};
+use super::runs::{Prepared, ResultAt, add_page, engine_deliveries, household_result, prepare};
 use crate::access::{Target, audit};
 use crate::error::AppError;
 use crate::job::worker::{Halt, JobCtx};
@@ -66,13 +66,7 @@ pub(crate) async fn run_job(ctx: &mut JobCtx<'_>, region: Option<&str>) -> Resul
             tx.commit().await?;
             let Some(last) = page.last() else { break };
             after = last.0;
-            for (_, key, amount, category) in &page {
-                dataset.add(Record {
-                    key: *key,
-                    amount: amount.unwrap_or(0),
-                    category: category.as_deref().unwrap_or(""),
-                });
-            }
+            add_page(&mut dataset, &page);
             done += page.len() as u64;
             ctx.progress(Progress::new(done, total)).await?;
         }

@@ -9,7 +9,7 @@ use jiuzhu_domain::i18n::china_date;
 use jiuzhu_domain::verification::{Finding, HouseholdSums, findings};
 use jiuzhu_domain::{IdNumber, Permission, RegionCode};
 use jiuzhu_store::{self as store, Db, Tx};
-use jiuzhu_verify::{Kind, Members, Record, Tally};
+use jiuzhu_verify::{Dataset, Kind, Members, Record, Tally};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -117,13 +117,7 @@ pub async fn run_verification(
                 let page = store::scan_dept_records(&mut tx, delivery.id, after, PAGE).await?;
                 let Some(last) = page.last() else { break };
                 after = last.0;
-                for (_, key, amount, category) in &page {
-                    dataset.add(Record {
-                        key: *key,
-                        amount: amount.unwrap_or(0),
-                        category: category.as_deref().unwrap_or(""),
-                    });
-                }
+                add_page(&mut dataset, &page);
             }
         }
         matches.insert(delivery.kind.code().to_string(), dataset.end());
@@ -289,6 +283,14 @@ pub struct RunFollowUps {
 
 /// Households listed at most on one follow-up page.
 const FOLLOW_UP_LIMIT: i64 = 2_000;
+
+/// Adds one page of a delivery's stored records (`store::scan_dept_records`)
+/// to the dataset being tallied.
+pub(super) fn add_page(dataset: &mut Dataset<'_, '_>, page: &[(i64, u64, Option<i64>, Option<String>)]) {
+    for (_, key, amount, category) in page {
+        dataset.add(Record { key: *key, amount: amount.unwrap_or(0), category: category.as_deref().unwrap_or("") });
+    }
+}
 
 fn run_info(r: store::RunRecord) -> RunInfo {
     RunInfo {
