@@ -56,6 +56,15 @@ pub enum Permission {
     RelativesManage,
     /// Load the working-day calendar.
     CalendarManage,
+    /// See payment rolls, payments, returns and recoveries (待遇发放).
+    PaymentRead,
+    /// Record payees' bank accounts and institutions' collective accounts.
+    PayeeManage,
+    /// Prepare a month's roll, export its bank file, import the bank's
+    /// return, record corrections and recoveries.
+    PaymentPrepare,
+    /// Approve a roll prepared by someone else (the two-person rule).
+    PaymentApprove,
 }
 
 impl Permission {
@@ -80,6 +89,10 @@ impl Permission {
         Permission::CaseDecide,
         Permission::RelativesManage,
         Permission::CalendarManage,
+        Permission::PaymentRead,
+        Permission::PayeeManage,
+        Permission::PaymentPrepare,
+        Permission::PaymentApprove,
     ];
 
     pub fn code(self) -> &'static str {
@@ -104,6 +117,10 @@ impl Permission {
             Permission::CaseDecide => "case_decide",
             Permission::RelativesManage => "relatives_manage",
             Permission::CalendarManage => "calendar_manage",
+            Permission::PaymentRead => "payment_read",
+            Permission::PayeeManage => "payee_manage",
+            Permission::PaymentPrepare => "payment_prepare",
+            Permission::PaymentApprove => "payment_approve",
         }
     }
 }
@@ -190,10 +207,19 @@ impl Role {
                 CaseApply,
                 CaseHandle,
                 RelativesManage,
+                PaymentRead,
+                PayeeManage,
             ],
-            Role::TownshipLeader => {
-                &[RegistryRead, RegistryExport, RevealSensitive, VerificationRead, CaseRead, CaseHandle, CaseDecide]
-            }
+            Role::TownshipLeader => &[
+                RegistryRead,
+                RegistryExport,
+                RevealSensitive,
+                VerificationRead,
+                CaseRead,
+                CaseHandle,
+                CaseDecide,
+                PaymentRead,
+            ],
             Role::CountyClerk => &[
                 RegistryRead,
                 RegistryWrite,
@@ -207,6 +233,9 @@ impl Role {
                 CaseApply,
                 CaseHandle,
                 RelativesManage,
+                PaymentRead,
+                PayeeManage,
+                PaymentPrepare,
             ],
             Role::CountyApprover => &[
                 RegistryRead,
@@ -217,8 +246,10 @@ impl Role {
                 CaseRead,
                 CaseHandle,
                 CaseDecide,
+                PaymentRead,
+                PaymentApprove,
             ],
-            Role::CityStaff => &[RegistryRead, RegistryExport, VerificationRead, CaseRead],
+            Role::CityStaff => &[RegistryRead, RegistryExport, VerificationRead, CaseRead, PaymentRead],
             Role::VerificationOfficer => &[
                 RegistryRead,
                 RevealSensitive,
@@ -228,7 +259,9 @@ impl Role {
                 ObjectionDecide,
                 CaseRead,
             ],
-            Role::Auditor => &[RegistryRead, RegistryExport, RevealSensitive, AuditRead, VerificationRead, CaseRead],
+            Role::Auditor => {
+                &[RegistryRead, RegistryExport, RevealSensitive, AuditRead, VerificationRead, CaseRead, PaymentRead]
+            }
             Role::Administrator => &[RegistryRead, UserManage, RegionManage, AuditRead, CalendarManage],
         }
     }

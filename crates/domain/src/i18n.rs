@@ -706,6 +706,10 @@ static PARTS: &[&[(&str, &str, &str)]] = &[
     crate::notice::MESSAGES,
     crate::history::MESSAGES,
     crate::policy::MESSAGES,
+    crate::payment::account::MESSAGES,
+    crate::payment::layout::MESSAGES,
+    crate::payment::reconcile::MESSAGES,
+    crate::payment::roll::MESSAGES,
 ];
 
 /// Every entry of the catalogue, in order.

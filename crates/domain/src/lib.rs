@@ -38,6 +38,7 @@ pub mod job;
 pub mod limits;
 pub mod money;
 pub mod notice;
+pub mod payment;
 pub mod photo;
 pub mod policy;
 pub mod region;

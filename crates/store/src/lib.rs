@@ -261,6 +261,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_case_clock.sql"),
         postgres: include_str!("../migrations/postgres/0011_case_clock.sql"),
     },
+    Migration {
+        version: 12,
+        name: "payees",
+        sqlite: include_str!("../migrations/sqlite/0012_payees.sql"),
+        postgres: include_str!("../migrations/postgres/0012_payees.sql"),
+    },
 ];
 
 impl Db {

@@ -1,0 +1,4 @@
+//! Payments: account (being written; see `payment`).
+
+/// The catalogue entries of this part.
+pub static MESSAGES: &[(&str, &str, &str)] = &[];
