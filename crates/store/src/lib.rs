@@ -267,6 +267,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_payees.sql"),
         postgres: include_str!("../migrations/postgres/0012_payees.sql"),
     },
+    Migration {
+        version: 13,
+        name: "payment_rolls",
+        sqlite: include_str!("../migrations/sqlite/0013_payment_rolls.sql"),
+        postgres: include_str!("../migrations/postgres/0013_payment_rolls.sql"),
+    },
 ];
 
 impl Db {
