@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assistance::{Area, CaseKind, IncomeKind, Level, Material};
 use crate::money::Fen;
+use crate::payment::roll::DeathLastMonth;
 use crate::region::RegionCode;
 use crate::verification::Thresholds;
 
@@ -320,6 +321,8 @@ policy_fields! {
     payment_day: u32 = 10; Payments, I::Count(U::DayOfMonth),
     /// The first month paid (`payments.md`: the month after approval).
     first_payment: FirstPayment = FirstPayment::NextMonth; Payments, I::Choice(fields::choices::<FirstPayment>),
+    /// The last month paid after a recipient's death: the month of death, or the month before.
+    death_last_month: DeathLastMonth = DeathLastMonth::MonthOfDeath; Payments, I::Choice(fields::choices::<DeathLastMonth>),
     /// One payment roll per county, or per township.
     roll_level: Level = Level::County; Payments, I::Choice(fields::choices::<Level>),
     /// The layout of the bank file.

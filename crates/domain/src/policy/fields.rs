@@ -322,7 +322,7 @@ pub(crate) trait FieldValue: Sized {
     fn from_form(input: &Input, name: &str, form: &Form<'_>) -> Result<Option<Self>, FieldProblem>;
 }
 
-coded!(Area, Level, IncomeKind, Material, CaseKind, FirstPayment, BankFileLayout);
+coded!(Area, Level, IncomeKind, Material, CaseKind, FirstPayment, BankFileLayout, crate::payment::roll::DeathLastMonth);
 
 // ------------------------------------------------------------------ scalars
 

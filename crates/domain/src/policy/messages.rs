@@ -90,6 +90,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("policy.field.payment_day", "救助金每月发放时间", "Monthly payment day"),
     ("policy.field.first_payment", "救助金起始发放月份", "First month paid"),
+    ("policy.field.death_last_month", "死亡人员救助金发放截止月份", "Last month paid after a death"),
     ("policy.field.roll_level", "发放花名册编制层级", "Payment rolls made by"),
     ("policy.field.bank_file", "银行代发文件格式", "Bank file layout"),
     (

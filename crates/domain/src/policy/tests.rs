@@ -307,6 +307,7 @@ fn arb_patch(d: &mut Draw) -> PolicyPatch {
         temp_township_approval: d.maybe(Draw::flag),
         payment_day: d.maybe(|d| d.upto(1, 28)),
         first_payment: d.maybe(|d| d.one(FirstPayment::ALL)),
+        death_last_month: d.maybe(|d| d.one(crate::payment::roll::DeathLastMonth::ALL)),
         roll_level: d.maybe(|d| d.one(Level::ALL)),
         bank_file: d.maybe(|d| d.one(BankFileLayout::ALL)),
         review_dibao_months: d.maybe(|d| d.upto(1, 24)),
