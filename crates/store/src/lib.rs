@@ -31,6 +31,7 @@ mod dialect;
 pub mod entitlement;
 pub mod job;
 pub mod notice_board;
+pub mod payee;
 pub mod policy;
 pub mod registry;
 pub mod relatives;

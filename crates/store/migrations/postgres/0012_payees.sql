@@ -17,7 +17,7 @@ CREATE TABLE institution (
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
     version BIGINT NOT NULL DEFAULT 1,
-    CONSTRAINT institution_name_key UNIQUE (region_code, name)
+    CONSTRAINT institution_region_code_key UNIQUE (region_code, name)
 );
 
 CREATE TABLE payee_account (
@@ -39,7 +39,7 @@ CREATE TABLE payee_account (
     CONSTRAINT payee_account_custody_check CHECK (custodian = '' OR custody_agreement <> '')
 );
 CREATE INDEX payee_account_household_idx ON payee_account (household_id, id);
-CREATE UNIQUE INDEX payee_account_household_current_key ON payee_account (household_id)
+CREATE UNIQUE INDEX payee_account_household_id_key ON payee_account (household_id)
     WHERE person_id IS NULL AND replaced_at IS NULL;
-CREATE UNIQUE INDEX payee_account_person_current_key ON payee_account (person_id)
+CREATE UNIQUE INDEX payee_account_person_id_key ON payee_account (person_id)
     WHERE person_id IS NOT NULL AND replaced_at IS NULL;
