@@ -99,6 +99,18 @@ labeled_enum! {
 }
 
 labeled_enum! {
+    /// What became of a line: waiting for the bank, paid, failed (with the
+    /// bank's reason), or not sent because the payee has no account recorded
+    /// (its months stay owed and are paid back once one is).
+    LineResult {
+        Pending = "pending" ["待发放"],
+        Paid = "paid" ["成功", "已发放"],
+        Failed = "failed" ["失败", "发放失败"],
+        NoAccount = "no_account" ["未登记账户"]
+    }
+}
+
+labeled_enum! {
     /// The last month owed after a recipient's death (a policy setting).
     DeathLastMonth {
         MonthOfDeath = "month_of_death" ["死亡当月"],
