@@ -23,6 +23,8 @@ pub mod import;
 pub mod input;
 pub mod job;
 pub mod notice_board;
+pub mod payee;
+pub mod payment;
 pub mod policy;
 pub mod privacy;
 pub mod registry;
