@@ -24,7 +24,6 @@ pub mod input;
 pub mod job;
 pub mod notice_board;
 pub mod payee;
-pub mod payment;
 pub mod policy;
 pub mod privacy;
 pub mod registry;
