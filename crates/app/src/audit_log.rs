@@ -75,7 +75,7 @@ pub async fn search(db: &Db, actor: &Actor, now: DateTime<Utc>, query: &AuditQue
         target_kind: query.target_kind.clone(),
         target_id: query.target_id.clone(),
         any_target,
-        region: region.clone(),
+        within: crate::access::within_requested(actor, query.region.as_ref()),
         outcome: query.denied_only.then_some(Outcome::Denied),
         from: query.from,
         to: query.to,

@@ -297,11 +297,7 @@ pub async fn reset_password(db: &Db, actor: &Actor, now: DateTime<Utc>, user_id:
 pub async fn list_users(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<UserView>> {
     require(db, actor, now, Permission::UserManage, "users_listed", &Target::none()).await?;
     let mut tx = db.begin().await?;
-    let region = match &actor.scope {
-        Scope::All => None,
-        Scope::Region(r) => Some(r),
-    };
-    Ok(store::list_users(&mut tx, region).await?.iter().map(|u| user_view(u, now)).collect())
+    Ok(store::list_users(&mut tx, &crate::access::within(actor)).await?.iter().map(|u| user_view(u, now)).collect())
 }
 
 /// One user, for the edit form.

@@ -20,10 +20,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::Actor;
 use crate::access::{Target, audit, deny_in, require};
 use crate::error::{AppError, Result};
 use crate::registry::household_if_in_scope;
-use crate::{Actor, Scope};
 
 /// One entitlement as a household page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -247,12 +247,8 @@ async fn case_household(tx: &mut Tx, case_id: i64) -> Result<Option<i64>> {
 /// household entitlement from the month of the import, without a decision.
 /// An import never changes or restarts an entitlement a decision made.
 pub(crate) async fn enrol_from_roster(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>) -> Result<u64> {
-    let region = match &actor.scope {
-        Scope::Region(r) => Some(r),
-        Scope::All => None,
-    };
     let first = YearMonth::of(jiuzhu_domain::i18n::china_date(now));
-    Ok(store::entitlement::enrol_from_registry(tx, region, now, first).await?)
+    Ok(store::entitlement::enrol_from_registry(tx, &crate::access::within(actor), now, first).await?)
 }
 
 /// The demo county's entitlements: every household the demo lists under
@@ -263,7 +259,9 @@ pub(crate) async fn enrol_from_roster(tx: &mut Tx, actor: &Actor, now: DateTime<
 pub(crate) async fn demo_history(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<u64> {
     let this_month = YearMonth::of(jiuzhu_domain::i18n::china_date(now));
     let mut tx = db.begin().await?;
-    let enrolled = store::entitlement::enrol_from_registry(&mut tx, None, now, this_month.plus(-11)).await?;
+    let enrolled =
+        store::entitlement::enrol_from_registry(&mut tx, &crate::access::within(actor), now, this_month.plus(-11))
+            .await?;
     // The first households loaded (ids from 1 in a new database).
     for (i, household) in (1..=60).enumerate() {
         let held = store::entitlement::household_entitlements(&mut tx, household).await?;

@@ -705,7 +705,8 @@ pub async fn export_households(
     let target = Target::new("region", region.as_ref().map(|r| r.to_string()).unwrap_or_default(), region.as_ref());
     require(db, actor, now, Permission::RegistryExport, "roster_exported", &target).await?;
     let mut tx = db.begin().await?;
-    let rows = store::households_with_members(&mut tx, region.as_ref()).await?;
+    let rows =
+        store::households_with_members(&mut tx, &crate::access::within_requested(actor, region.as_ref())).await?;
     let counts = json!({ "households": rows.len(), "persons": rows.iter().map(|(_, m)| m.len()).sum::<usize>() });
     audit(&mut tx, actor, now, "roster_exported", &target, None, Some(&counts)).await?;
     tx.commit().await?;

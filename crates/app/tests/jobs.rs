@@ -86,7 +86,8 @@ fn run_outcome(view: &JobView) -> RunOutcome {
 /// The results of `run_id` per household of the demo county.
 async fn results_per_household(db: &Db, run_id: i64) -> Vec<usize> {
     let mut tx = db.begin_read().await.unwrap();
-    let members = jiuzhu_store::members_for_verification(&mut tx, None, None).await.unwrap();
+    let members =
+        jiuzhu_store::members_for_verification(&mut tx, &jiuzhu_store::Within::everything(), None).await.unwrap();
     let mut households: Vec<i64> = members.iter().map(|m| m.household_id).collect();
     households.dedup();
     let mut counts = Vec::new();

@@ -94,7 +94,8 @@ async fn killed_worker_then_restart(dir: &std::path::Path, url: &str) {
     let runs = jiuzhu_store::list_runs(&mut tx, 10).await.unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].households, HOUSEHOLDS);
-    let members = jiuzhu_store::members_for_verification(&mut tx, None, None).await.unwrap();
+    let members =
+        jiuzhu_store::members_for_verification(&mut tx, &jiuzhu_store::Within::everything(), None).await.unwrap();
     let mut households: Vec<i64> = members.iter().map(|m| m.household_id).collect();
     households.dedup();
     assert_eq!(households.len() as i64, HOUSEHOLDS);

@@ -217,10 +217,11 @@ pub async fn get_user_by_login(tx: &mut Tx, login: &str) -> Result<Option<UserRe
     row.map(user_from).transpose()
 }
 
-/// Users whose region lies inside `region` (`None`: every user).
-pub async fn list_users(tx: &mut Tx, region: Option<&RegionCode>) -> Result<Vec<UserRecord>> {
+/// Users whose region lies inside `within` (a user without a region only
+/// for the whole installation).
+pub async fn list_users(tx: &mut Tx, within: &crate::Within) -> Result<Vec<UserRecord>> {
     let mut sql = Sql::new(&format!("SELECT {USER_COLUMNS} FROM app_user"));
-    if let Some(region) = region {
+    if let Some(region) = within.region_code() {
         let (from, to) = region.prefix_range();
         sql.push(" WHERE region_code >= ").bind(Param::Text(from));
         sql.push(" AND region_code < ").bind(Param::Text(to));

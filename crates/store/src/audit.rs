@@ -12,7 +12,6 @@
 //! stored outcome outside the set instead of guessing one.
 
 use chrono::{DateTime, Utc};
-use jiuzhu_domain::RegionCode;
 use jiuzhu_domain::audit::{
     AuditKey, AuditRecord, ChainBreak, ChainSummary, ChainVerifier, Checkpoint, Outcome, audit_time,
 };
@@ -259,8 +258,9 @@ pub struct AuditFilter {
     pub target_id: Option<String>,
     /// Records about any of these `(kind, id)` targets (empty: any).
     pub any_target: Vec<(String, String)>,
-    /// Records about this region and below (`None`: all).
-    pub region: Option<RegionCode>,
+    /// Records about this region and below (and, for the whole
+    /// installation, records without a region too).
+    pub within: crate::Within,
     pub outcome: Option<Outcome>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -289,7 +289,7 @@ pub async fn search_audit(tx: &mut Tx, filter: &AuditFilter) -> Result<Vec<Store
         }
         sql.push(")");
     }
-    if let Some(region) = &filter.region {
+    if let Some(region) = filter.within.region_code() {
         let (from, to) = region.prefix_range();
         sql.push(" AND region_code >= ").bind(Param::Text(from));
         sql.push(" AND region_code < ").bind(Param::Text(to));

@@ -5,9 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::entitlement::{EndReason, Ending, Entitlement, Grant, Recipient, YearMonth};
-use jiuzhu_domain::{Fen, Program, RegionCode};
+use jiuzhu_domain::{Fen, Program};
 
-use crate::sql::region_range;
 use crate::{Result, StoreError, Tx, on_tx};
 
 type EntitlementTuple = (i64, i64, Option<i64>, String, i64, i64, Option<i64>, Option<i64>, String, Option<String>);
@@ -134,11 +133,11 @@ pub async fn line_entitlements(
 /// this way. How many were started.
 pub async fn enrol_from_registry(
     tx: &mut Tx,
-    region: Option<&RegionCode>,
+    within: &crate::Within,
     written_at: DateTime<Utc>,
     first: YearMonth,
 ) -> Result<u64> {
-    let (from, to) = region_range(region);
+    let (from, to) = within.range();
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO entitlement (household_id, person_id, program, monthly_fen, first_month, last_month, case_id,

@@ -416,13 +416,13 @@ pub async fn list_households(tx: &mut Tx, filter: &HouseholdFilter) -> Result<(V
     Ok((summaries, count))
 }
 
-/// Every household inside `region` with its members, in list order; for
+/// Every household inside `within` with its members, in list order; for
 /// exports. Loads one chunk of households at a time.
 pub async fn households_with_members(
     tx: &mut Tx,
-    region: Option<&RegionCode>,
+    within: &crate::Within,
 ) -> Result<Vec<(HouseholdRecord, Vec<PersonRecord>)>> {
-    let (from, to) = crate::sql::region_range(region);
+    let (from, to) = within.range();
     let sql = format!(
         "SELECT {HOUSEHOLD_COLUMNS} FROM household WHERE region_code >= $1 AND region_code < $2 ORDER BY region_code, id"
     );

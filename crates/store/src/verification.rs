@@ -427,16 +427,16 @@ pub async fn results_of(tx: &mut Tx, household_id: i64) -> Result<Vec<ResultReco
     Ok(rows.into_iter().map(result_from).collect())
 }
 
-/// A run's results with findings inside `region`, in region and household
+/// A run's results with findings inside `within`, in region and household
 /// order (the townships' follow-up list): the result, the household number
 /// and its region code.
 pub async fn results_with_findings(
     tx: &mut Tx,
     run_id: i64,
-    region: Option<&RegionCode>,
+    within: &crate::Within,
     limit: i64,
 ) -> Result<Vec<(ResultRecord, String, String)>> {
-    let (from, to) = crate::sql::region_range(region);
+    let (from, to) = within.range();
     let columns = RESULT_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "SELECT {columns}, h.external_id, h.region_code FROM verification_result r JOIN household h ON h.id = r.household_id
@@ -665,14 +665,14 @@ pub struct MemberRow {
     pub relation: String,
 }
 
-/// Every member of every household inside `region` (or of one household),
+/// Every member of every household inside `within` (or of one household),
 /// in household order.
 pub async fn members_for_verification(
     tx: &mut Tx,
-    region: Option<&RegionCode>,
+    within: &crate::Within,
     household: Option<i64>,
 ) -> Result<Vec<MemberRow>> {
-    let (from, to) = crate::sql::region_range(region);
+    let (from, to) = within.range();
     let rows: Vec<(i64, String, String, i64, String, String, String)> = on_tx!(tx, |conn| {
         sqlx::query_as(
             "SELECT h.id, h.external_id, h.region_code, p.id, p.id_number, p.name, p.relation

@@ -11,7 +11,9 @@
 use jiuzhu_domain::RegionCode;
 
 /// What a query may see: everything, or one region and everything inside.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The default is the whole installation (for tests' filters; the app makes
+/// its own only in `access`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Within(Option<RegionCode>);
 
 impl Within {

@@ -71,9 +71,9 @@ async fn users_round_trip(db: Db) {
     );
     assert!(get_user(&mut tx, admin).await.unwrap().unwrap().must_change_password);
     let in_township: Vec<String> =
-        list_users(&mut tx, Some(&code("340102001"))).await.unwrap().into_iter().map(|u| u.login).collect();
+        list_users(&mut tx, &Within::region(code("340102001"))).await.unwrap().into_iter().map(|u| u.login).collect();
     assert_eq!(in_township, ["wang"]);
-    assert_eq!(list_users(&mut tx, None).await.unwrap().len(), 3);
+    assert_eq!(list_users(&mut tx, &Within::everything()).await.unwrap().len(), 3);
     assert_eq!(count_users(&mut tx).await.unwrap(), 3);
 
     let until = t0() + Duration::minutes(15);
@@ -221,7 +221,7 @@ async fn audit_chain_verifies_and_searches(db: Db) {
     assert_eq!(search(AuditFilter::default()).await, [3, 2, 1]);
     assert_eq!(search(AuditFilter { login: Some("wang".into()), ..Default::default() }).await, [3, 1]);
     assert_eq!(search(AuditFilter { outcome: Some(Outcome::Denied), ..Default::default() }).await, [2]);
-    assert_eq!(search(AuditFilter { region: Some(code("340102001")), ..Default::default() }).await, [3, 1]);
+    assert_eq!(search(AuditFilter { within: Within::region(code("340102001")), ..Default::default() }).await, [3, 1]);
     assert_eq!(search(AuditFilter { action: Some("household_read".into()), ..Default::default() }).await, [2]);
     let any = vec![("household".to_string(), "42".to_string()), ("person".to_string(), "7".to_string())];
     assert_eq!(search(AuditFilter { any_target: any, ..Default::default() }).await, [3, 2, 1]);

@@ -242,7 +242,7 @@ async fn bulk_insert_and_export_order(db: Db) {
     tx.commit().await.unwrap();
 
     let mut tx = db.begin().await.unwrap();
-    let exported = households_with_members(&mut tx, Some(&code("340102001"))).await.unwrap();
+    let exported = households_with_members(&mut tx, &jiuzhu_store::Within::region(code("340102001"))).await.unwrap();
     assert_eq!(exported.len(), 600);
     assert!(exported.windows(2).all(|w| w[0].0.id < w[1].0.id));
     assert_eq!(exported.iter().map(|(_, m)| m.len()).sum::<usize>(), 500);

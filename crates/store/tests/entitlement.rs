@@ -200,7 +200,13 @@ async fn migration_moves_enrolments(db: Db) {
     let (edge, _) = household(&mut tx, "H4", 7, Some(Program::NearDibao), Some(10_000)).await;
     approved(&mut tx, edge, 0, "temp_emergency", "2026-03-02", 200_000).await;
     tx.commit().await.unwrap();
-    raw.rerun_migration(9, "DROP TABLE entitlement").await;
+    // Later tables refer to entitlements (payments); PostgreSQL drops their
+    // references with the table, SQLite checks them only on use.
+    let undo = match db.backend() {
+        jiuzhu_store::Backend::Postgres => "DROP TABLE entitlement CASCADE",
+        jiuzhu_store::Backend::Sqlite => "DROP TABLE entitlement",
+    };
+    raw.rerun_migration(9, undo).await;
 
     let mut tx = db.begin().await.unwrap();
     let rows = |v: Vec<jiuzhu_domain::entitlement::Entitlement>| {
@@ -260,18 +266,22 @@ async fn roster_enrolments_start_once(db: Db) {
 
     let (later, _) = household(&mut tx, "H5", 9, Some(Program::Dibao), Some(50_000)).await;
     let hekou = RegionCode::parse("340102002").unwrap();
-    let elsewhere = enrol_from_registry(&mut tx, Some(&hekou), t0(), m("2025-10")).await.unwrap();
+    let elsewhere =
+        enrol_from_registry(&mut tx, &jiuzhu_store::Within::region(hekou.clone()), t0(), m("2025-10")).await.unwrap();
     assert_eq!(elsewhere, 0, "another township's import enrols nobody here");
     // Only the households written by the import: H5's update is later.
     touch_household(&mut tx, later, t0() + chrono::Duration::hours(1)).await.unwrap();
     let county = RegionCode::parse("340102").unwrap();
-    assert_eq!(enrol_from_registry(&mut tx, Some(&county), t0(), m("2025-10")).await.unwrap(), 1);
+    assert_eq!(
+        enrol_from_registry(&mut tx, &jiuzhu_store::Within::region(county.clone()), t0(), m("2025-10")).await.unwrap(),
+        1
+    );
     let held = household_entitlements(&mut tx, listed).await.unwrap();
     assert_eq!(held.len(), 1);
     assert_eq!((held[0].monthly, held[0].first, held[0].decision), (Fen(68_000), m("2025-10"), None));
     assert!(household_entitlements(&mut tx, later).await.unwrap().is_empty());
     // Once only; an ended entitlement is not started again; other programmes get none.
-    assert_eq!(enrol_from_registry(&mut tx, None, t0(), m("2025-11")).await.unwrap(), 0);
+    assert_eq!(enrol_from_registry(&mut tx, &jiuzhu_store::Within::everything(), t0(), m("2025-11")).await.unwrap(), 0);
     assert_eq!(household_entitlements(&mut tx, stopped).await.unwrap().len(), 1);
     assert!(household_entitlements(&mut tx, edge).await.unwrap().is_empty());
     assert!(household_entitlements(&mut tx, none).await.unwrap().is_empty());

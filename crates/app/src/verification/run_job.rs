@@ -42,7 +42,8 @@ pub(crate) async fn run_job(ctx: &mut JobCtx<'_>, region: Option<&str>) -> Resul
     };
     let db = ctx.db;
     let mut tx = db.begin_read().await?;
-    let rows = store::members_for_verification(&mut tx, region.as_ref(), None).await?;
+    let within = crate::access::within_requested(&ctx.actor, region.as_ref());
+    let rows = store::members_for_verification(&mut tx, &within, None).await?;
     let deliveries: Vec<DeliveryView> =
         store::latest_deliveries(&mut tx).await?.into_iter().filter_map(delivery_view).collect();
     let policies = all_policies(&mut tx).await?;

@@ -89,7 +89,9 @@ pub async fn run_verification(
             (actor.scope.narrow(requested.as_ref()), None)
         }
     };
-    let rows = store::members_for_verification(&mut tx, region.as_ref(), household).await?;
+    let rows =
+        store::members_for_verification(&mut tx, &crate::access::within_requested(actor, region.as_ref()), household)
+            .await?;
     let deliveries: Vec<DeliveryView> =
         store::latest_deliveries(&mut tx).await?.into_iter().filter_map(delivery_view).collect();
     let Prepared { order, mut members_of, members } = prepare(rows);
@@ -360,8 +362,8 @@ pub async fn run_follow_ups(db: &Db, actor: &Actor, now: DateTime<Utc>, run_id: 
     let Some(run) = run_info_for(&mut tx, actor, run).await? else {
         return Err(deny_in(tx, actor, now, "verification_follow_ups_viewed", &target, AppError::NotFound).await);
     };
-    let region = actor.scope.narrow(None);
-    let rows = store::results_with_findings(&mut tx, run_id, region.as_ref(), FOLLOW_UP_LIMIT + 1).await?;
+    let rows =
+        store::results_with_findings(&mut tx, run_id, &crate::access::within(actor), FOLLOW_UP_LIMIT + 1).await?;
     let tree = region_tree(&mut tx).await?;
     let truncated = rows.len() as i64 > FOLLOW_UP_LIMIT;
     let follow_ups = rows
