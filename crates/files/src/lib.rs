@@ -8,6 +8,8 @@
 //!   grouping of rows into households.
 //! - [`department`] reads a department data delivery of any dataset kind:
 //!   every catalogue column normalised, bad rows listed and skipped.
+//! - [`bank`] writes the file sent to the paying bank in a layout and reads
+//!   the bank's return (回盘文件) into reconciliation's lines.
 //! - [`export`] writes a roster to xlsx with ID numbers as text.
 //! - [`limits`] caps what a file may make the readers hold (rows, columns,
 //!   cells, text, and each xlsx entry's inflated size and ratio), so that no
@@ -17,6 +19,7 @@
 //! value types, never the database. What a roster means for the registry
 //! (already registered people, unknown regions) is decided in `jiuzhu-app`.
 
+pub mod bank;
 pub mod department;
 pub mod export;
 pub mod limits;

@@ -280,77 +280,11 @@ impl LayoutProblem {
     }
 }
 
-/// The catalogue entries of this part.
-pub static MESSAGES: &[(&str, &str, &str)] = &[
-    ("BankField.seq", "序号", "No."),
-    ("BankField.name", "姓名", "Name"),
-    ("BankField.id_number", "身份证号", "ID number"),
-    ("BankField.account", "账号", "Account number"),
-    ("BankField.bank", "开户行", "Bank branch"),
-    ("BankField.item", "补贴项目", "Subsidy"),
-    ("BankField.period", "补贴期号", "Period"),
-    ("BankField.amount", "金额", "Amount"),
-    ("BankField.memo", "摘要", "Memo"),
-    ("BankField.result", "处理结果", "Result"),
-    ("BankField.reason", "失败原因", "Reason for failure"),
-    ("BankFormat.csv", "CSV文本（逗号分隔）", "CSV (comma-separated)"),
-    ("BankFormat.fixed_width", "定长文本", "Fixed-width text"),
-    ("BankFormat.xlsx", "Excel表格（xlsx）", "Excel workbook (xlsx)"),
-    ("TextEncoding.gbk", "GBK", "GBK"),
-    ("TextEncoding.gb18030", "GB18030", "GB18030"),
-    ("TextEncoding.utf8", "UTF-8", "UTF-8"),
-    ("payment.layout.at_column", "第{column}列（{title}）：{message}", "Column {column} ({title}): {message}"),
-    ("payment.layout.no_columns", "代发文件格式中没有任何列。", "The layout has no columns."),
-    ("payment.layout.too_many", "列数过多，最多{max}列。", "Too many columns; at most {max}."),
-    (
-        "payment.layout.return_only",
-        "“{field}”只出现在银行回盘文件中，不能作为代发文件的列。",
-        "“{field}” appears only in the bank's return, not in the file sent.",
-    ),
-    (
-        "payment.layout.not_return",
-        "回盘文件新增的列只能是“处理结果”或“失败原因”，不能是“{field}”。",
-        "The return adds only “Result” or “Reason for failure”, not “{field}”.",
-    ),
-    (
-        "payment.layout.duplicate",
-        "“{field}”已在第{first}列出现，每项只能出现一次。",
-        "“{field}” is already column {first}; each may appear once.",
-    ),
-    ("payment.layout.title_empty", "列标题不能为空。", "The column title is empty."),
-    (
-        "payment.layout.title_long",
-        "列标题过长，最多{max}个字。",
-        "The column title is too long; at most {max} characters.",
-    ),
-    (
-        "payment.layout.title_control",
-        "列标题中不能有换行等控制字符。",
-        "The column title contains a line break or other control character.",
-    ),
-    (
-        "payment.layout.title_twice",
-        "列标题与第{first}列相同，回盘时无法区分。",
-        "The title is the same as column {first}'s; the return could not tell them apart.",
-    ),
-    (
-        "payment.layout.width_missing",
-        "定长文本须填写每列的宽度（字节数，大于0）。",
-        "A fixed-width file needs each column's width in bytes (above 0).",
-    ),
-    ("payment.layout.width_large", "列宽过大，最多{max}字节。", "The width is too large; at most {max} bytes."),
-    (
-        "payment.layout.title_wide",
-        "列宽{width}字节放不下列标题（需要{needed}字节）。",
-        "A width of {width} bytes cannot hold the title ({needed} bytes needed).",
-    ),
-    ("payment.layout.missing", "缺少必需的列“{field}”。", "The required column “{field}” is missing."),
-    (
-        "payment.layout.no_result",
-        "回盘文件须有“处理结果”列（成功或失败）。",
-        "The return needs a “Result” column (success or failure).",
-    ),
-];
+mod messages;
+
+/// The catalogue entries of this part (the layout's words and the bank
+/// file's and return's problems, which `jiuzhu-files` reports).
+pub use messages::MESSAGES;
 
 #[cfg(test)]
 mod tests {

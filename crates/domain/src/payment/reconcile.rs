@@ -175,16 +175,9 @@ fn digits(account: &str) -> String {
     account.chars().filter(|c| !c.is_whitespace() && *c != '-').collect()
 }
 
-/// An account as lists show it: the first four and last four digits.
+/// An account as lists show it (as [`super::account::mask`] does).
 pub fn mask_account(account: &str) -> String {
-    let chars: Vec<char> = digits(account).chars().collect();
-    if chars.len() <= 8 {
-        let keep = chars.len().saturating_sub(4);
-        return chars.iter().enumerate().map(|(i, c)| if i < keep { '*' } else { *c }).collect();
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+    super::account::mask(&digits(account))
 }
 
 impl Problem {

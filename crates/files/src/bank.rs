@@ -1,0 +1,332 @@
+//! The file sent to the paying bank (代发文件) and the bank's return (回盘文件),
+//! in the layout of `jiuzhu_domain::payment::layout` (`payments.md`).
+//!
+//! [`render`] writes an approved roll's lines: amounts in 元 with two
+//! decimals and no grouping, ID numbers and accounts as text (text cells in
+//! xlsx), the trailer `合计,,,,,,,<total>,笔数:<n>`, CRLF line ends. The
+//! same lines give the **same bytes** every time: nothing depends on the
+//! clock (an xlsx's creation time is the first day of the roll's latest
+//! month). The file's SHA-256, line count and total are returned to be
+//! recorded with the roll. A value the layout cannot hold (a character GBK
+//! lacks, a value wider than its fixed-width column, a line break) is a
+//! problem naming the line and column, never a silently changed file. CSV
+//! cells are quoted where needed and a text that a spreadsheet would run as
+//! a formula gets a leading `'`, as the verification report's CSV does.
+//!
+//! [`parse_return`] reads the bank's return: see [`returns`].
+
+use jiuzhu_domain::entitlement::YearMonth;
+use jiuzhu_domain::i18n::{Message, Part};
+use jiuzhu_domain::payment::layout::{BankField, BankFormat, BankLayout, TextEncoding};
+use jiuzhu_domain::payment::reconcile::RollEntry;
+use jiuzhu_domain::{Fen, IdNumber};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
+use sha2::{Digest, Sha256};
+
+use crate::roster::{ColumnRef, Problem};
+
+pub mod returns;
+
+pub use returns::{ReturnFile, Trailer, parse_return};
+
+/// One line of an approved roll, as the bank is told it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankLine {
+    pub seq: u32,
+    pub name: String,
+    pub id_number: IdNumber,
+    /// Digits only.
+    pub account: String,
+    pub bank: String,
+    /// The programme in words, e.g. `最低生活保障金`.
+    pub item: String,
+    pub period: YearMonth,
+    pub amount: Fen,
+    /// E.g. `2026年12月低保金`.
+    pub memo: String,
+}
+
+impl BankLine {
+    /// What reconciliation checks the bank's return against.
+    pub fn roll_entry(&self) -> RollEntry {
+        RollEntry {
+            seq: self.seq,
+            name: self.name.clone(),
+            id_number: self.id_number,
+            account: self.account.clone(),
+            amount: self.amount,
+        }
+    }
+
+    /// The value of one column, as written in a text file.
+    fn text(&self, field: BankField) -> String {
+        match field {
+            BankField::Seq => self.seq.to_string(),
+            BankField::Name => self.name.clone(),
+            BankField::IdNumber => self.id_number.as_str().to_string(),
+            BankField::Account => self.account.clone(),
+            BankField::Bank => self.bank.clone(),
+            BankField::Item => self.item.clone(),
+            BankField::Period => self.period.yyyymm().to_string(),
+            BankField::Amount => self.amount.to_plain_yuan(),
+            BankField::Memo => self.memo.clone(),
+            BankField::Result | BankField::Reason => String::new(),
+        }
+    }
+}
+
+/// A bank file and what is recorded with the roll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankFile {
+    pub bytes: Vec<u8>,
+    /// Lower-case hex.
+    pub sha256: String,
+    pub lines: usize,
+    pub total: Fen,
+}
+
+/// The file name's extension for a layout: `csv`, `txt` or `xlsx`.
+pub fn extension(layout: &BankLayout) -> &'static str {
+    match layout.format {
+        BankFormat::Csv => "csv",
+        BankFormat::FixedWidth => "txt",
+        BankFormat::Xlsx => "xlsx",
+    }
+}
+
+/// The MIME type of a layout's file.
+pub fn content_type(layout: &BankLayout) -> &'static str {
+    match layout.format {
+        BankFormat::Csv => "text/csv",
+        BankFormat::FixedWidth => "text/plain",
+        BankFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+}
+
+/// Writes the bank file of `lines` in `layout`; every problem if any line
+/// cannot be written (or the layout is not valid).
+pub fn render(layout: &BankLayout, lines: &[BankLine]) -> Result<BankFile, Vec<Problem>> {
+    if let Err(problems) = layout.validate() {
+        return Err(problems
+            .into_iter()
+            .map(|p| Problem {
+                line: None,
+                column: p.column.map(|c| ColumnRef { index: c - 1, header: p.title.clone() }),
+                message: p.message,
+            })
+            .collect());
+    }
+    let mut problems = Vec::new();
+    let first = usize::from(layout.header) + 1;
+    let mut total = Fen::ZERO;
+    let mut seen = std::collections::HashSet::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let at = |field: BankField, message: Message| Problem {
+            line: Some(first + i),
+            column: layout
+                .position(field)
+                .map(|index| ColumnRef { index, header: layout.columns[index].title.clone() }),
+            message,
+        };
+        if line.amount.0 <= 0 {
+            problems.push(at(
+                BankField::Amount,
+                Message::new("payment.file.amount_not_positive").arg("amount", line.amount),
+            ));
+        }
+        if !seen.insert(line.seq) {
+            problems.push(at(BankField::Seq, Message::new("payment.file.seq_twice").arg("seq", line.seq)));
+        }
+        match total.checked_add(line.amount) {
+            Some(t) => total = t,
+            None => problems.push(at(BankField::Amount, Message::new("payment.file.total_too_large"))),
+        }
+    }
+    let bytes = match layout.format {
+        BankFormat::Xlsx if problems.is_empty() => xlsx(layout, lines, total).map_err(|e| {
+            vec![Problem { line: None, column: None, message: Message::new("payment.file.xlsx").arg("detail", e) }]
+        })?,
+        BankFormat::Xlsx => Vec::new(),
+        BankFormat::Csv | BankFormat::FixedWidth => text(layout, lines, total, &mut problems),
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    Ok(BankFile { bytes, sha256, lines: lines.len(), total })
+}
+
+/// A CSV or fixed-width file in the layout's encoding.
+fn text(layout: &BankLayout, lines: &[BankLine], total: Fen, problems: &mut Vec<Problem>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(lines.len() * 128 + 256);
+    let mut writer = TextWriter { layout, out: &mut out, problems };
+    if layout.header {
+        let titles: Vec<String> = layout.columns.iter().map(|c| c.title.clone()).collect();
+        writer.line(1, &titles);
+    }
+    let first = usize::from(layout.header) + 1;
+    let mut cells = Vec::with_capacity(layout.columns.len());
+    for (i, line) in lines.iter().enumerate() {
+        cells.clear();
+        cells.extend(layout.columns.iter().map(|c| line.text(c.field)));
+        writer.line(first + i, &cells);
+    }
+    if layout.trailer {
+        let cells = layout.trailer_cells(&total.to_plain_yuan(), lines.len());
+        writer.line(first + lines.len(), &cells);
+    }
+    out
+}
+
+struct TextWriter<'a> {
+    layout: &'a BankLayout,
+    out: &'a mut Vec<u8>,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl TextWriter<'_> {
+    /// Writes one line of cells (a trailer may have one more cell than
+    /// there are columns: it takes the last column's width, or none).
+    fn line(&mut self, number: usize, cells: &[String]) {
+        let fixed = self.layout.format == BankFormat::FixedWidth;
+        for (index, value) in cells.iter().enumerate() {
+            let column = self.layout.columns.get(index);
+            let problem = |message: Message| Problem {
+                line: Some(number),
+                column: Some(ColumnRef { index, header: column.map(|c| c.title.clone()).unwrap_or_default() }),
+                message,
+            };
+            if value.chars().any(char::is_control) {
+                self.problems.push(problem(Message::new("payment.file.control")));
+                continue;
+            }
+            if index > 0 && !fixed {
+                self.out.push(b',');
+            }
+            let value = if fixed { value.clone() } else { csv_cell(value) };
+            let bytes = match encode(&value, self.layout.encoding) {
+                Ok(bytes) => bytes,
+                Err(c) => {
+                    self.problems.push(problem(
+                        Message::new("payment.file.not_encodable")
+                            .arg("value", &value)
+                            .arg("char", c)
+                            .part("encoding", Part::Label(self.layout.encoding.message_key())),
+                    ));
+                    continue;
+                }
+            };
+            self.out.extend_from_slice(&bytes);
+            if fixed {
+                let width = column.and_then(|c| c.width).map_or(bytes.len(), usize::from);
+                if bytes.len() > width {
+                    self.problems.push(problem(
+                        Message::new("payment.file.too_wide")
+                            .arg("value", &value)
+                            .arg("needed", bytes.len())
+                            .arg("width", width),
+                    ));
+                } else {
+                    self.out.resize(self.out.len() + width - bytes.len(), b' ');
+                }
+            }
+        }
+        self.out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// The bytes of a text in an encoding, or the first character it lacks.
+fn encode(value: &str, encoding: TextEncoding) -> Result<std::borrow::Cow<'_, [u8]>, char> {
+    let encoder = match encoding {
+        TextEncoding::Utf8 => return Ok(std::borrow::Cow::Borrowed(value.as_bytes())),
+        TextEncoding::Gbk => encoding_rs::GBK,
+        TextEncoding::Gb18030 => encoding_rs::GB18030,
+    };
+    let (bytes, _, had_errors) = encoder.encode(value);
+    if !had_errors {
+        return Ok(bytes);
+    }
+    let missing = value.chars().find(|c| encoder.encode(c.encode_utf8(&mut [0; 4])).2).unwrap_or('?');
+    Err(missing)
+}
+
+/// A CSV cell safe to open in a spreadsheet: a text starting like a
+/// formula (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading
+/// `'` and is quoted; one with a comma, quote or line break is quoted.
+/// (The same rule as `jiuzhu_verify::csv_text`.) Amounts are never
+/// negative here, so a number never starts with `-`.
+pub fn csv_cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("\"'{}\"", value.replace('"', "\"\""))
+    } else if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+/// An xlsx workbook: one sheet, ID numbers, accounts and periods as text
+/// cells in text-formatted columns, amounts as numbers shown with two
+/// decimals, and a creation time taken from the lines, never the clock.
+fn xlsx(layout: &BankLayout, lines: &[BankLine], total: Fen) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = Workbook::new();
+    let latest = lines.iter().map(|l| l.period).max();
+    let created = match latest {
+        Some(m) => ExcelDateTime::from_ymd(m.year() as u16, m.month() as u8, 1)?,
+        None => ExcelDateTime::from_ymd(2000, 1, 1)?,
+    };
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("代发明细")?;
+    let text = Format::new().set_num_format("@");
+    let money = Format::new().set_num_format("0.00");
+    let is_text = |field: BankField| !matches!(field, BankField::Seq | BankField::Amount);
+    for (col, column) in layout.columns.iter().enumerate() {
+        let col = col as u16;
+        if is_text(column.field) {
+            sheet.set_column_format(col, &text)?;
+        }
+        let width = match column.field {
+            BankField::IdNumber | BankField::Account | BankField::Bank | BankField::Memo => 24.0,
+            BankField::Item | BankField::Amount => 16.0,
+            _ => 10.0,
+        };
+        sheet.set_column_width(col, width)?;
+    }
+    let mut row = 0u32;
+    if layout.header {
+        for (col, column) in layout.columns.iter().enumerate() {
+            sheet.write_string(row, col as u16, &column.title)?;
+        }
+        row += 1;
+    }
+    for line in lines {
+        for (col, column) in layout.columns.iter().enumerate() {
+            let col = col as u16;
+            match column.field {
+                BankField::Seq => sheet.write_number(row, col, f64::from(line.seq))?,
+                BankField::Amount => sheet.write_number_with_format(row, col, yuan(line.amount), &money)?,
+                field => sheet.write_string_with_format(row, col, crate::export::fit_cell(&line.text(field)), &text)?,
+            };
+        }
+        row += 1;
+    }
+    if layout.trailer {
+        let amount = layout.position(BankField::Amount);
+        for (col, cell) in layout.trailer_cells("", lines.len()).iter().enumerate() {
+            if Some(col) == amount {
+                sheet.write_number_with_format(row, col as u16, yuan(total), &money)?;
+            } else if !cell.is_empty() {
+                sheet.write_string(row, col as u16, cell)?;
+            }
+        }
+    }
+    workbook.save_to_buffer()
+}
+
+/// An amount in 元 as a spreadsheet number (read back exactly: two decimals
+/// of a value below 2^53 fen survive the round trip through the text Excel
+/// shows).
+fn yuan(amount: Fen) -> f64 {
+    amount.0 as f64 / 100.0
+}
