@@ -709,6 +709,7 @@ static PARTS: &[&[(&str, &str, &str)]] = &[
     crate::payment::account::MESSAGES,
     crate::payment::layout::MESSAGES,
     crate::payment::reconcile::MESSAGES,
+    crate::payment::recovery::MESSAGES,
     crate::payment::roll::MESSAGES,
 ];
 

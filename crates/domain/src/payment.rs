@@ -14,8 +14,11 @@
 //!   configurable columns, header, trailer, encoding and format).
 //! - [`reconcile`]: the bank's return lines matched to the roll's lines,
 //!   every problem named with its line.
+//! - [`recovery`]: overpayment to recover (追回) after a decision or a death,
+//!   and its settlement (repaid, offset, written off); never a negative line.
 
 pub mod account;
 pub mod layout;
 pub mod reconcile;
+pub mod recovery;
 pub mod roll;

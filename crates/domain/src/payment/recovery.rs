@@ -1,0 +1,240 @@
+//! Recovery of overpayment (追回, issue 12 point 5): when a decision or a
+//! death makes months already paid not owed (or owed less), what is to be
+//! recovered, from whom, and how it is settled.
+//!
+//! The rules:
+//! - **What was overpaid** is computed month by month for one payee line
+//!   (a household's own entitlement, or one member's): what each paid month
+//!   now owes by the entitlements (after the decision or the death ended or
+//!   changed them) against what was paid for it. Only the excess is
+//!   recovered; a month paid less than it owes is the roll's back-pay, never
+//!   a recovery.
+//! - **Never a negative payment line.** A recovery is its own record. It is
+//!   settled by repayment, by an offset against later payments where the
+//!   region's policy allows it (each offset takes at most the later line's
+//!   amount, so the line paid is never below zero), or written off with a
+//!   reason; settlements never exceed what is outstanding.
+
+use serde::{Deserialize, Serialize};
+
+use crate::entitlement::{Entitlement, Recipient, YearMonth};
+use crate::household::Program;
+use crate::i18n::Message;
+use crate::money::Fen;
+
+labeled_enum! {
+    /// Why months already paid are no longer owed.
+    RecoveryCause {
+        Decision = "decision" ["决定变更", "停保", "调减"],
+        Death = "death" ["死亡"],
+        Error = "error" ["错发", "重复发放"]
+    }
+}
+
+labeled_enum! {
+    /// How a recovery is settled.
+    SettlementKind {
+        Repaid = "repaid" ["退回", "已退回", "缴回"],
+        Offset = "offset" ["抵扣", "冲抵"],
+        WrittenOff = "written_off" ["核销"]
+    }
+}
+
+/// A payee line: the household's own entitlement of a programme, or one
+/// member's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PayeeLine {
+    pub household: i64,
+    pub recipient: Recipient,
+    pub program: Program,
+}
+
+impl PayeeLine {
+    /// What the entitlements owe this line for `month` (at most one of a
+    /// line covers a month; a sum all the same).
+    pub fn owed(&self, entitlements: &[Entitlement], month: YearMonth) -> Fen {
+        Fen(entitlements
+            .iter()
+            .filter(|e| e.same_line(self.household, self.recipient, self.program) && e.covers(month))
+            .map(|e| e.monthly.0)
+            .sum())
+    }
+}
+
+/// A month paid to a line, with what it now owes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overpaid {
+    pub month: YearMonth,
+    pub paid: Fen,
+    pub owed: Fen,
+}
+
+impl Overpaid {
+    /// Paid beyond what is owed.
+    pub fn excess(&self) -> Fen {
+        Fen(self.paid.0 - self.owed.0)
+    }
+}
+
+/// What a line was overpaid: the months paid more than they now owe, and
+/// the sum to recover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryPlan {
+    pub line: PayeeLine,
+    pub months: Vec<Overpaid>,
+    pub amount: Fen,
+}
+
+/// The months of `paid` (month, amount paid for it; several payments of one
+/// month are added) that the line's entitlements now owe less than was paid,
+/// in month order; none when nothing was overpaid.
+pub fn overpaid(line: PayeeLine, entitlements: &[Entitlement], paid: &[(YearMonth, Fen)]) -> Option<RecoveryPlan> {
+    let mut by_month: std::collections::BTreeMap<YearMonth, i64> = std::collections::BTreeMap::new();
+    for (month, fen) in paid {
+        *by_month.entry(*month).or_default() += fen.0;
+    }
+    let months: Vec<Overpaid> = by_month
+        .into_iter()
+        .map(|(month, paid)| Overpaid { month, paid: Fen(paid), owed: line.owed(entitlements, month) })
+        .filter(|o| o.excess() > Fen::ZERO)
+        .collect();
+    let amount = Fen(months.iter().map(|o| o.excess().0).sum());
+    (amount > Fen::ZERO).then_some(RecoveryPlan { line, months, amount })
+}
+
+/// One settlement of a recovery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settlement {
+    pub kind: SettlementKind,
+    pub amount: Fen,
+    /// The reason of a write-off, the receipt of a repayment, the roll of an
+    /// offset.
+    pub note: String,
+}
+
+/// A recovery as recorded: the amount to recover and its settlements so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recovery {
+    pub amount: Fen,
+    pub cause: RecoveryCause,
+    pub settlements: Vec<Settlement>,
+}
+
+/// Why a settlement is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecoveryError {
+    /// A settlement of nothing, or of less than nothing.
+    NotPositive,
+    /// More than is still outstanding.
+    MoreThanOutstanding { outstanding: Fen, amount: Fen },
+    /// The region's policy does not allow offsets against later payments.
+    OffsetNotAllowed,
+    /// A write-off without a reason.
+    WriteOffWithoutReason,
+    /// Nothing is outstanding.
+    AlreadySettled,
+}
+
+impl RecoveryError {
+    pub fn message(&self) -> Message {
+        match self {
+            RecoveryError::NotPositive => Message::new("recovery.error.not_positive"),
+            RecoveryError::MoreThanOutstanding { outstanding, amount } => {
+                Message::new("recovery.error.more_than_outstanding")
+                    .arg("outstanding", outstanding.to_string())
+                    .arg("amount", amount.to_string())
+            }
+            RecoveryError::OffsetNotAllowed => Message::new("recovery.error.offset_not_allowed"),
+            RecoveryError::WriteOffWithoutReason => Message::new("recovery.error.write_off_without_reason"),
+            RecoveryError::AlreadySettled => Message::new("recovery.error.already_settled"),
+        }
+    }
+}
+
+impl Recovery {
+    /// A recovery of what `plan` found.
+    pub fn open(plan: &RecoveryPlan, cause: RecoveryCause) -> Recovery {
+        Recovery { amount: plan.amount, cause, settlements: Vec::new() }
+    }
+
+    /// Settled so far.
+    pub fn settled(&self) -> Fen {
+        Fen(self.settlements.iter().map(|s| s.amount.0).sum())
+    }
+
+    /// Still to recover.
+    pub fn outstanding(&self) -> Fen {
+        Fen(self.amount.0 - self.settled().0)
+    }
+
+    pub fn is_settled(&self) -> bool {
+        self.outstanding() <= Fen::ZERO
+    }
+
+    /// Checks `settlement` against what is outstanding and the policy
+    /// (`offset_allowed`); the recovery with it added.
+    pub fn settle(&self, settlement: Settlement, offset_allowed: bool) -> Result<Recovery, RecoveryError> {
+        let outstanding = self.outstanding();
+        if outstanding <= Fen::ZERO {
+            return Err(RecoveryError::AlreadySettled);
+        }
+        if settlement.amount <= Fen::ZERO {
+            return Err(RecoveryError::NotPositive);
+        }
+        if settlement.amount > outstanding {
+            return Err(RecoveryError::MoreThanOutstanding { outstanding, amount: settlement.amount });
+        }
+        match settlement.kind {
+            SettlementKind::Offset if !offset_allowed => return Err(RecoveryError::OffsetNotAllowed),
+            SettlementKind::WrittenOff if settlement.note.trim().is_empty() => {
+                return Err(RecoveryError::WriteOffWithoutReason);
+            }
+            _ => {}
+        }
+        let mut next = self.clone();
+        next.settlements.push(settlement);
+        Ok(next)
+    }
+}
+
+/// A later payment line set against what is outstanding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offset {
+    /// What the line still pays (never below zero).
+    pub pays: Fen,
+    /// What it settles of the recovery.
+    pub offset: Fen,
+}
+
+/// Sets a later line of `line_amount` against `outstanding`: the offset is
+/// at most the line, so the line paid is never negative.
+pub fn offset_against(line_amount: Fen, outstanding: Fen) -> Offset {
+    let offset = Fen(outstanding.0.clamp(0, line_amount.0.max(0)));
+    Offset { pays: Fen(line_amount.0.max(0) - offset.0), offset }
+}
+
+/// The texts of recoveries (part of the one catalogue).
+pub static MESSAGES: &[(&str, &str, &str)] = &[
+    ("RecoveryCause.decision", "决定变更", "A later decision"),
+    ("RecoveryCause.death", "死亡", "Death"),
+    ("RecoveryCause.error", "错发", "Paid in error"),
+    ("SettlementKind.repaid", "退回", "Repaid"),
+    ("SettlementKind.offset", "抵扣", "Offset against later payments"),
+    ("SettlementKind.written_off", "核销", "Written off"),
+    ("recovery.error.not_positive", "结算金额必须大于零。", "A settlement must be more than zero."),
+    (
+        "recovery.error.more_than_outstanding",
+        "结算金额{amount}超过尚未追回的{outstanding}。",
+        "The settlement of {amount} is more than the {outstanding} still outstanding.",
+    ),
+    (
+        "recovery.error.offset_not_allowed",
+        "本地区政策不允许从以后的发放中抵扣。",
+        "This region's policy does not allow offsets against later payments.",
+    ),
+    ("recovery.error.write_off_without_reason", "核销须写明理由。", "A write-off needs a reason."),
+    ("recovery.error.already_settled", "该笔追回已结清。", "This recovery is already settled."),
+];
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,167 @@
+//! Given/when/then walks of recoveries: a death found after months were
+//! paid, a decrease decided back to an earlier month, settlements by
+//! repayment, offset and write-off; property tests: an offset never leaves a
+//! negative line and settlements never exceed the amount.
+
+use super::*;
+use crate::entitlement::{EndReason, Entitlement};
+use proptest::prelude::*;
+
+const HOME: i64 = 7;
+
+fn m(s: &str) -> YearMonth {
+    YearMonth::parse(s).unwrap()
+}
+
+fn yuan(n: i64) -> Fen {
+    Fen(n * 100)
+}
+
+fn entitlement(id: i64, monthly: Fen, first: &str, last: Option<&str>, ended: Option<EndReason>) -> Entitlement {
+    Entitlement {
+        id,
+        household: HOME,
+        recipient: Recipient::Household,
+        program: Program::Dibao,
+        monthly,
+        first: m(first),
+        last: last.map(m),
+        decision: Some(100 + id),
+        policy_versions: vec![1],
+        ended,
+    }
+}
+
+fn dibao() -> PayeeLine {
+    PayeeLine { household: HOME, recipient: Recipient::Household, program: Program::Dibao }
+}
+
+fn paid(from: &str, to: &str, amount: Fen) -> Vec<(YearMonth, Fen)> {
+    m(from).through(m(to)).map(|month| (month, amount)).collect()
+}
+
+#[test]
+fn a_death_reported_late_recovers_the_months_paid_after_it() {
+    // Given 低保 of 1,260元 a month paid January through May 2026,
+    let paid = paid("2026-01", "2026-05", yuan(1260));
+    // when the department data shows the only member died in March, and the
+    // entitlement ends with March (owed up to the month of death),
+    let held = [entitlement(1, yuan(1260), "2025-06", Some("2026-03"), Some(EndReason::Death))];
+    let plan = overpaid(dibao(), &held, &paid).expect("overpaid");
+    // then April and May are to be recovered, in full.
+    assert_eq!(plan.months.iter().map(|o| o.month).collect::<Vec<_>>(), [m("2026-04"), m("2026-05")]);
+    assert!(plan.months.iter().all(|o| o.owed == Fen::ZERO && o.excess() == yuan(1260)));
+    assert_eq!(plan.amount, yuan(2520));
+    let recovery = Recovery::open(&plan, RecoveryCause::Death);
+    assert_eq!(recovery.outstanding(), yuan(2520));
+}
+
+#[test]
+fn a_decrease_decided_back_to_an_earlier_month_recovers_only_the_difference() {
+    // Given 1,260元 paid for March through May,
+    let paid = paid("2026-03", "2026-05", yuan(1260));
+    // when a review decides 900元 from April (the old entitlement ends with
+    // March, the new one starts in April),
+    let held = [
+        entitlement(1, yuan(1260), "2025-06", Some("2026-03"), Some(EndReason::Changed)),
+        entitlement(2, yuan(900), "2026-04", None, None),
+    ];
+    let plan = overpaid(dibao(), &held, &paid).expect("overpaid");
+    // then 360元 of April and of May are recovered, March is untouched.
+    assert_eq!(plan.months.len(), 2);
+    assert!(plan.months.iter().all(|o| o.excess() == yuan(360)));
+    assert_eq!(plan.amount, yuan(720));
+}
+
+#[test]
+fn nothing_is_recovered_where_every_paid_month_is_still_owed() {
+    let held = [entitlement(1, yuan(1260), "2025-06", None, None)];
+    assert_eq!(overpaid(dibao(), &held, &paid("2026-01", "2026-05", yuan(1260))), None);
+    // A month paid less than it owes is back-pay, not a negative recovery.
+    assert_eq!(overpaid(dibao(), &held, &[(m("2026-06"), yuan(1000))]), None);
+}
+
+#[test]
+fn only_the_line_s_own_entitlements_count() {
+    // Given a member's 特困 and the household's 低保,
+    let mut tekun = entitlement(2, yuan(1500), "2025-06", None, None);
+    tekun.recipient = Recipient::Person(71);
+    tekun.program = Program::Tekun;
+    let held = [entitlement(1, yuan(1260), "2025-06", Some("2026-03"), Some(EndReason::Stopped)), tekun];
+    // the 低保 stopped after March owes nothing in April whatever 特困 owes.
+    let plan = overpaid(dibao(), &held, &paid("2026-04", "2026-04", yuan(1260))).unwrap();
+    assert_eq!(plan.amount, yuan(1260));
+}
+
+#[test]
+fn a_month_paid_twice_is_recovered_once_over() {
+    // Given April paid twice (a duplicate found by an audit),
+    let held = [entitlement(1, yuan(1260), "2025-06", None, None)];
+    let twice = [(m("2026-04"), yuan(1260)), (m("2026-04"), yuan(1260))];
+    // the second payment is the excess.
+    let plan = overpaid(dibao(), &held, &twice).unwrap();
+    assert_eq!((plan.months[0].paid, plan.months[0].owed, plan.amount), (yuan(2520), yuan(1260), yuan(1260)));
+}
+
+fn settlement(kind: SettlementKind, amount: Fen, note: &str) -> Settlement {
+    Settlement { kind, amount, note: note.to_string() }
+}
+
+#[test]
+fn a_recovery_is_settled_by_repayment_offset_and_write_off_never_beyond_its_amount() {
+    let held = [entitlement(1, yuan(1260), "2025-06", Some("2026-03"), Some(EndReason::Death))];
+    let plan = overpaid(dibao(), &held, &paid("2026-04", "2026-05", yuan(1260))).unwrap();
+    let r = Recovery::open(&plan, RecoveryCause::Death);
+    // Repaid in part by the family,
+    let r = r.settle(settlement(SettlementKind::Repaid, yuan(1000), "收据 0012"), false).unwrap();
+    assert_eq!(r.outstanding(), yuan(1520));
+    // an offset refused where the policy does not allow it,
+    let refused = r.settle(settlement(SettlementKind::Offset, yuan(100), ""), false);
+    assert_eq!(refused, Err(RecoveryError::OffsetNotAllowed));
+    // more than outstanding refused, naming both amounts,
+    let err = r.settle(settlement(SettlementKind::Repaid, yuan(2000), ""), true).unwrap_err();
+    assert_eq!(err, RecoveryError::MoreThanOutstanding { outstanding: yuan(1520), amount: yuan(2000) });
+    assert_eq!(err.message().render(crate::i18n::Lang::Zh), "结算金额2,000.00元超过尚未追回的1,520.00元。");
+    // a write-off needs a reason,
+    let bare = r.settle(settlement(SettlementKind::WrittenOff, yuan(1520), "  "), false);
+    assert_eq!(bare, Err(RecoveryError::WriteOffWithoutReason));
+    let r =
+        r.settle(settlement(SettlementKind::WrittenOff, yuan(1520), "家庭无力偿还，经局务会研究核销"), false).unwrap();
+    // and then it is settled: nothing more is taken.
+    assert!(r.is_settled());
+    let done = r.settle(settlement(SettlementKind::Repaid, yuan(1), ""), true);
+    assert_eq!(done, Err(RecoveryError::AlreadySettled));
+    assert_eq!(r.settle(settlement(SettlementKind::Repaid, Fen::ZERO, ""), true), Err(RecoveryError::AlreadySettled));
+}
+
+#[test]
+fn an_offset_takes_at_most_the_later_line() {
+    // Given 2,520元 outstanding and a later month's line of 900元,
+    let o = offset_against(yuan(900), yuan(2520));
+    // the line pays nothing and settles 900元;
+    assert_eq!(o, Offset { pays: Fen::ZERO, offset: yuan(900) });
+    // with 300元 outstanding it pays 600元.
+    assert_eq!(offset_against(yuan(900), yuan(300)), Offset { pays: yuan(600), offset: yuan(300) });
+}
+
+proptest! {
+    #[test]
+    fn an_offset_never_leaves_a_negative_line(line in 0i64..10_000_000, outstanding in -1_000i64..10_000_000) {
+        let o = offset_against(Fen(line), Fen(outstanding));
+        prop_assert!(o.pays >= Fen::ZERO && o.offset >= Fen::ZERO);
+        prop_assert_eq!(o.pays.0 + o.offset.0, line);
+        prop_assert!(o.offset.0 <= outstanding.max(0));
+    }
+
+    #[test]
+    fn settlements_never_exceed_the_amount(amount in 1i64..1_000_000, tries in prop::collection::vec((0u8..3, -10i64..600_000), 0..12)) {
+        let mut r = Recovery { amount: Fen(amount), cause: RecoveryCause::Error, settlements: Vec::new() };
+        for (kind, fen) in tries {
+            let kind = [SettlementKind::Repaid, SettlementKind::Offset, SettlementKind::WrittenOff][kind as usize];
+            if let Ok(next) = r.settle(settlement(kind, Fen(fen), "理由"), true) {
+                r = next;
+            }
+            prop_assert!(r.settled() <= r.amount && r.outstanding() >= Fen::ZERO);
+        }
+    }
+}
