@@ -84,6 +84,8 @@ pub(crate) enum Work {
     RosterImport,
     /// Import the department delivery kept with the job.
     DeliveryImport { meta: DeliveryMeta },
+    /// Generate (or regenerate) a payment roll.
+    PaymentRoll { work: crate::payment::roll::RollWork },
 }
 
 impl Work {
@@ -92,6 +94,7 @@ impl Work {
             Work::VerificationRun { .. } => JobKind::VerificationRun,
             Work::RosterImport => JobKind::RosterImport,
             Work::DeliveryImport { .. } => JobKind::DeliveryImport,
+            Work::PaymentRoll { .. } => JobKind::PaymentRoll,
         }
     }
 }
@@ -123,6 +126,7 @@ pub enum JobOutcome {
     VerificationRun(RunOutcome),
     RosterImport(RosterOutcome),
     DeliveryImport(DeliveryOutcome),
+    PaymentRoll(crate::payment::roll::RollOutcome),
     /// The file had problems; nothing was imported.
     Rejected(Rejected),
 }
@@ -248,6 +252,7 @@ fn read_permission(kind: JobKind) -> Permission {
     match kind {
         JobKind::VerificationRun | JobKind::DeliveryImport => Permission::VerificationRead,
         JobKind::RosterImport => Permission::RegistryImport,
+        JobKind::PaymentRoll => Permission::PaymentRead,
     }
 }
 
@@ -279,7 +284,7 @@ fn view_of(actor: &Actor, row: &JobRow) -> Result<JobView> {
 /// Queues a job of `work` in `region` for the actor, keeping `upload` (the
 /// file it reads) with it. Refused with a conflict while another job of
 /// the kind is active in the region.
-async fn start(
+pub(crate) async fn start(
     db: &Db,
     actor: &Actor,
     now: DateTime<Utc>,

@@ -23,6 +23,7 @@ pub mod import;
 pub mod input;
 pub mod job;
 pub mod notice_board;
+pub mod payment;
 pub mod payee;
 pub mod policy;
 pub mod privacy;

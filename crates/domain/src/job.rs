@@ -33,6 +33,7 @@ labeled_enum! {
         VerificationRun = "verification_run" [],
         RosterImport = "roster_import" [],
         DeliveryImport = "delivery_import" [],
+        PaymentRoll = "payment_roll" [],
     }
 }
 
@@ -43,6 +44,7 @@ impl JobKind {
             JobKind::VerificationRun => Permission::VerificationRun,
             JobKind::RosterImport => Permission::RegistryImport,
             JobKind::DeliveryImport => Permission::DeliveryImport,
+            JobKind::PaymentRoll => Permission::PaymentPrepare,
         }
     }
 }
@@ -280,6 +282,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("JobKind.verification_run", "批量核对", "Batch verification"),
     ("JobKind.roster_import", "花名册导入", "Roster import"),
     ("JobKind.delivery_import", "部门数据导入", "Department data import"),
+    ("JobKind.payment_roll", "生成发放花名册", "Payment roll generation"),
     ("JobState.queued", "排队等候", "Queued"),
     ("JobState.running", "正在进行", "Running"),
     ("JobState.done", "已完成", "Done"),

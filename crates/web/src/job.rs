@@ -112,6 +112,10 @@ impl ProgressBlock {
                 );
                 link = Some((format!("/verification/deliveries/{}", delivery.delivery_id), "job.see_delivery"));
             }
+            Some(JobOutcome::PaymentRoll(roll)) => {
+                outcome = crate::payment::roll_done(lang, roll);
+                link = Some((format!("/payments/rolls/{}", roll.roll_id), "payment.see_roll"));
+            }
             Some(JobOutcome::Rejected(rejected)) => {
                 problems = rejected
                     .problems
@@ -128,7 +132,11 @@ impl ProgressBlock {
             // shows the viewer's part.
             link = Some(("/verification".to_string(), "job.see_runs"));
         }
-        let back = if job.kind == JobKind::RosterImport { "/import" } else { "/verification" };
+        let back = match job.kind {
+            JobKind::RosterImport => "/import",
+            JobKind::PaymentRoll => "/payments",
+            _ => "/verification",
+        };
         ProgressBlock { state: job.state.label(lang), progress, error, outcome, chart, link, problems, back, job }
     }
 

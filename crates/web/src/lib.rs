@@ -30,6 +30,7 @@ mod describe;
 mod error;
 mod job;
 mod notice_board;
+mod payment;
 mod pages;
 mod policy;
 mod proxy;
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .merge(relatives::router())
         .merge(calendar::router())
         .merge(notice_board::router())
+        .merge(payment::router())
         .merge(job::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::csrf_guard))

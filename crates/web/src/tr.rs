@@ -24,6 +24,7 @@ pub struct Tr {
     pub can_verify: bool,
     pub can_cases: bool,
     pub can_calendar: bool,
+    pub can_payments: bool,
 }
 
 impl Tr {
@@ -42,6 +43,7 @@ impl Tr {
             can_verify: actor.can(jiuzhu_domain::Permission::VerificationRead),
             can_cases: actor.can(jiuzhu_domain::Permission::CaseRead),
             can_calendar: actor.can(jiuzhu_domain::Permission::CalendarManage),
+            can_payments: actor.can(jiuzhu_domain::Permission::PaymentRead),
         }
     }
 

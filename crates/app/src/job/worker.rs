@@ -331,6 +331,7 @@ async fn run(ctx: &mut JobCtx<'_>, kind: JobKind, work: Work) -> Result<(), Halt
         (JobKind::DeliveryImport, Work::DeliveryImport { meta }) => {
             super::imports::run_delivery_import(ctx, meta).await
         }
+        (JobKind::PaymentRoll, Work::PaymentRoll { work }) => crate::payment::roll::run_job(ctx, work).await,
         (kind, _) => Err(Halt::Failed(AppError::Internal(format!("no work for a job of kind {}", kind.code())))),
     }
 }
