@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::entitlement::YearMonth;
 
+use crate::sql::{Param, Sql, bind_params};
 use crate::{Result, Tx, Within, on_tx};
 
 /// An institution (供养机构) and its collective account.
@@ -278,32 +279,57 @@ type MissingTuple = (i64, String, String, Option<i64>, Option<String>, String, i
 /// it) without a current account, by region, household and line; at most
 /// `limit`. One query, set-based.
 pub async fn missing_accounts(tx: &mut Tx, within: &Within, month: YearMonth, limit: i64) -> Result<Vec<MissingPayee>> {
-    let (from, to) = within.range();
+    missing(tx, within, month, 0, "h.region_code, h.id", limit).await
+}
+
+/// The same lines from household `from` on, by household id: for work in
+/// batches (the lines given an account drop out of the next batch).
+pub async fn missing_accounts_from(
+    tx: &mut Tx,
+    within: &Within,
+    month: YearMonth,
+    from: i64,
+    limit: i64,
+) -> Result<Vec<MissingPayee>> {
+    missing(tx, within, month, from, "h.id", limit).await
+}
+
+async fn missing(
+    tx: &mut Tx,
+    within: &Within,
+    month: YearMonth,
+    from: i64,
+    order: &str,
+    limit: i64,
+) -> Result<Vec<MissingPayee>> {
+    let (lo, hi) = within.range();
+    let sql = format!(
+        "SELECT h.id, h.external_id, h.region_code, e.person_id,
+                CASE WHEN e.person_id IS NULL
+                     THEN (SELECT MIN(p.name) FROM person p WHERE p.household_id = h.id AND p.relation = 'head')
+                     ELSE (SELECT p.name FROM person p WHERE p.id = e.person_id) END,
+                e.program, e.monthly_fen, e.id
+         FROM entitlement e
+         JOIN household h ON h.id = e.household_id
+         WHERE h.region_code >= $1 AND h.region_code < $2 AND h.id >= $5
+           AND e.first_month <= $3 AND (e.last_month IS NULL OR e.last_month >= $3)
+           AND NOT EXISTS (
+             SELECT 1 FROM payee_account a
+             WHERE a.replaced_at IS NULL
+               AND ((e.person_id IS NULL AND a.person_id IS NULL AND a.household_id = e.household_id)
+                 OR (e.person_id IS NOT NULL AND a.person_id = e.person_id)))
+         ORDER BY {order}, COALESCE(e.person_id, 0), e.id
+         LIMIT $4"
+    );
     let rows: Vec<MissingTuple> = on_tx!(tx, |conn| {
-        sqlx::query_as(
-            "SELECT h.id, h.external_id, h.region_code, e.person_id,
-                    CASE WHEN e.person_id IS NULL
-                         THEN (SELECT MIN(p.name) FROM person p WHERE p.household_id = h.id AND p.relation = 'head')
-                         ELSE (SELECT p.name FROM person p WHERE p.id = e.person_id) END,
-                    e.program, e.monthly_fen, e.id
-             FROM entitlement e
-             JOIN household h ON h.id = e.household_id
-             WHERE h.region_code >= $1 AND h.region_code < $2
-               AND e.first_month <= $3 AND (e.last_month IS NULL OR e.last_month >= $3)
-               AND NOT EXISTS (
-                 SELECT 1 FROM payee_account a
-                 WHERE a.replaced_at IS NULL
-                   AND ((e.person_id IS NULL AND a.person_id IS NULL AND a.household_id = e.household_id)
-                     OR (e.person_id IS NOT NULL AND a.person_id = e.person_id)))
-             ORDER BY h.region_code, h.id, COALESCE(e.person_id, 0), e.id
-             LIMIT $4",
-        )
-        .bind(&from)
-        .bind(&to)
-        .bind(month.yyyymm())
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(month.yyyymm())
+            .bind(limit)
+            .bind(from)
+            .fetch_all(&mut *conn)
+            .await?
     });
     Ok(rows
         .into_iter()
@@ -320,4 +346,49 @@ pub async fn missing_accounts(tx: &mut Tx, within: &Within, month: YearMonth, li
             }
         })
         .collect())
+}
+
+/// Rows per statement of [`insert_accounts_bulk`] (13 parameters a row).
+const CHUNK: usize = 500;
+
+/// Inserts accounts for lines that have none (the demo's, an import's), as
+/// current rows, many per statement. A line that already has a current
+/// account meets the partial unique index (`Conflict`).
+pub async fn insert_accounts_bulk(tx: &mut Tx, accounts: &[NewPayeeAccount], now: DateTime<Utc>) -> Result<()> {
+    for chunk in accounts.chunks(CHUNK) {
+        let mut sql = Sql::new(
+            "INSERT INTO payee_account (household_id, person_id, holder, institution_id, account_name, bank,
+             account_number, custodian, custody_agreement, recorded_at, recorded_by) VALUES ",
+        );
+        for (idx, a) in chunk.iter().enumerate() {
+            sql.push(if idx == 0 { "(" } else { ", (" });
+            let params = [
+                Param::Int(a.household_id),
+                Param::OptInt(a.person_id),
+                Param::Text(a.holder.clone()),
+                Param::OptInt(a.institution_id),
+                Param::Text(a.account_name.clone()),
+                Param::Text(a.bank.clone()),
+                Param::Text(a.account_number.clone()),
+                Param::Text(a.custodian.clone()),
+                Param::Text(a.custody_agreement.clone()),
+                Param::Time(now),
+                Param::Text(a.recorded_by.clone()),
+            ];
+            for (n, p) in params.into_iter().enumerate() {
+                if n > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(p);
+            }
+            sql.push(")");
+        }
+        on_tx!(tx, |conn| {
+            bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), sql.params)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+    }
+    Ok(())
 }

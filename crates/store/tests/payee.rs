@@ -230,6 +230,18 @@ async fn lines_owed_without_an_account_are_listed(db: Db) {
     let everywhere = missing_accounts(&mut tx, &Within::everything(), m("2026-11"), 100).await.unwrap();
     assert_eq!(everywhere.len(), 3);
     assert_eq!(missing_accounts(&mut tx, &Within::everything(), m("2026-11"), 1).await.unwrap().len(), 1);
+    // In batches by household id: from the west household on, only it.
+    let from_west = missing_accounts_from(&mut tx, &Within::everything(), m("2026-11"), west, 100).await.unwrap();
+    assert_eq!(from_west.iter().map(|p| p.household_id).collect::<Vec<_>>(), vec![west]);
+    drop(tx);
+    // Many at once: the west household's line gets its account and drops out.
+    let mut tx = db.begin().await.unwrap();
+    insert_accounts_bulk(&mut tx, &[account(west, None, "6217001234567890122")], t0()).await.unwrap();
+    assert!(missing_accounts_from(&mut tx, &Within::everything(), m("2026-11"), west, 100).await.unwrap().is_empty());
+    assert!(matches!(
+        insert_accounts_bulk(&mut tx, &[account(west, None, "6217001234567890122")], t0()).await,
+        Err(StoreError::Conflict { .. })
+    ));
     drop(tx);
 
     // Once the grandmother has an account, only the household's line remains.
