@@ -13,7 +13,7 @@
 //! account it was made with. Numbers are masked everywhere but in
 //! [`reveal_account`] (`RevealSensitive`, recorded like an ID reveal).
 //! Institutions are listed in the actor's region and recorded by the
-//! county; [`missing_accounts`] lists the lines owed in a month without an
+//! county clerk; [`missing_accounts`] lists the lines owed in a month without an
 //! account, for the roll's preparer.
 
 use chrono::{DateTime, Utc};
@@ -23,7 +23,7 @@ use jiuzhu_domain::limits::short;
 use jiuzhu_domain::payment::account::{
     self, AccountEntry, AccountHolder, AccountNumber, AccountWarning, Custody, required_holder,
 };
-use jiuzhu_domain::{Permission, Program, RegionCode, RegionLevel, Relation};
+use jiuzhu_domain::{Permission, Program, RegionCode, Relation};
 use jiuzhu_store::payee::{self as store_payee, InstitutionRow, NewInstitution, NewPayeeAccount, PayeeAccountRow};
 use jiuzhu_store::{self as store, Db, PersonRecord, Tx};
 use serde::{Deserialize, Serialize};
@@ -82,6 +82,9 @@ pub struct PayeeLineView {
     /// (特困: own account, or the institution's for 集中供养).
     #[schema(value_type = Option<String>)]
     pub needed_holder: Option<AccountHolder>,
+    /// The holders this line may be given (the form's choices).
+    #[schema(value_type = Vec<String>)]
+    pub allowed_holders: Vec<AccountHolder>,
     pub current: Option<PayeeAccountView>,
     /// Earlier accounts, newest first.
     pub past: Vec<PayeeAccountView>,
@@ -91,6 +94,8 @@ pub struct PayeeLineView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HouseholdPayees {
     pub household_id: i64,
+    /// The household's number (户编号).
+    pub external_id: String,
     pub lines: Vec<PayeeLineView>,
     /// The actor may record and change accounts.
     pub can_manage: bool,
@@ -137,6 +142,17 @@ pub struct AccountSaved {
     pub warnings: Vec<AccountWarning>,
     /// The first roll month it applies to is the next roll prepared.
     pub replaced: bool,
+}
+
+/// A full account number, revealed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RevealedAccount {
+    pub account_id: i64,
+    pub household_id: i64,
+    pub account_name: String,
+    pub bank: String,
+    /// In full.
+    pub account_number: String,
 }
 
 /// An institution and its collective account (number masked).
@@ -292,7 +308,8 @@ pub async fn household_payees(
                 members.iter().find(|p| p.id == id).map(|p| p.fields.name.as_str().to_string()).unwrap_or_default()
             }
         };
-        let needed_holder = needed(recipient, held.iter().map(|e| e.program));
+        let programs: Vec<Program> = held.iter().map(|e| e.program).collect();
+        let needed_holder = needed(recipient, &programs);
         let current = rows.iter().find(|a| a.replaced_at.is_none()).map(|a| account_view(a, &institutions));
         let mut past: Vec<PayeeAccountView> =
             rows.iter().filter(|a| a.replaced_at.is_some()).map(|a| account_view(a, &institutions)).collect();
@@ -302,12 +319,14 @@ pub async fn household_payees(
             payee_name,
             programs: held.iter().map(|e| e.program_key().to_string()).collect(),
             needed_holder,
+            allowed_holders: account::allowed_holders(person.is_none(), programs.contains(&Program::Tekun)).to_vec(),
             current,
             past,
         });
     }
     Ok(HouseholdPayees {
         household_id,
+        external_id: household.fields.external_id.clone(),
         lines,
         can_manage: actor.can(Permission::PayeeManage),
         can_reveal: actor.can(Permission::RevealSensitive),
@@ -316,10 +335,10 @@ pub async fn household_payees(
 }
 
 /// The holder the rule asks of a line paid for these programmes; none when
-/// it depends on the decision's support mode (特困 of a person).
-fn needed(recipient: Recipient, programs: impl Iterator<Item = Program>) -> Option<AccountHolder> {
-    let programs: Vec<Program> = programs.collect();
-    if recipient != Recipient::Household && programs.contains(&Program::Tekun) {
+/// it depends on the support mode (特困: the payee's own account, or the
+/// institution's for 集中供养), which the clerk chooses.
+fn needed(recipient: Recipient, programs: &[Program]) -> Option<AccountHolder> {
+    if programs.contains(&Program::Tekun) {
         return None;
     }
     Some(required_holder(recipient, programs.first().copied().unwrap_or(Program::Dibao), None))
@@ -384,11 +403,15 @@ pub async fn set_account(
     let entry = AccountEntry { holder, bank, account_name, number, custody };
     let entitlements = store::entitlement::household_entitlements(&mut tx, household_id).await?;
     let this_month = YearMonth::of(china_date(now));
-    let programs =
-        entitlements.iter().filter(|e| e.recipient == recipient && e.is_current(this_month)).map(|e| e.program);
-    let needed_holder = needed(recipient, programs);
+    let programs: Vec<Program> = entitlements
+        .iter()
+        .filter(|e| e.recipient == recipient && e.is_current(this_month) && !e.is_void())
+        .map(|e| e.program)
+        .collect();
+    let needed_holder = needed(recipient, &programs);
+    let tekun = programs.contains(&Program::Tekun);
     let holder_name = institution.as_ref().map_or(person_name.clone(), |i| i.account_name.clone());
-    let warnings = account::check(&entry, form.person_id.is_none(), needed_holder, &holder_name)
+    let warnings = account::check(&entry, form.person_id.is_none(), tekun, needed_holder, &holder_name)
         .map_err(|e| AppError::invalid(error_field(&e), e.message()))?;
 
     let new = NewPayeeAccount {
@@ -495,10 +518,9 @@ fn history_detail(before: Option<&Value>, after: &Value) -> Value {
 
 /// The full number of an account (`RevealSensitive`, the household in the
 /// actor's region; recorded like an ID reveal).
-pub async fn reveal_account(db: &Db, actor: &Actor, account_id: i64, now: DateTime<Utc>) -> Result<String> {
+pub async fn reveal_account(db: &Db, actor: &Actor, account_id: i64, now: DateTime<Utc>) -> Result<RevealedAccount> {
     let target = Target::new("payee_account", account_id, None);
     require(db, actor, now, Permission::RevealSensitive, "payee_account_revealed", &target).await?;
-    require(db, actor, now, Permission::PaymentRead, "payee_account_revealed", &target).await?;
     let mut tx = db.begin_read().await?;
     let Some(row) = store_payee::get_account(&mut tx, account_id).await? else {
         return Err(deny_in(tx, actor, now, "payee_account_revealed", &target, AppError::NotFound).await);
@@ -509,7 +531,13 @@ pub async fn reveal_account(db: &Db, actor: &Actor, account_id: i64, now: DateTi
     let target = Target::new("payee_account", account_id, Some(&household.fields.region_code));
     audit(&mut tx, actor, now, "payee_account_revealed", &target, None, None).await?;
     tx.commit().await?;
-    Ok(row.account_number)
+    Ok(RevealedAccount {
+        account_id,
+        household_id: row.household_id,
+        account_name: row.account_name,
+        bank: row.bank,
+        account_number: row.account_number,
+    })
 }
 
 /// The institutions in the actor's region (`PaymentRead`; numbers masked).
@@ -523,22 +551,12 @@ pub async fn list_institutions(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Re
     Ok(rows.iter().map(|r| institution_view(r, &tree)).collect())
 }
 
-/// Whether the actor works at the county or above (records institutions).
-fn county_level(actor: &Actor) -> bool {
-    match &actor.scope {
-        Scope::All => true,
-        Scope::Region(r) => r.level() <= RegionLevel::County,
-    }
-}
-
-/// Records an institution and its collective account (`PayeeManage` at the
-/// county: its clerk; in the actor's region). Its id.
+/// Records an institution and its collective account, in the actor's
+/// region. The county records institutions: the permission is the county
+/// clerk's `PaymentPrepare` (institutions' accounts are paid by the rolls
+/// that clerk prepares). Its id.
 pub async fn create_institution(db: &Db, actor: &Actor, form: &InstitutionForm, now: DateTime<Utc>) -> Result<i64> {
-    require(db, actor, now, Permission::PayeeManage, "institution_created", &Target::none()).await?;
-    if !county_level(actor) {
-        let error = AppError::Conflict(Message::new("payee.institution.county_only"));
-        return Err(crate::access::deny(db, actor, now, "institution_created", &Target::none(), error).await);
-    }
+    require(db, actor, now, Permission::PaymentPrepare, "institution_created", &Target::none()).await?;
     crate::text_limits::check([
         (INSTITUTION_NAME, form.name.as_str()),
         (ACCOUNT_NAME, form.account_name.as_str()),

@@ -139,19 +139,26 @@ labeled_enum! {
 /// Which holder the payee of an entitlement needs: the head for a
 /// household's, the person for a personal one, the institution for a
 /// 集中供养 特困 person (`support` is the person's support mode, when known).
+/// A roster's 特困 "household" (one person supported alone, enrolled as a
+/// household line) in an institution is paid to the institution too.
 pub fn required_holder(recipient: Recipient, program: Program, support: Option<SupportMode>) -> AccountHolder {
     match (recipient, program, support) {
+        (_, Program::Tekun, Some(SupportMode::Institution)) => AccountHolder::Institution,
         (Recipient::Household, _, _) => AccountHolder::Head,
-        (Recipient::Person(_), Program::Tekun, Some(SupportMode::Institution)) => AccountHolder::Institution,
         (Recipient::Person(_), _, _) => AccountHolder::Own,
     }
 }
 
-/// Which holders a payee line may be given: the household line only the
-/// head; a member's line the member, or (特困 in an institution) the
-/// institution.
-pub fn allowed_holders(household_line: bool) -> &'static [AccountHolder] {
-    if household_line { &[AccountHolder::Head] } else { &[AccountHolder::Own, AccountHolder::Institution] }
+/// Which holders a payee line may be given: the household line the head, a
+/// member's line the member; a line paid for 特困 (`tekun`) also the
+/// institution (集中供养).
+pub fn allowed_holders(household_line: bool, tekun: bool) -> &'static [AccountHolder] {
+    match (household_line, tekun) {
+        (true, false) => &[AccountHolder::Head],
+        (true, true) => &[AccountHolder::Head, AccountHolder::Institution],
+        (false, false) => &[AccountHolder::Own],
+        (false, true) => &[AccountHolder::Own, AccountHolder::Institution],
+    }
 }
 
 /// A card or passbook held by an official (代管) and the reference of the
@@ -253,17 +260,19 @@ impl AccountWarning {
 }
 
 /// Checks `entry` for a payee line (`household_line`: the household's own
-/// line, else a member's), whose holder by the rule is `needed` (none when no
-/// entitlement says yet) and in whose name it should be (`holder_name`: the
-/// head's, the member's or the institution's account name). Errors stop
-/// it; warnings are shown beside it.
+/// line, else a member's; `tekun`: paid for 特困), whose holder by the rule
+/// is `needed` (none when it depends on a support mode not known here) and
+/// in whose name it should be (`holder_name`: the head's, the member's or
+/// the institution's account name). Errors stop it; warnings are shown
+/// beside it.
 pub fn check(
     entry: &AccountEntry,
     household_line: bool,
+    tekun: bool,
     needed: Option<AccountHolder>,
     holder_name: &str,
 ) -> Result<Vec<AccountWarning>, AccountError> {
-    let allowed = allowed_holders(household_line);
+    let allowed = allowed_holders(household_line, tekun);
     if !allowed.contains(&entry.holder) {
         return Err(AccountError::WrongHolder { given: entry.holder, allowed });
     }

@@ -104,6 +104,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("payee.missing.region", "所在地区", "Region"),
     ("payee.missing.amount", "月救助金额", "Monthly amount"),
     ("payee.missing.show", "查询", "Show"),
+    (
+        "payee.missing.truncated",
+        "仅显示前1000条，请按乡镇分别查询。",
+        "Only the first 1,000 are shown; look at one township at a time.",
+    ),
     ("payee.error.duplicate_institution", "该地区已有同名供养机构", "An institution of that name already exists there"),
     // History and audit.
     ("history.action.payee_account_set", "登记收款账户", "Payee account recorded"),

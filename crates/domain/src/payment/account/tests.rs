@@ -40,15 +40,15 @@ fn given_a_card_number_failing_its_check_digit_when_checked_then_it_is_a_warning
     // 6217001234567890123 is not Luhn-valid; ...0128 is (computed below).
     let bad = entry(AccountHolder::Head, "张三", "6217001234567890123");
     assert!(!bad.number.luhn_ok());
-    assert_eq!(check(&bad, true, Some(AccountHolder::Head), "张三"), Ok(vec![AccountWarning::CheckDigit]));
+    assert_eq!(check(&bad, true, false, Some(AccountHolder::Head), "张三"), Ok(vec![AccountWarning::CheckDigit]));
     let good = entry(AccountHolder::Head, "张三", &with_check_digit("621700123456789012"));
-    assert_eq!(check(&good, true, Some(AccountHolder::Head), "张三"), Ok(vec![]));
+    assert_eq!(check(&good, true, false, Some(AccountHolder::Head), "张三"), Ok(vec![]));
 }
 
 #[test]
 fn given_a_passbook_number_of_non_card_length_when_checked_then_no_check_digit_warning() {
     let passbook = entry(AccountHolder::Own, "李四", "12345678901234");
-    assert_eq!(check(&passbook, false, Some(AccountHolder::Own), "李四"), Ok(vec![]));
+    assert_eq!(check(&passbook, false, false, Some(AccountHolder::Own), "李四"), Ok(vec![]));
 }
 
 #[test]
@@ -82,6 +82,10 @@ fn given_a_personal_entitlement_then_the_payee_is_the_person() {
 #[test]
 fn given_a_tekun_person_in_an_institution_then_the_payee_is_the_institution() {
     assert_eq!(
+        required_holder(Recipient::Household, Program::Tekun, Some(SupportMode::Institution)),
+        AccountHolder::Institution
+    );
+    assert_eq!(
         required_holder(Recipient::Person(7), Program::Tekun, Some(SupportMode::Institution)),
         AccountHolder::Institution
     );
@@ -90,21 +94,25 @@ fn given_a_tekun_person_in_an_institution_then_the_payee_is_the_institution() {
 #[test]
 fn given_the_household_line_when_an_account_is_not_the_heads_then_it_is_refused() {
     let own = entry(AccountHolder::Own, "张三", "12345678901234");
-    assert!(matches!(check(&own, true, None, "张三"), Err(AccountError::WrongHolder { .. })));
+    assert!(matches!(check(&own, true, true, None, "张三"), Err(AccountError::WrongHolder { .. })));
+    let inst = entry(AccountHolder::Institution, "清河敬老院", "12345678901234");
+    assert!(matches!(check(&inst, true, false, None, "清河敬老院"), Err(AccountError::WrongHolder { .. })));
+    assert!(matches!(check(&inst, false, false, None, "清河敬老院"), Err(AccountError::WrongHolder { .. })));
+    assert_eq!(check(&inst, true, true, None, "清河敬老院"), Ok(vec![]));
     let head_for_member = entry(AccountHolder::Head, "张三", "12345678901234");
-    assert!(matches!(check(&head_for_member, false, None, "李四"), Err(AccountError::WrongHolder { .. })));
+    assert!(matches!(check(&head_for_member, false, false, None, "李四"), Err(AccountError::WrongHolder { .. })));
 }
 
 #[test]
 fn given_an_account_in_another_name_when_checked_then_a_warning_names_both() {
     let e = entry(AccountHolder::Head, "张 三丰", "12345678901234");
     assert_eq!(
-        check(&e, true, Some(AccountHolder::Head), "张三"),
+        check(&e, true, false, Some(AccountHolder::Head), "张三"),
         Ok(vec![AccountWarning::NameDiffers { account_name: "张 三丰".into(), holder_name: "张三".into() }])
     );
     // Spaces and full-width letters do not make a name differ.
     let spaced = entry(AccountHolder::Head, " 张 三 ", "12345678901234");
-    assert_eq!(check(&spaced, true, Some(AccountHolder::Head), "张三"), Ok(vec![]));
+    assert_eq!(check(&spaced, true, false, Some(AccountHolder::Head), "张三"), Ok(vec![]));
     let m = AccountWarning::NameDiffers { account_name: "张三丰".into(), holder_name: "张三".into() }.message();
     assert_eq!(m.render(Lang::Zh), "账户户名“张三丰”与收款人“张三”不一致，请核实");
 }
@@ -113,7 +121,7 @@ fn given_an_account_in_another_name_when_checked_then_a_warning_names_both() {
 fn given_a_tekun_person_decided_in_an_institution_when_paid_to_the_person_then_a_warning() {
     let own = entry(AccountHolder::Own, "王五", "12345678901234");
     assert_eq!(
-        check(&own, false, Some(AccountHolder::Institution), "王五"),
+        check(&own, false, true, Some(AccountHolder::Institution), "王五"),
         Ok(vec![AccountWarning::HolderDiffers { needed: AccountHolder::Institution, given: AccountHolder::Own }])
     );
 }
@@ -122,17 +130,17 @@ fn given_a_tekun_person_decided_in_an_institution_when_paid_to_the_person_then_a
 fn given_custody_by_an_official_when_there_is_no_filed_agreement_then_it_is_refused() {
     let mut e = entry(AccountHolder::Own, "赵六", "12345678901234");
     e.custody = Some(Custody { custodian: "王五（清河村村委会主任）".into(), agreement: " ".into() });
-    assert_eq!(check(&e, false, Some(AccountHolder::Own), "赵六"), Err(AccountError::NoAgreement));
+    assert_eq!(check(&e, false, false, Some(AccountHolder::Own), "赵六"), Err(AccountError::NoAgreement));
     e.custody = Some(Custody { custodian: "".into(), agreement: "清民代管〔2026〕3号".into() });
-    assert_eq!(check(&e, false, Some(AccountHolder::Own), "赵六"), Err(AccountError::NoCustodian));
+    assert_eq!(check(&e, false, false, Some(AccountHolder::Own), "赵六"), Err(AccountError::NoCustodian));
     e.custody = Some(Custody {
         custodian: "王五（清河村村委会主任）".into(), agreement: "清民代管〔2026〕3号".into()
     });
-    assert_eq!(check(&e, false, Some(AccountHolder::Own), "赵六"), Ok(vec![]));
+    assert_eq!(check(&e, false, false, Some(AccountHolder::Own), "赵六"), Ok(vec![]));
     let mut inst = entry(AccountHolder::Institution, "清河敬老院", "12345678901234");
     inst.custody = e.custody.clone();
     assert_eq!(
-        check(&inst, false, Some(AccountHolder::Institution), "清河敬老院"),
+        check(&inst, false, true, Some(AccountHolder::Institution), "清河敬老院"),
         Err(AccountError::InstitutionInCustody)
     );
 }
@@ -141,10 +149,10 @@ fn given_custody_by_an_official_when_there_is_no_filed_agreement_then_it_is_refu
 fn given_no_bank_or_no_name_then_refused() {
     let mut e = entry(AccountHolder::Head, "张三", "12345678901234");
     e.bank = " ".into();
-    assert_eq!(check(&e, true, None, "张三"), Err(AccountError::NoBank));
+    assert_eq!(check(&e, true, false, None, "张三"), Err(AccountError::NoBank));
     e.bank = "农业银行".into();
     e.account_name = "".into();
-    assert_eq!(check(&e, true, None, "张三"), Err(AccountError::NoName));
+    assert_eq!(check(&e, true, false, None, "张三"), Err(AccountError::NoName));
 }
 
 #[test]
