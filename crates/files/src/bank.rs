@@ -330,3 +330,29 @@ fn xlsx(layout: &BankLayout, lines: &[BankLine], total: Fen) -> Result<Vec<u8>, 
 fn yuan(amount: Fen) -> f64 {
     amount.0 as f64 / 100.0
 }
+
+/// The SHA-256 of a file, lower-case hex (a return is recorded by it).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A problem of a bank file or return as one message with its place:
+/// `第3行B列（姓名）：…`, `第3行：…`, or the message alone.
+pub fn problem_message(problem: &Problem) -> Message {
+    let inner = Part::Message(Box::new(problem.message.clone()));
+    match (problem.line, &problem.column) {
+        (Some(line), Some(column)) => Message::new("payment.file.at")
+            .arg("line", line)
+            .part(
+                "column",
+                Part::Message(Box::new(
+                    Message::new("payment.file.column")
+                        .arg("letter", column.letter())
+                        .arg("title", column.header.trim()),
+                )),
+            )
+            .part("message", inner),
+        (Some(line), None) => Message::new("payment.file.at_line").arg("line", line).part("message", inner),
+        _ => problem.message.clone(),
+    }
+}

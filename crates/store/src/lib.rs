@@ -32,6 +32,7 @@ pub mod entitlement;
 pub mod job;
 pub mod notice_board;
 pub mod payee;
+pub mod payment_return;
 pub mod payment_roll;
 pub mod policy;
 pub mod registry;
@@ -274,6 +275,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "payment_rolls",
         sqlite: include_str!("../migrations/sqlite/0013_payment_rolls.sql"),
         postgres: include_str!("../migrations/postgres/0013_payment_rolls.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "payment_returns",
+        sqlite: include_str!("../migrations/sqlite/0014_payment_returns.sql"),
+        postgres: include_str!("../migrations/postgres/0014_payment_returns.sql"),
     },
 ];
 

@@ -214,15 +214,29 @@ impl Problem {
         }
     }
 
-    /// `第5行（序号3）` / `line 5 (no. 3)`, `序号3` alone, or nothing.
-    pub fn place(&self, lang: Lang) -> String {
-        match (self.line, self.seq) {
+    /// Where: `回盘文件第5行（序号3）`, `花名册序号3`, or none (the totals).
+    pub fn place_message(&self) -> Option<Message> {
+        Some(match (self.line, self.seq) {
             (Some(line), Some(seq)) => Message::new("payment.reconcile.at_line_seq").arg("line", line).arg("seq", seq),
             (Some(line), None) => Message::new("payment.reconcile.at_line").arg("line", line),
             (None, Some(seq)) => Message::new("payment.reconcile.at_seq").arg("seq", seq),
-            (None, None) => return String::new(),
+            (None, None) => return None,
+        })
+    }
+
+    /// `回盘文件第5行（序号3）` / `Return file line 5 (no. 3)`, or nothing.
+    pub fn place(&self, lang: Lang) -> String {
+        self.place_message().map(|m| m.render(lang)).unwrap_or_default()
+    }
+
+    /// The place and what differs, as one message.
+    pub fn full_message(&self) -> Message {
+        match self.place_message() {
+            Some(place) => Message::new("payment.reconcile.problem")
+                .part("place", Part::Message(Box::new(place)))
+                .part("message", Part::Message(Box::new(self.message()))),
+            None => self.message(),
         }
-        .render(lang)
     }
 
     /// The whole problem on one line.

@@ -1,0 +1,195 @@
+//! The bank file (代发文件) of an approved roll (issue 12 point 3).
+//!
+//! [`export_file`] (PaymentPrepare, the roll in scope) writes the lines sent
+//! to the bank — those with an account; a line without one is not sent and
+//! its months stay owed — in the region's bank layout (today the policy's
+//! only choice, the 一卡通 CSV of `payments.md`), records the file's SHA-256,
+//! line count and total on the roll (which becomes `exported`) and the audit
+//! record, in one transaction. The roll is frozen once approved, so a later
+//! export gives the same bytes; one that did not would be refused
+//! (`payment.export.changed`) rather than send a different file.
+//!
+//! Each line tells the bank: the account holder's name (户名), the payee's ID
+//! number, the account and bank, the programme as 补贴项目
+//! (`最低生活保障金`), the roll's month as 补贴期号, the amount, and a memo
+//! naming the months (`2026年12月低保金`, `补发2026年10月至2026年11月低保金`).
+
+use chrono::{DateTime, Utc};
+use jiuzhu_domain::entitlement::YearMonth;
+use jiuzhu_domain::i18n::{Lang, Message};
+use jiuzhu_domain::payment::layout::BankLayout;
+use jiuzhu_domain::payment::roll::{self as rules, LineKind, LineResult};
+use jiuzhu_domain::{IdNumber, Permission, Program};
+use jiuzhu_files::bank::{self, BankLine};
+use jiuzhu_store::payment_roll::{self as rolls, LineRow, RollRow};
+use jiuzhu_store::{Db, StoreError, Tx, payment_return as returns};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::Actor;
+use crate::access::{Target, audit, deny_in, require};
+use crate::error::{AppError, FieldError, Result};
+
+/// Lines read from the store at a time.
+const PAGE: i64 = 10_000;
+
+/// A bank file as exported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedFile {
+    pub roll_id: i64,
+    /// `代发_340102_202612_7.csv`.
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+    pub summary: FileSummary,
+}
+
+/// What is recorded with the roll.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FileSummary {
+    pub sha256: String,
+    pub lines: i64,
+    pub total_fen: i64,
+}
+
+/// The bank layout of a roll's region. The policy's `bank_file` has one
+/// choice today, the 一卡通 CSV; a county's own layout would be stored and
+/// chosen there.
+pub fn layout_for(_roll: &RollRow) -> BankLayout {
+    BankLayout::yikatong()
+}
+
+/// A roll in the actor's scope, in `tx`; one outside is recorded as denied
+/// and answered `NotFound`, like one that does not exist.
+pub(crate) async fn roll_in_scope(
+    mut tx: Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    action: &str,
+) -> Result<(Tx, RollRow)> {
+    match rolls::get_roll(&mut tx, id).await? {
+        Some(row) if actor.scope.contains(&row.region) => Ok((tx, row)),
+        Some(row) => {
+            let target = Target::new("payment_roll", id, Some(&row.region));
+            Err(deny_in(tx, actor, now, action, &target, AppError::NotFound).await)
+        }
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// Every line of a roll sent to the bank (those with an account), by 序号.
+pub(crate) async fn sent_lines(tx: &mut Tx, roll_id: i64) -> Result<Vec<LineRow>> {
+    let mut lines = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = rolls::roll_lines(tx, roll_id, after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        let full = page.len() as i64 == PAGE;
+        lines.extend(page.into_iter().filter(|l| l.result != LineResult::NoAccount));
+        if !full {
+            break;
+        }
+    }
+    Ok(lines)
+}
+
+/// The programme's words on the bank file: 补贴项目 and the memo's short name.
+fn words(program: Program) -> (&'static str, &'static str) {
+    match program {
+        Program::Dibao => ("payment.item.dibao", "payment.memo.dibao"),
+        Program::Tekun => ("payment.item.tekun", "payment.memo.tekun"),
+        Program::NearDibao => ("payment.item.near_dibao", "payment.memo.near_dibao"),
+        Program::Temporary => ("payment.item.temporary", "payment.memo.temporary"),
+        Program::RigidExpense => ("payment.item.rigid_expense", "payment.memo.rigid_expense"),
+    }
+}
+
+/// The memo of a line: the roll's month, or the months paid back.
+pub fn memo(kind: LineKind, program: Program, month: YearMonth, first: YearMonth, last: YearMonth) -> String {
+    let what = jiuzhu_domain::i18n::t(Lang::Zh, words(program).1);
+    let message = match kind {
+        LineKind::Current => Message::new("payment.memo.current").arg("month", month.label(Lang::Zh)),
+        LineKind::Backpay if first == last => {
+            Message::new("payment.memo.backpay_one").arg("first", first.label(Lang::Zh))
+        }
+        LineKind::Backpay => {
+            Message::new("payment.memo.backpay").arg("first", first.label(Lang::Zh)).arg("last", last.label(Lang::Zh))
+        }
+    };
+    message.arg("what", what).render(Lang::Zh)
+}
+
+/// The bank's line of a roll line.
+pub(crate) fn bank_line(roll: &RollRow, line: &LineRow) -> Result<BankLine> {
+    let broken = |what: &str| AppError::Internal(format!("payment line {}: {what}", line.id));
+    let seq = u32::try_from(line.seq).map_err(|_| broken("序号"))?;
+    let id_number = IdNumber::parse(&line.id_number).map_err(|_| broken("ID number"))?;
+    let account = line.account_number.clone().ok_or_else(|| broken("no account"))?;
+    let program = line.key.program;
+    Ok(BankLine {
+        seq,
+        name: line.account_name.clone().unwrap_or_else(|| line.payee_name.clone()),
+        id_number,
+        account,
+        bank: line.bank.clone().unwrap_or_default(),
+        item: jiuzhu_domain::i18n::t(Lang::Zh, words(program).0).to_string(),
+        period: roll.month,
+        amount: line.amount,
+        memo: memo(line.kind, program, roll.month, line.first, line.last),
+    })
+}
+
+/// The file's name: `代发_<region>_<month>_<roll>.<ext>`.
+fn file_name(roll: &RollRow, layout: &BankLayout) -> String {
+    format!("代发_{}_{}_{}.{}", roll.region.as_str(), roll.month.yyyymm(), roll.id, bank::extension(layout))
+}
+
+/// Exports the bank file of an approved (or already exported) roll
+/// (PaymentPrepare; in scope; audited), recording its SHA-256, lines and
+/// total on the roll.
+pub async fn export_file(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64) -> Result<ExportedFile> {
+    let action = "payment_file_exported";
+    let target = Target::new("payment_roll", id, None);
+    require(db, actor, now, Permission::PaymentPrepare, action, &target).await?;
+    let (mut tx, roll) = roll_in_scope(db.begin().await?, actor, now, id, action).await?;
+    if let Err(e) = rules::export(roll.state) {
+        return Err(AppError::Conflict(e.message()));
+    }
+    let layout = layout_for(&roll);
+    let lines = sent_lines(&mut tx, id).await?;
+    let lines = lines.iter().map(|l| bank_line(&roll, l)).collect::<Result<Vec<_>>>()?;
+    let file = bank::render(&layout, &lines).map_err(|problems| {
+        AppError::Invalid(
+            problems.iter().map(|p| FieldError { field: "file", message: bank::problem_message(p) }).collect(),
+        )
+    })?;
+    let summary = FileSummary { sha256: file.sha256.clone(), lines: file.lines as i64, total_fen: file.total.0 };
+    match returns::record_export(&mut tx, id, &file.sha256, summary.lines, file.total, &actor.login, now).await {
+        Err(StoreError::NotFound) => return Err(AppError::Conflict(Message::new("payment.export.changed"))),
+        other => other?,
+    }
+    let target = Target::new("payment_roll", id, Some(&roll.region));
+    let after = json!({
+        "sha256": summary.sha256,
+        "lines": summary.lines,
+        "total_fen": summary.total_fen,
+        "again": roll.file_sha256.is_some(),
+    });
+    audit(&mut tx, actor, now, action, &target, None, Some(&after)).await?;
+    tx.commit().await?;
+    Ok(ExportedFile {
+        roll_id: id,
+        file_name: file_name(&roll, &layout),
+        content_type: bank::content_type(&layout),
+        bytes: file.bytes,
+        summary,
+    })
+}
+
+/// Whether an actor may export a roll's file now (for the pages).
+pub fn can_export(actor: &Actor, roll: &RollRow) -> bool {
+    actor.scope.contains(&roll.region) && actor.can(Permission::PaymentPrepare) && rules::export(roll.state).is_ok()
+}
