@@ -32,6 +32,7 @@ mod job;
 mod notice_board;
 mod payment;
 mod pages;
+mod payee;
 mod policy;
 mod proxy;
 mod redirect;
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .merge(case::router())
         .merge(policy::router())
         .merge(relatives::router())
+        .merge(payee::router())
         .merge(calendar::router())
         .merge(notice_board::router())
         .merge(payment::router())

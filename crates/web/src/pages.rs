@@ -180,6 +180,8 @@ struct HouseholdPageT {
     /// Applications and cases of the household (empty without the permission).
     cases: Vec<jiuzhu_app::case::CaseLine>,
     can_apply: bool,
+    /// The 收款账户 section (`crate::payee`), empty without the permission.
+    payees_html: String,
 }
 
 /// The household's history in words (typed steps and events, issue 11).
@@ -244,8 +246,9 @@ async fn household_page(
     let d = registry::household_detail(&state.db, &auth.actor, id, state.now(), reveal).await.map_err(fail(lang))?;
     let member = MemberForm { relation: "child".into(), co_residing: true, ..Default::default() };
     let results = crate::verification::household_results(&state, &auth, id).await.map_err(fail(lang))?;
+    let tr = Tr::signed_in(lang, &auth.actor, &auth.csrf);
     render(&HouseholdPageT {
-        tr: Tr::signed_in(lang, &auth.actor, &auth.csrf),
+        tr: tr.clone(),
         d,
         errors: vec![],
         member,
@@ -255,6 +258,7 @@ async fn household_page(
         can_verify: auth.actor.can(jiuzhu_domain::Permission::VerificationRun),
         cases: household_cases(&state, &auth, id).await.map_err(fail(lang))?,
         can_apply: auth.actor.can(jiuzhu_domain::Permission::CaseApply),
+        payees_html: crate::payee::household_section(&state, &auth.actor, &tr, id).await.map_err(fail(lang))?,
     })
 }
 
@@ -293,6 +297,14 @@ async fn add_member(
                 can_verify: auth.actor.can(jiuzhu_domain::Permission::VerificationRun),
                 cases: household_cases(&state, &auth, id).await.map_err(fail(lang))?,
                 can_apply: auth.actor.can(jiuzhu_domain::Permission::CaseApply),
+                payees_html: crate::payee::household_section(
+                    &state,
+                    &auth.actor,
+                    &Tr::signed_in(lang, &auth.actor, &auth.csrf),
+                    id,
+                )
+                .await
+                .map_err(fail(lang))?,
             };
             refused(&page)
         }

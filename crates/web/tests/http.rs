@@ -26,6 +26,8 @@ mod entitlements;
 mod jobs;
 #[path = "http/no_codes.rs"]
 mod no_codes;
+#[path = "http/payee.rs"]
+mod payee;
 #[path = "http/payment.rs"]
 mod payment;
 #[path = "http/policy.rs"]

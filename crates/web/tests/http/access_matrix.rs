@@ -104,6 +104,12 @@ fn cases() -> Vec<Case> {
         case(Method::GET, "/api/jobs/{id}", VerificationRead, true),
         case(Method::POST, "/api/jobs/{id}/cancel", VerificationRun, true),
         case(Method::GET, "/api/users/{id}/tokens", UserManage, true),
+        case(Method::GET, "/api/payments/payees/households/{id}", PaymentRead, true),
+        case(Method::POST, "/api/payments/payees/households/{id}/accounts", PayeeManage, true),
+        case(Method::GET, "/api/payments/payees/accounts/{id}/reveal", RevealSensitive, true),
+        case(Method::GET, "/api/payments/payees/institutions", PaymentRead, false),
+        case(Method::POST, "/api/payments/payees/institutions", PaymentPrepare, true),
+        case(Method::GET, "/api/payments/payees/missing", PaymentRead, false),
     ]
 }
 
@@ -129,6 +135,8 @@ pub(super) struct Fixture {
     token: i64,
     /// A queued verification run job of village 340102001001.
     job: i64,
+    /// The household's payee account.
+    payee_account: i64,
 }
 
 pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
@@ -209,6 +217,15 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
         .unwrap()
         .view
         .id;
+    let account = jiuzhu_app::payee::AccountForm {
+        holder: "head".into(),
+        bank: "农业银行城关支行".into(),
+        account_name: "张建国".into(),
+        account_number: "6217001234567890122".into(),
+        ..Default::default()
+    };
+    let payee_account =
+        jiuzhu_app::payee::set_account(&app.db, &system, household, &account, now()).await.unwrap().account_id;
     Fixture {
         household,
         spouse: detail.members[1].id,
@@ -225,6 +242,7 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
         user,
         token,
         job,
+        payee_account,
     }
 }
 
@@ -245,6 +263,8 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         f.token
     } else if case.path.starts_with("/api/users/") {
         f.user
+    } else if case.path.starts_with("/api/payments/payees/accounts/") {
+        f.payee_account
     } else {
         f.household
     };
@@ -305,6 +325,15 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         (Method::POST, "/api/staff-relatives") => serde_json::json!({
             "staff_name": "张某", "staff_post": "乡镇经办", "region_code": "340102001",
             "relative_id_number": "340102198511090355", "relative_name": "张伟", "relation": "兄弟"
+        })
+        .to_string(),
+        (Method::POST, "/api/payments/payees/households/{id}/accounts") => serde_json::json!({
+            "holder": "head", "bank": "农业银行城关支行", "account_name": "张建国", "account_number": "6228480012345678"
+        })
+        .to_string(),
+        (Method::POST, "/api/payments/payees/institutions") => serde_json::json!({
+            "region_code": "340102001", "name": "城关镇敬老院", "account_name": "城关镇敬老院",
+            "bank": "农业银行城关支行", "account_number": "120000123456789"
         })
         .to_string(),
         (Method::PUT, "/api/calendar") => "2027-01-01,holiday,元旦\n".to_string(),
