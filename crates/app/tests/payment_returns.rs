@@ -24,7 +24,10 @@ use jiuzhu_domain::{Fen, RegionCode, Role};
 use jiuzhu_store::Within;
 use jiuzhu_testkit::RawDb;
 
-jiuzhu_testkit::on_both_databases!(a_roll_is_exported_returned_corrected_and_paid_once);
+jiuzhu_testkit::on_both_databases!(
+    a_roll_is_exported_returned_corrected_and_paid_once,
+    a_return_that_fails_midway_leaves_nothing
+);
 
 /// Monday 2026-01-05, 10:00 in Beijing.
 fn now() -> DateTime<Utc> {
@@ -120,17 +123,62 @@ fn conflict_key(e: AppError) -> &'static str {
     }
 }
 
-async fn a_roll_is_exported_returned_corrected_and_paid_once(db: Db) {
+/// The sample county with its roster; SF-0001 (低保 1,360元), SF-0002
+/// (特困 1,105.50元) and SF-0003 (低保 680元) with accounts.
+async fn county(db: Db) -> RawDb {
     let raw = RawDb::new(db).await;
-    let db = raw.db.clone();
-    registry::upsert_regions(&db, &Actor::system(), now(), &jiuzhu_testkit::sample_regions()).await.unwrap();
+    let db = &raw.db;
+    registry::upsert_regions(db, &Actor::system(), now(), &jiuzhu_testkit::sample_regions()).await.unwrap();
     let roster =
         std::fs::read(format!("{}/../files/tests/fixtures/roster_utf8.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    import_roster(&db, &Actor::system(), now(), &roster).await.unwrap();
-    // SF-0001 (低保 1,360元), SF-0002 (特困 1,105.50元), SF-0003 (低保 680元).
+    import_roster(db, &Actor::system(), now(), &roster).await.unwrap();
     account(&raw, "SF-0001", "6217001234567890123").await;
     account(&raw, "SF-0002", "6228480098765432").await;
     account(&raw, "SF-0003", "6228480012345678").await;
+    raw
+}
+
+/// The import stopped at its last step (as a process killed there would
+/// be): the return, the failed line, its held months and its correction
+/// are all gone with the transaction; the import then runs whole.
+async fn a_return_that_fails_midway_leaves_nothing(db: Db) {
+    let raw = county(db).await;
+    let db = raw.db.clone();
+    let january = approved_roll(&db, "2026-01", RollKind::Regular).await;
+    let file = export_file(&db, &preparer(), now(), january).await.unwrap();
+    let returned = gbk(&bank_return(&file.bytes, &[("1360.00", "户名不符")]));
+    let (trap, untrap) = match db.backend() {
+        jiuzhu_store::Backend::Postgres => (
+            "CREATE FUNCTION p2_stop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'stopped'; END $$;
+             CREATE TRIGGER p2_stop BEFORE UPDATE ON payment_roll FOR EACH ROW WHEN (NEW.state = 'closed')
+                 EXECUTE FUNCTION p2_stop();",
+            "DROP TRIGGER p2_stop ON payment_roll; DROP FUNCTION p2_stop();",
+        ),
+        jiuzhu_store::Backend::Sqlite => (
+            "CREATE TRIGGER p2_stop BEFORE UPDATE ON payment_roll WHEN NEW.state = 'closed'
+                 BEGIN SELECT RAISE(ABORT, 'stopped'); END;",
+            "DROP TRIGGER p2_stop;",
+        ),
+    };
+    raw.execute(trap).await;
+    let stopped = import_return(&db, &preparer(), now(), january, "回盘.csv", &returned).await.unwrap_err();
+    assert!(matches!(stopped, AppError::Internal(_)), "{stopped:?}");
+    assert_eq!(raw.count("SELECT COUNT(*) FROM payment_return").await, 0);
+    assert_eq!(raw.count("SELECT COUNT(*) FROM payment_correction").await, 0);
+    assert_eq!(raw.count("SELECT COUNT(*) FROM payment_line WHERE result IN ('paid', 'failed')").await, 0);
+    assert_eq!(raw.count("SELECT COUNT(*) FROM payment_claim WHERE state <> 'live'").await, 0);
+    assert_eq!(pay::get_roll(&db, &auditor(), now(), january).await.unwrap().state, RollState::Exported);
+
+    raw.execute(untrap).await;
+    let imported = import_return(&db, &preparer(), now(), january, "回盘.csv", &returned).await.unwrap();
+    assert_eq!((imported.paid, imported.failed), (2, 1));
+    assert_eq!(raw.count("SELECT COUNT(*) FROM payment_claim WHERE state = 'held'").await, 1);
+    assert_eq!(raw.count("SELECT COUNT(*) FROM payment_correction WHERE state = 'open'").await, 1);
+}
+
+async fn a_roll_is_exported_returned_corrected_and_paid_once(db: Db) {
+    let raw = county(db).await;
+    let db = raw.db.clone();
 
     // A draft is not exported; an auditor exports nothing.
     let draft = pay::generate(&db, &preparer(), now(), ask("2026-01", RollKind::Regular)).await.unwrap();
