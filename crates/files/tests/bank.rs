@@ -416,3 +416,30 @@ fn a_layout_column_the_bank_renamed_is_read_by_its_alias() {
     layout.columns[3] = BankColumn { field: BankField::Account, title: "收款账号".into(), width: None };
     assert_eq!(reconcile_back(&layout, &small_roll()), Ok(()));
 }
+
+#[test]
+fn an_xlsx_return_whose_numbers_excel_converted_is_named() {
+    // The bank's workbook with the ID number and account typed as numbers:
+    // Excel keeps 15 significant digits and shows 3.40102E+17.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let titles = ["序号", "姓名", "身份证号", "账号", "金额", "处理结果", "失败原因"];
+    for (col, title) in titles.iter().enumerate() {
+        sheet.write_string(0, col as u16, *title).unwrap();
+    }
+    sheet.write_number(1, 0, 1.0).unwrap();
+    sheet.write_string(1, 1, "张三").unwrap();
+    sheet.write_number(1, 2, 340_102_195_803_091_014.0).unwrap();
+    sheet.write_number(1, 3, 6_217_001_234_567_800_001.0).unwrap();
+    sheet.write_number(1, 4, 1260.0).unwrap();
+    sheet.write_string(1, 5, "成功").unwrap();
+    let bytes = workbook.save_to_buffer().unwrap();
+    let problems = parse_return(&bytes, &BankLayout::yikatong()).unwrap_err();
+    let zh = zh(&problems);
+    assert_eq!(zh.len(), 2, "{zh:?}");
+    assert!(
+        zh[0].starts_with("第2行 C列（身份证号）：身份证号被Excel转成了科学计数法（3.40102195803091E+17）"),
+        "{zh:?}"
+    );
+    assert!(zh[1].starts_with("第2行 D列（账号）：账号被Excel改成了科学计数法（6.2170012345678E+18）"), "{zh:?}");
+}
