@@ -356,6 +356,7 @@ pub async fn load_demo(
         progress(loaded, households);
     }
     crate::entitlement::demo_history(db, actor, now).await?;
+    crate::payee::demo_accounts(db, actor, now, seed, &regions).await?;
     Ok(loaded)
 }
 

@@ -35,6 +35,9 @@ use crate::error::{AppError, Result};
 use crate::registry::{household_if_in_scope, household_or_deny, region_tree};
 use crate::{Actor, Scope};
 
+mod demo;
+pub(crate) use demo::demo_accounts;
+
 const BANK: jiuzhu_domain::limits::TextLimit = short("开户银行", "bank");
 const ACCOUNT_NAME: jiuzhu_domain::limits::TextLimit = short("账户户名", "account_name");
 const CUSTODIAN: jiuzhu_domain::limits::TextLimit = short("代管人", "custodian");

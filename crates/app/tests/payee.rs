@@ -19,6 +19,7 @@ jiuzhu_testkit::on_both_databases!(
     personal_lines_custody_and_the_institution,
     lines_without_an_account_are_listed_for_the_preparer,
     permissions_and_scope_are_checked_and_recorded,
+    the_demo_county_pays_every_recipient_into_an_account,
 );
 
 /// Monday 2026-11-02, 10:00 in Beijing.
@@ -293,4 +294,42 @@ async fn permissions_and_scope_are_checked_and_recorded(db: Db) {
     for action in ["payees_viewed", "payee_account_set", "payee_account_revealed"] {
         assert!(denied.iter().any(|(a, o, _, _)| a == action && *o == Outcome::Denied), "{action}");
     }
+}
+
+async fn the_demo_county_pays_every_recipient_into_an_account(db: Db) {
+    let system = Actor::system();
+    jiuzhu_app::demo::load_demo(&db, &system, now(), 7, 300, &mut |_, _| {}).await.unwrap();
+    let county = Actor::user(108, "xian", &[Role::CountyClerk], Scope::Region(code(jiuzhu_app::demo::COUNTY_CODE)));
+    let this_month = YearMonth::of(jiuzhu_domain::i18n::china_date(now()));
+    for month in [this_month.plus(-11), this_month.plus(-3), this_month] {
+        let missing = payee::missing_accounts(&db, &county, None, month, now()).await.unwrap();
+        assert!(missing.lines.is_empty(), "{month}: {:?}", missing.lines.first());
+    }
+    let institutions = payee::list_institutions(&db, &county, now()).await.unwrap();
+    assert_eq!(institutions.len(), 1, "one township home");
+    assert!(institutions[0].name.ends_with("敬老院"));
+    let mut tx = db.begin().await.unwrap();
+    let mut accounts = Vec::new();
+    for household in 1..=300 {
+        accounts.extend(jiuzhu_store::payee::household_accounts(&mut tx, household).await.unwrap());
+    }
+    drop(tx);
+    assert!(accounts.len() > 50, "{}", accounts.len());
+    let in_institution: Vec<_> = accounts.iter().filter(|a| a.holder == "institution").collect();
+    assert_eq!(in_institution.len(), 1);
+    assert_eq!(in_institution[0].institution_id, Some(institutions[0].id));
+    let held: Vec<_> = accounts.iter().filter(|a| !a.custodian.is_empty()).collect();
+    assert_eq!(held.len(), 1);
+    assert!(held[0].custodian.contains("委员") && held[0].custody_agreement.contains("民代管"), "{:?}", held[0]);
+    let cards: Vec<_> = accounts.iter().filter(|a| (16..=19).contains(&a.account_number.len())).collect();
+    let failing: Vec<_> =
+        cards.iter().filter(|a| !jiuzhu_domain::payment::account::luhn_ok(&a.account_number)).collect();
+    assert_eq!(failing.len(), 1, "exactly one card fails its check digit");
+    assert!(accounts.iter().all(|a| a.bank.contains("银行") && !a.account_name.is_empty()));
+    // Its page shows the warning; the history records each account, masked.
+    let shown = payee::household_payees(&db, &county, failing[0].household_id, now()).await.unwrap();
+    assert!(shown.lines[0].current.as_ref().unwrap().check_digit_warning);
+    let detail = registry::household_detail(&db, &county, failing[0].household_id, now(), false).await.unwrap();
+    let entry = detail.history.iter().find(|h| h.action == "payee_account_set").unwrap();
+    assert!(entry.detail["account_number"].as_str().unwrap().contains('*'));
 }
