@@ -19,6 +19,8 @@ const REVEALS: &[(&str, &str)] = &[
     ("/households/{id}/edit", "the edit form shows the phone in full, recorded as sensitive_revealed"),
     ("/members/{id}/edit", "the edit form shows the ID number in full, recorded as sensitive_revealed"),
     ("/households/{id}?reveal=1", "the reveal, recorded as sensitive_revealed"),
+    ("/api/payments/payees/accounts/{id}/reveal", "the full account number, recorded as payee_account_revealed"),
+    ("/payees/accounts/{id}/reveal", "the full account number, recorded as payee_account_revealed"),
 ];
 
 /// Binary answers (PDF, photos) are not text to scan.
@@ -135,6 +137,10 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
         "/api/public/notices",
         "/api/tokens",
         "/api/openapi.json",
+        "/payees/institutions",
+        "/payees/missing",
+        "/api/payments/payees/institutions",
+        "/api/payments/payees/missing",
     ] {
         visit(route, route.to_string());
     }
@@ -146,6 +152,8 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
             "/households/{id}/apply",
             "/api/households/{id}/checklist",
             "/api/households/{id}/verification",
+            "/api/payments/payees/households/{id}",
+            "/households/{id}/payees/edit",
         ] {
             visit(route, route.replace("{id}", &h.to_string()));
         }
