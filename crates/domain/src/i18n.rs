@@ -708,6 +708,7 @@ static PARTS: &[&[(&str, &str, &str)]] = &[
     crate::policy::MESSAGES,
     crate::payment::account::MESSAGES,
     crate::payment::layout::MESSAGES,
+    crate::payment::publication::MESSAGES,
     crate::payment::reconcile::MESSAGES,
     crate::payment::recovery::MESSAGES,
     crate::payment::roll::MESSAGES,

@@ -14,11 +14,15 @@
 //!   configurable columns, header, trailer, encoding and format).
 //! - [`reconcile`]: the bank's return lines matched to the roll's lines,
 //!   every problem named with its line.
+//! - [`publication`]: what people see of payments: the month's publication
+//!   per village (what is published, never a number or an address), the
+//!   yearly statement's totals, months in words.
 //! - [`recovery`]: overpayment to recover (追回) after a decision or a death,
 //!   and its settlement (repaid, offset, written off); never a negative line.
 
 pub mod account;
 pub mod layout;
+pub mod publication;
 pub mod reconcile;
 pub mod recovery;
 pub mod roll;
