@@ -104,6 +104,11 @@ fn cases() -> Vec<Case> {
         case(Method::GET, "/api/jobs/{id}", VerificationRead, true),
         case(Method::POST, "/api/jobs/{id}/cancel", VerificationRun, true),
         case(Method::GET, "/api/users/{id}/tokens", UserManage, true),
+        case(Method::GET, "/api/payments/rolls", PaymentRead, false),
+        case(Method::POST, "/api/payments/rolls", PaymentPrepare, true),
+        case(Method::GET, "/api/payments/rolls/{id}", PaymentRead, true),
+        case(Method::POST, "/api/payments/rolls/{id}/approve", PaymentApprove, true),
+        case(Method::POST, "/api/payments/rolls/{id}/regenerate", PaymentPrepare, true),
         case(Method::GET, "/api/payments/payees/households/{id}", PaymentRead, true),
         case(Method::POST, "/api/payments/payees/households/{id}/accounts", PayeeManage, true),
         case(Method::GET, "/api/payments/payees/accounts/{id}/reveal", RevealSensitive, true),
@@ -135,6 +140,10 @@ pub(super) struct Fixture {
     token: i64,
     /// A queued verification run job of village 340102001001.
     job: i64,
+    /// A draft payment roll of township 340102001 prepared by the system,
+    /// with a line to pay, and its version.
+    roll: i64,
+    roll_version: i64,
     /// The household's payee account.
     payee_account: i64,
 }
@@ -226,6 +235,23 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
     };
     let payee_account =
         jiuzhu_app::payee::set_account(&app.db, &system, household, &account, now()).await.unwrap().account_id;
+    // The household's account, then October's draft roll of its township.
+    let roll_account = jiuzhu_app::payee::AccountForm {
+        holder: "head".into(),
+        bank: "工商银行城关支行".into(),
+        account_name: "张建国".into(),
+        account_number: "6222020012345678901".into(),
+        ..Default::default()
+    };
+    jiuzhu_app::payee::set_account(&app.db, &system, household, &roll_account, now()).await.unwrap();
+    let roll_ask = jiuzhu_app::payment::roll::GenerateRoll {
+        month: jiuzhu_domain::entitlement::YearMonth::parse("2025-10").unwrap(),
+        region: Some(jiuzhu_domain::RegionCode::parse("340102001").unwrap()),
+        group: jiuzhu_domain::payment::roll::ProgramGroup::All,
+        kind: jiuzhu_domain::payment::roll::RollKind::Regular,
+    };
+    let roll = jiuzhu_app::payment::roll::generate(&app.db, &system, now(), roll_ask).await.unwrap();
+    assert!(roll.lines > 0);
     Fixture {
         household,
         spouse: detail.members[1].id,
@@ -242,6 +268,8 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
         user,
         token,
         job,
+        roll: roll.id,
+        roll_version: roll.version,
         payee_account,
     }
 }
@@ -263,6 +291,8 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         f.token
     } else if case.path.starts_with("/api/users/") {
         f.user
+    } else if case.path.starts_with("/api/payments/rolls/") {
+        f.roll
     } else if case.path.starts_with("/api/payments/payees/accounts/") {
         f.payee_account
     } else {
@@ -336,6 +366,10 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
             "bank": "农业银行城关支行", "account_number": "120000123456789"
         })
         .to_string(),
+        (Method::POST, "/api/payments/rolls") => {
+            serde_json::json!({"month": "2025-11", "region": "340102001000", "group": "all"}).to_string()
+        }
+        (Method::POST, "/api/payments/rolls/{id}/approve") => serde_json::json!({"version": f.roll_version}).to_string(),
         (Method::PUT, "/api/calendar") => "2027-01-01,holiday,元旦\n".to_string(),
         (Method::POST, "/api/tokens") => serde_json::json!({"name": "矩阵", "days": 30}).to_string(),
         (Method::POST, "/api/public/notices/{village}/{notice}/objections") => {
