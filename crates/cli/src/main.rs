@@ -36,6 +36,7 @@ use jiuzhu_domain::i18n::Lang;
 use jiuzhu_store::Db;
 
 mod audit_files;
+mod pay;
 mod worker;
 
 #[derive(Parser)]
@@ -158,6 +159,9 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Payments: the month's roll (approval stays with a person, in the pages or the API).
+    #[command(subcommand)]
+    Pay(pay::PayCommand),
 }
 
 #[derive(Subcommand)]
@@ -370,6 +374,10 @@ async fn run() -> Result<()> {
             let pdf = jiuzhu_web::verification::report_pdf(&report, now, &font_dir)?;
             std::fs::write(&out, pdf).with_context(|| format!("cannot write {}", out.display()))?;
             eprintln!("核对报告已写入 / report written: {}", out.display());
+        }
+        Command::Pay(command) => {
+            let db = open(&cli.db, &audit_files).await?;
+            pay::run(&db, system_now(), command).await?;
         }
         Command::User(command) => {
             let db = open(&cli.db, &audit_files).await?;
