@@ -3,8 +3,13 @@
 //! The bank file and the bank's return are read from the roll's lines
 //! (`jiuzhu_store::payment_roll::roll_lines`): [`export`] writes the bank
 //! file of an approved roll, [`returns`] applies the bank's return once it
-//! reconciles and keeps the correction list.
+//! reconciles and keeps the correction list. What people see of what was
+//! paid: [`statement`] (a household's payments and a payee's yearly
+//! statement) and [`publication`] (the month's publication per village on
+//! the public notice board).
 
 pub mod export;
+pub mod publication;
 pub mod returns;
 pub mod roll;
+pub mod statement;

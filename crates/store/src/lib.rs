@@ -32,6 +32,7 @@ pub mod entitlement;
 pub mod job;
 pub mod notice_board;
 pub mod payee;
+pub mod payment_history;
 pub mod payment_return;
 pub mod payment_roll;
 pub mod policy;
