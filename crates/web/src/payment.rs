@@ -147,8 +147,7 @@ struct RollsPage {
 }
 
 /// The counties and townships the actor may make rolls for.
-async fn region_choices(state: &AppState, auth: &Authed, lang: Lang) -> Result<Vec<(String, String)>, AppError> {
-    let _ = lang;
+async fn region_choices(state: &AppState, auth: &Authed) -> Result<Vec<(String, String)>, AppError> {
     let nodes = registry::region_tree_nodes(&state.db, &auth.actor, state.now()).await?;
     Ok(nodes
         .iter()
@@ -169,7 +168,7 @@ async fn rolls_view(
     let chosen = YearMonth::parse(&month);
     let rolls = pay::list_rolls(&state.db, &auth.actor, state.now(), None, chosen).await?;
     let can_prepare = auth.actor.can(Permission::PaymentPrepare);
-    let regions = if can_prepare { region_choices(state, auth, lang).await? } else { Vec::new() };
+    let regions = if can_prepare { region_choices(state, auth).await? } else { Vec::new() };
     let this_month = YearMonth::of(jiuzhu_domain::i18n::china_date(state.now()));
     let form = GenerateForm { month: if form.month.is_empty() { this_month.to_string() } else { form.month }, ..form };
     Ok(RollsPage {
@@ -275,8 +274,8 @@ struct RollPage {
 }
 
 fn program_label(lang: Lang, program: Program, person: Option<i64>) -> &'static str {
-    let recipient = person
-        .map_or(jiuzhu_domain::entitlement::Recipient::Household, |p| jiuzhu_domain::entitlement::Recipient::Person(p));
+    use jiuzhu_domain::entitlement::Recipient;
+    let recipient = person.map_or(Recipient::Household, Recipient::Person);
     jiuzhu_domain::i18n::t(lang, program_key(program, recipient))
 }
 
