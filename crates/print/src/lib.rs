@@ -18,6 +18,10 @@ use typst::foundations::{Bytes, Dict, IntoValue};
 use typst::text::Font;
 use typst_as_lib::TypstEngine;
 
+pub mod payment;
+
+pub use payment::{PublicationDoc, StatementDoc};
+
 /// Where Debian's `fonts-noto-cjk` puts its fonts.
 pub const DEFAULT_FONT_DIR: &str = "/usr/share/fonts/opentype/noto";
 

@@ -31,6 +31,7 @@ mod error;
 mod job;
 mod notice_board;
 mod payment;
+mod payment_publication;
 mod pages;
 mod payee;
 mod policy;
@@ -124,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(calendar::router())
         .merge(notice_board::router())
         .merge(payment::router())
+        .merge(payment_publication::router())
         .merge(job::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::csrf_guard))

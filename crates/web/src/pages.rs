@@ -182,6 +182,8 @@ struct HouseholdPageT {
     can_apply: bool,
     /// The 收款账户 section (`crate::payee`), empty without the permission.
     payees_html: String,
+    /// The 发放记录 section (`crate::payment_publication`), empty without the permission.
+    payments_html: String,
 }
 
 /// The household's history in words (typed steps and events, issue 11).
@@ -259,6 +261,9 @@ async fn household_page(
         cases: household_cases(&state, &auth, id).await.map_err(fail(lang))?,
         can_apply: auth.actor.can(jiuzhu_domain::Permission::CaseApply),
         payees_html: crate::payee::household_section(&state, &auth.actor, &tr, id).await.map_err(fail(lang))?,
+        payments_html: crate::payment_publication::household_section(&state, &auth.actor, &tr, id)
+            .await
+            .map_err(fail(lang))?,
     })
 }
 
@@ -298,6 +303,14 @@ async fn add_member(
                 cases: household_cases(&state, &auth, id).await.map_err(fail(lang))?,
                 can_apply: auth.actor.can(jiuzhu_domain::Permission::CaseApply),
                 payees_html: crate::payee::household_section(
+                    &state,
+                    &auth.actor,
+                    &Tr::signed_in(lang, &auth.actor, &auth.csrf),
+                    id,
+                )
+                .await
+                .map_err(fail(lang))?,
+                payments_html: crate::payment_publication::household_section(
                     &state,
                     &auth.actor,
                     &Tr::signed_in(lang, &auth.actor, &auth.csrf),
