@@ -429,7 +429,15 @@ pub async fn set_account(
         custody_agreement: entry.custody.as_ref().map(|c| c.agreement.clone()).unwrap_or_default(),
         recorded_by: actor.name.clone(),
     };
-    let (previous, id) = store_payee::set_account(&mut tx, &new, now).await?;
+    let (previous, id) = match store_payee::set_account(&mut tx, &new, now).await {
+        // Another clerk recorded this line's account at the same moment.
+        Err(jiuzhu_store::StoreError::Conflict { constraint })
+            if constraint == "payee_account_household_id_key" || constraint == "payee_account_person_id_key" =>
+        {
+            return Err(AppError::Conflict(Message::new("payee.error.changed_meanwhile")));
+        }
+        other => other?,
+    };
     let institution_name = institution.as_ref().map(|i| i.name.clone());
     let after = recorded(&person_name, &new, institution_name.as_deref());
     let before = match &previous {

@@ -109,6 +109,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "仅显示前1000条，请按乡镇分别查询。",
         "Only the first 1,000 are shown; look at one township at a time.",
     ),
+    (
+        "payee.error.changed_meanwhile",
+        "该收款账户刚被他人修改，请返回家庭页面查看后再试",
+        "Someone else changed this account just now: look at the household page and try again",
+    ),
     ("payee.error.duplicate_institution", "该地区已有同名供养机构", "An institution of that name already exists there"),
     // History and audit.
     ("history.action.payee_account_set", "登记收款账户", "Payee account recorded"),
