@@ -60,18 +60,30 @@ impl BankLine {
 
     /// The value of one column, as written in a text file.
     fn text(&self, field: BankField) -> String {
-        match field {
-            BankField::Seq => self.seq.to_string(),
-            BankField::Name => self.name.clone(),
-            BankField::IdNumber => self.id_number.as_str().to_string(),
-            BankField::Account => self.account.clone(),
-            BankField::Bank => self.bank.clone(),
-            BankField::Item => self.item.clone(),
-            BankField::Period => self.period.yyyymm().to_string(),
-            BankField::Amount => self.amount.to_plain_yuan(),
-            BankField::Memo => self.memo.clone(),
-            BankField::Result | BankField::Reason => String::new(),
-        }
+        let mut cell = String::new();
+        self.write(field, &mut cell);
+        cell
+    }
+
+    /// Appends the value of one column to `cell`.
+    fn write(&self, field: BankField, cell: &mut String) {
+        use std::fmt::Write as _;
+        let _ = match field {
+            BankField::Seq => write!(cell, "{}", self.seq),
+            BankField::Name => Ok(cell.push_str(&self.name)),
+            BankField::IdNumber => Ok(cell.push_str(self.id_number.as_str())),
+            BankField::Account => Ok(cell.push_str(&self.account)),
+            BankField::Bank => Ok(cell.push_str(&self.bank)),
+            BankField::Item => Ok(cell.push_str(&self.item)),
+            BankField::Period => write!(cell, "{}", self.period.yyyymm()),
+            BankField::Amount => {
+                let fen = self.amount.0.unsigned_abs();
+                let sign = if self.amount.0 < 0 { "-" } else { "" };
+                write!(cell, "{sign}{}.{:02}", fen / 100, fen % 100)
+            }
+            BankField::Memo => Ok(cell.push_str(&self.memo)),
+            BankField::Result | BankField::Reason => Ok(()),
+        };
     }
 }
 
@@ -158,17 +170,24 @@ pub fn render(layout: &BankLayout, lines: &[BankLine]) -> Result<BankFile, Vec<P
 
 /// A CSV or fixed-width file in the layout's encoding.
 fn text(layout: &BankLayout, lines: &[BankLine], total: Fen, problems: &mut Vec<Problem>) -> Vec<u8> {
+    let encoder = match layout.encoding {
+        TextEncoding::Utf8 => None,
+        TextEncoding::Gbk => Some(encoding_rs::GBK.new_encoder()),
+        TextEncoding::Gb18030 => Some(encoding_rs::GB18030.new_encoder()),
+    };
     let mut out = Vec::with_capacity(lines.len() * 128 + 256);
-    let mut writer = TextWriter { layout, out: &mut out, problems };
+    let mut writer = TextWriter { layout, out: &mut out, problems, encoder, buffer: Vec::new() };
     if layout.header {
         let titles: Vec<String> = layout.columns.iter().map(|c| c.title.clone()).collect();
         writer.line(1, &titles);
     }
     let first = usize::from(layout.header) + 1;
-    let mut cells = Vec::with_capacity(layout.columns.len());
+    let mut cells = vec![String::new(); layout.columns.len()];
     for (i, line) in lines.iter().enumerate() {
-        cells.clear();
-        cells.extend(layout.columns.iter().map(|c| line.text(c.field)));
+        for (cell, column) in cells.iter_mut().zip(&layout.columns) {
+            cell.clear();
+            line.write(column.field, cell);
+        }
         writer.line(first + i, &cells);
     }
     if layout.trailer {
@@ -182,6 +201,9 @@ struct TextWriter<'a> {
     layout: &'a BankLayout,
     out: &'a mut Vec<u8>,
     problems: &'a mut Vec<Problem>,
+    /// None for UTF-8.
+    encoder: Option<encoding_rs::Encoder>,
+    buffer: Vec<u8>,
 }
 
 impl TextWriter<'_> {
@@ -203,51 +225,54 @@ impl TextWriter<'_> {
             if index > 0 && !fixed {
                 self.out.push(b',');
             }
-            let value = if fixed { value.clone() } else { csv_cell(value) };
-            let bytes = match encode(&value, self.layout.encoding) {
-                Ok(bytes) => bytes,
-                Err(c) => {
-                    self.problems.push(problem(
-                        Message::new("payment.file.not_encodable")
-                            .arg("value", &value)
-                            .arg("char", c)
-                            .part("encoding", Part::Label(self.layout.encoding.message_key())),
-                    ));
-                    continue;
-                }
-            };
-            self.out.extend_from_slice(&bytes);
+            let value = if fixed { std::borrow::Cow::Borrowed(value.as_str()) } else { csv_cell(value) };
+            let start = self.out.len();
+            if let Err(c) = self.encode(&value) {
+                self.problems.push(problem(
+                    Message::new("payment.file.not_encodable")
+                        .arg("value", &value)
+                        .arg("char", c)
+                        .part("encoding", Part::Label(self.layout.encoding.message_key())),
+                ));
+                continue;
+            }
             if fixed {
-                let width = column.and_then(|c| c.width).map_or(bytes.len(), usize::from);
-                if bytes.len() > width {
+                let used = self.out.len() - start;
+                let width = column.and_then(|c| c.width).map_or(used, usize::from);
+                if used > width {
                     self.problems.push(problem(
                         Message::new("payment.file.too_wide")
                             .arg("value", &value)
-                            .arg("needed", bytes.len())
+                            .arg("needed", used)
                             .arg("width", width),
                     ));
                 } else {
-                    self.out.resize(self.out.len() + width - bytes.len(), b' ');
+                    self.out.resize(self.out.len() + width - used, b' ');
                 }
             }
         }
         self.out.extend_from_slice(b"\r\n");
     }
-}
 
-/// The bytes of a text in an encoding, or the first character it lacks.
-fn encode(value: &str, encoding: TextEncoding) -> Result<std::borrow::Cow<'_, [u8]>, char> {
-    let encoder = match encoding {
-        TextEncoding::Utf8 => return Ok(std::borrow::Cow::Borrowed(value.as_bytes())),
-        TextEncoding::Gbk => encoding_rs::GBK,
-        TextEncoding::Gb18030 => encoding_rs::GB18030,
-    };
-    let (bytes, _, had_errors) = encoder.encode(value);
-    if !had_errors {
-        return Ok(bytes);
+    /// Appends a text in the file's encoding, or names the first character
+    /// the encoding lacks (and appends nothing).
+    fn encode(&mut self, value: &str) -> Result<(), char> {
+        let Some(encoder) = self.encoder.as_mut().filter(|_| !value.is_ascii()) else {
+            self.out.extend_from_slice(value.as_bytes());
+            return Ok(());
+        };
+        let needed = encoder.max_buffer_length_from_utf8_without_replacement(value.len()).unwrap_or(value.len() * 4);
+        self.buffer.resize(needed, 0);
+        let (result, _, written) = encoder.encode_from_utf8_without_replacement(value, &mut self.buffer, false);
+        match result {
+            encoding_rs::EncoderResult::Unmappable(c) => Err(c),
+            // The buffer holds the longest encoding, so the input is all read.
+            encoding_rs::EncoderResult::InputEmpty | encoding_rs::EncoderResult::OutputFull => {
+                self.out.extend_from_slice(&self.buffer[..written]);
+                Ok(())
+            }
+        }
     }
-    let missing = value.chars().find(|c| encoder.encode(c.encode_utf8(&mut [0; 4])).2).unwrap_or('?');
-    Err(missing)
 }
 
 /// A CSV cell safe to open in a spreadsheet: a text starting like a
@@ -255,13 +280,13 @@ fn encode(value: &str, encoding: TextEncoding) -> Result<std::borrow::Cow<'_, [u
 /// `'` and is quoted; one with a comma, quote or line break is quoted.
 /// (The same rule as `jiuzhu_verify::csv_text`.) Amounts are never
 /// negative here, so a number never starts with `-`.
-pub fn csv_cell(value: &str) -> String {
+pub fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("\"'{}\"", value.replace('"', "\"\""))
+        format!("\"'{}\"", value.replace('"', "\"\"")).into()
     } else if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
+        format!("\"{}\"", value.replace('"', "\"\"")).into()
     } else {
-        value.to_string()
+        value.into()
     }
 }
 

@@ -14,6 +14,8 @@
 //! (`最低生活保障金`), the roll's month as 补贴期号, the amount, and a memo
 //! naming the months (`2026年12月低保金`, `补发2026年10月至2026年11月低保金`).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::entitlement::YearMonth;
 use jiuzhu_domain::i18n::{Lang, Message};
@@ -122,23 +124,39 @@ pub fn memo(kind: LineKind, program: Program, month: YearMonth, first: YearMonth
     message.arg("what", what).render(Lang::Zh)
 }
 
+/// The words of the lines (补贴项目 and memo), made once per programme,
+/// kind and months: the catalogue is searched, and a roll has a million
+/// lines.
+#[derive(Default)]
+pub(crate) struct Words(HashMap<(LineKind, Program, YearMonth, YearMonth), (String, String)>);
+
+impl Words {
+    fn of(&mut self, roll: &RollRow, line: &LineRow) -> &(String, String) {
+        let program = line.key.program;
+        self.0.entry((line.kind, program, line.first, line.last)).or_insert_with(|| {
+            let item = jiuzhu_domain::i18n::t(Lang::Zh, words(program).0).to_string();
+            (item, memo(line.kind, program, roll.month, line.first, line.last))
+        })
+    }
+}
+
 /// The bank's line of a roll line.
-pub(crate) fn bank_line(roll: &RollRow, line: &LineRow) -> Result<BankLine> {
+pub(crate) fn bank_line(roll: &RollRow, line: &LineRow, words: &mut Words) -> Result<BankLine> {
     let broken = |what: &str| AppError::Internal(format!("payment line {}: {what}", line.id));
     let seq = u32::try_from(line.seq).map_err(|_| broken("序号"))?;
     let id_number = IdNumber::parse(&line.id_number).map_err(|_| broken("ID number"))?;
     let account = line.account_number.clone().ok_or_else(|| broken("no account"))?;
-    let program = line.key.program;
+    let (item, memo) = words.of(roll, line).clone();
     Ok(BankLine {
         seq,
         name: line.account_name.clone().unwrap_or_else(|| line.payee_name.clone()),
         id_number,
         account,
         bank: line.bank.clone().unwrap_or_default(),
-        item: jiuzhu_domain::i18n::t(Lang::Zh, words(program).0).to_string(),
+        item,
         period: roll.month,
         amount: line.amount,
-        memo: memo(line.kind, program, roll.month, line.first, line.last),
+        memo,
     })
 }
 
@@ -160,7 +178,8 @@ pub async fn export_file(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64) ->
     }
     let layout = layout_for(&roll);
     let lines = sent_lines(&mut tx, id).await?;
-    let lines = lines.iter().map(|l| bank_line(&roll, l)).collect::<Result<Vec<_>>>()?;
+    let mut words = Words::default();
+    let lines = lines.iter().map(|l| bank_line(&roll, l, &mut words)).collect::<Result<Vec<_>>>()?;
     let file = bank::render(&layout, &lines).map_err(|problems| {
         AppError::Invalid(
             problems.iter().map(|p| FieldError { field: "file", message: bank::problem_message(p) }).collect(),

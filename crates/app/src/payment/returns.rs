@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::export::{bank_line, layout_for, roll_in_scope, sent_lines};
+use super::export::{Words, bank_line, layout_for, roll_in_scope, sent_lines};
 use crate::Actor;
 use crate::access::{Target, audit, deny_in, require, within_requested};
 use crate::error::{AppError, FieldError, Result};
@@ -77,8 +77,12 @@ pub async fn import_return(
     let layout = layout_for(&roll);
     let file = bank::parse_return(bytes, &layout).map_err(|p| refused(p.iter().map(bank::problem_message)))?;
     let sent = sent_lines(&mut tx, id).await?;
-    let expected =
-        sent.iter().map(|l| bank_line(&roll, l).map(|b: BankLine| b.roll_entry())).collect::<Result<Vec<_>>>()?;
+    let expected = {
+        let mut words = Words::default();
+        sent.iter()
+            .map(|l| bank_line(&roll, l, &mut words).map(|b: BankLine| b.roll_entry()))
+            .collect::<Result<Vec<_>>>()?
+    };
     let outcomes = reconcile::reconcile(&expected, &file.lines)
         .map_err(|problems| refused(problems.iter().map(reconcile::Problem::full_message)))?;
 

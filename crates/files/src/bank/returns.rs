@@ -15,6 +15,8 @@
 //! the reading is bounded by [`crate::limits`], so a hostile file cannot
 //! exhaust memory.
 
+use std::borrow::Cow;
+
 use jiuzhu_domain::entitlement::YearMonth;
 use jiuzhu_domain::i18n::{Message, Part};
 use jiuzhu_domain::money::MoneyError;
@@ -299,8 +301,15 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    fn cell(&self, field: BankField) -> String {
-        self.columns.get(field).and_then(|c| self.cells.get(c.index)).map(|c| clean(c)).unwrap_or_default()
+    /// A cell cleaned (half-width, trimmed, without invisible controls);
+    /// ASCII, the most of a return, without a copy.
+    fn cell(&self, field: BankField) -> Cow<'_, str> {
+        let slot = self.columns.0[Columns::slot(field)].as_ref();
+        match slot.and_then(|c| self.cells.get(c.index)) {
+            Some(c) if c.is_ascii() => Cow::Borrowed(c.trim()),
+            Some(c) => Cow::Owned(clean(c)),
+            None => Cow::Borrowed(""),
+        }
     }
 
     fn problem(&self, field: BankField, message: Message) -> Problem {
@@ -313,11 +322,12 @@ impl Row<'_> {
 
     /// 合计 (or 总计) in the first filled cell.
     fn is_trailer(&self) -> bool {
-        self.cells
-            .iter()
-            .map(|c| header_key(c))
-            .find(|k| !k.is_empty())
-            .is_some_and(|k| k.starts_with("合计") || k.starts_with("总计"))
+        let first = self.cells.iter().map(|c| c.trim()).find(|c| !c.is_empty());
+        // Most lines start with a number: no copy for them.
+        first.is_some_and(|c| !c.is_ascii()) && {
+            let key = self.cells.iter().map(|c| header_key(c)).find(|k| !k.is_empty()).unwrap_or_default();
+            key.starts_with("合计") || key.starts_with("总计")
+        }
     }
 
     fn trailer(&self, problems: &mut Problems) -> Option<Trailer> {
@@ -437,6 +447,11 @@ fn keep(text: &str) -> String {
 
 /// 成功 (true), 失败 (false), as banks write them.
 fn result(raw: &str) -> Option<bool> {
+    match raw {
+        "成功" => return Some(true),
+        "失败" => return Some(false),
+        _ => {}
+    }
     let key = header_key(raw);
     const PAID: &[&str] =
         &["成功", "交易成功", "处理成功", "代发成功", "入账成功", "已入账", "success", "succeeded", "s"];
