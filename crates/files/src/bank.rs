@@ -68,22 +68,30 @@ impl BankLine {
     /// Appends the value of one column to `cell`.
     fn write(&self, field: BankField, cell: &mut String) {
         use std::fmt::Write as _;
-        let _ = match field {
-            BankField::Seq => write!(cell, "{}", self.seq),
-            BankField::Name => Ok(cell.push_str(&self.name)),
-            BankField::IdNumber => Ok(cell.push_str(self.id_number.as_str())),
-            BankField::Account => Ok(cell.push_str(&self.account)),
-            BankField::Bank => Ok(cell.push_str(&self.bank)),
-            BankField::Item => Ok(cell.push_str(&self.item)),
-            BankField::Period => write!(cell, "{}", self.period.yyyymm()),
+        let text = match field {
+            BankField::Name => &self.name,
+            BankField::IdNumber => self.id_number.as_str(),
+            BankField::Account => &self.account,
+            BankField::Bank => &self.bank,
+            BankField::Item => &self.item,
+            BankField::Memo => &self.memo,
+            BankField::Seq => {
+                let _ = write!(cell, "{}", self.seq);
+                return;
+            }
+            BankField::Period => {
+                let _ = write!(cell, "{}", self.period.yyyymm());
+                return;
+            }
             BankField::Amount => {
                 let fen = self.amount.0.unsigned_abs();
                 let sign = if self.amount.0 < 0 { "-" } else { "" };
-                write!(cell, "{sign}{}.{:02}", fen / 100, fen % 100)
+                let _ = write!(cell, "{sign}{}.{:02}", fen / 100, fen % 100);
+                return;
             }
-            BankField::Memo => Ok(cell.push_str(&self.memo)),
-            BankField::Result | BankField::Reason => Ok(()),
+            BankField::Result | BankField::Reason => return,
         };
+        cell.push_str(text);
     }
 }
 
