@@ -57,7 +57,7 @@ pub struct GenerateRoll {
     #[schema(value_type = String, example = "2026-12")]
     pub month: YearMonth,
     /// A county or township in the actor's scope; none: the actor's own.
-    #[schema(value_type = Option<String>, example = "340102000000")]
+    #[schema(value_type = Option<String>, example = "340102")]
     #[serde(default)]
     pub region: Option<RegionCode>,
     /// `all`, `dibao` or `tekun`.
