@@ -265,7 +265,38 @@ async fn a_roll_is_exported_returned_corrected_and_paid_once(db: Db) {
     assert_eq!(failed.len(), 1);
     assert_eq!((failed[0].amount_fen, failed[0].failure_reason.as_deref()), (136_000, Some("账户已销户")));
     assert_eq!(detail.lines.iter().filter(|l| l.result == LineResult::Paid).count(), 2);
-    // Imported once only.
+    // Imported once only: the use case says so, and the database refuses
+    // a second return of the roll; a different file is not recorded on it.
+    {
+        use jiuzhu_store::payment_return::{self as store, NewReturn, RETURN_EXISTS};
+        let mut tx = db.begin().await.unwrap();
+        let second = NewReturn {
+            roll_id: january,
+            file_name: "again.csv".into(),
+            file_sha256: "0".repeat(64),
+            lines: 3,
+            paid: 3,
+            paid_total: Fen(314_550),
+            failed: 0,
+            failed_total: Fen(0),
+            imported_by: "xianjingban".into(),
+        };
+        let refused = store::insert_return(&mut tx, &second, now()).await.unwrap_err();
+        assert!(
+            matches!(&refused, jiuzhu_store::StoreError::Conflict { constraint } if constraint == RETURN_EXISTS),
+            "{refused:?}"
+        );
+        drop(tx);
+        let mut tx = db.begin().await.unwrap();
+        let other = store::record_export(&mut tx, january, &"1".repeat(64), 3, Fen(314_550), "x", now()).await;
+        assert!(matches!(other, Err(jiuzhu_store::StoreError::NotFound)), "{other:?}");
+        let recorded = store::get_return(&mut tx, january).await.unwrap().unwrap();
+        assert_eq!(
+            (recorded.lines, recorded.paid, recorded.failed, recorded.file_name.as_str()),
+            (3, 2, 1, "回盘.csv")
+        );
+        drop(tx);
+    }
     assert_eq!(
         conflict_key(import_return(&db, &preparer(), now(), january, "回盘.csv", &returned).await.unwrap_err()),
         "payment.return.error.not_exported"
