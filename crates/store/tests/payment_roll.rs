@@ -19,7 +19,7 @@ use jiuzhu_store::payment_roll::*;
 use jiuzhu_store::*;
 use jiuzhu_testkit::RawDb;
 
-jiuzhu_testkit::on_both_databases!(generation_agrees_with_the_domain);
+jiuzhu_testkit::on_both_databases!(generation_agrees_with_the_domain, generation_agrees_on_another_county);
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 5, 8, 30, 0).unwrap()
@@ -190,9 +190,17 @@ async fn all_entitlements(tx: &mut Tx) -> Vec<Entitlement> {
 }
 
 async fn generation_agrees_with_the_domain(db: Db) {
+    agrees(db, 7).await;
+}
+
+async fn generation_agrees_on_another_county(db: Db) {
+    agrees(db, 20_261_201).await;
+}
+
+async fn agrees(db: Db, seed: u64) {
     let raw = RawDb::new(db).await;
     let db = raw.db.clone();
-    let county = county(&raw, 7).await;
+    let county = county(&raw, seed).await;
     let region = RegionCode::parse("340102").unwrap();
     let new_roll = |month: &str, region: &RegionCode, group: ProgramGroup| NewRoll {
         region: region.clone(),
@@ -224,11 +232,13 @@ async fn generation_agrees_with_the_domain(db: Db) {
         assert!(l.region.starts_with("340102"));
     }
     let institution = county.institution_payee.unwrap();
-    let at_institution = rows.iter().find(|l| l.key.payee == institution);
-    if let Some(l) = at_institution {
-        assert_eq!(l.institution.as_deref(), Some("示范区社会福利院"));
-        assert_eq!(l.holder.as_deref(), Some("institution"));
-    }
+    let at_institution = rows.iter().find(|l| l.key.payee == institution).expect("the institution's payee is paid");
+    assert_eq!(at_institution.institution.as_deref(), Some("示范区社会福利院"));
+    assert_eq!(at_institution.holder.as_deref(), Some("institution"));
+    assert_eq!(
+        at_institution.account_number.as_deref(),
+        Some(format!("62170012345{:08}", at_institution.household_id).as_str())
+    );
     let sent: Vec<&LineRow> = rows.iter().filter(|l| l.result == LineResult::Pending).collect();
     assert_eq!(made.lines, sent.len() as i64);
     assert_eq!(made.total.0, sent.iter().map(|l| l.amount.0).sum::<i64>());
