@@ -289,6 +289,8 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("audit.target_kind.household", "家庭", "Household"),
     ("audit.target_kind.job", "后台任务", "Background job"),
     ("audit.target_kind.person", "人员", "Person"),
+    ("audit.target_kind.payment_correction", "发放失败更正", "Failed payment correction"),
+    ("audit.target_kind.payment_roll", "发放花名册", "Payment roll"),
     ("audit.target_kind.policy", "政策", "Policy"),
     ("audit.target_kind.referral", "转介", "Referral"),
     ("audit.target_kind.region", "行政区划", "Region"),

@@ -65,6 +65,46 @@ fn every_message_key_in_the_code_is_in_the_catalogue() {
     assert!(unknown.is_empty(), "message keys missing from the catalogue: {unknown:?}");
 }
 
+/// Every kind of record an audit record names (`Target::new("kind", …)` in
+/// the use cases) and every action a use case records
+/// (`audit(…, "action", …)`, `require(…, "action", …)`) reads as words on the
+/// audit page.
+#[test]
+fn every_audited_kind_and_action_has_a_label() {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates/app/src"), &mut files);
+    let (mut kinds, mut actions, mut unlabelled) = (0, 0, Vec::new());
+    let literal =
+        |part: &str| part.trim_start().strip_prefix('"').and_then(|p| p.split('"').next()).map(str::to_string);
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for part in text.split("Target::new(").skip(1) {
+            let Some(kind) = literal(part) else { continue };
+            kinds += 1;
+            if jiuzhu_domain::history::target_kind_key(&kind).is_none() {
+                unlabelled.push(format!("kind {kind} ({})", file.display()));
+            }
+        }
+        // The action is a string literal among the first five arguments of
+        // audit/require (`audit(tx, actor, now, "action", …)`).
+        for call in ["audit(", "require("] {
+            for part in text.split(call).skip(1) {
+                let args = part.split(';').next().unwrap_or_default();
+                let Some(action) = args.split(',').take(5).find_map(literal) else { continue };
+                if !action.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                    continue;
+                }
+                actions += 1;
+                if jiuzhu_domain::history::action_message(&action).is_none() {
+                    unlabelled.push(format!("action {action} ({})", file.display()));
+                }
+            }
+        }
+    }
+    assert!(kinds > 30 && actions > 60, "found only {kinds} kinds and {actions} actions");
+    assert!(unlabelled.is_empty(), "audited without a label: {unlabelled:?}");
+}
+
 /// The allowed dependencies between workspace crates (normal dependencies).
 const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
