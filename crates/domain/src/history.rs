@@ -19,8 +19,7 @@ pub fn actor_key(name: &str) -> Option<&'static str> {
 
 /// The catalogue key of a key that exists (`prefix` + `name`).
 fn key(prefix: &str, name: &str) -> Option<&'static str> {
-    let wanted = format!("{prefix}{name}");
-    crate::i18n::entries().map(|(k, _, _)| *k).find(|k| *k == wanted)
+    crate::i18n::entry(&format!("{prefix}{name}")).map(|(k, _, _)| *k)
 }
 
 /// What a recorded action is called: `case_approve` → 办理案件：批准,

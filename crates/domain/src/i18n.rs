@@ -722,7 +722,7 @@ pub fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &
 /// Looks up a message; an unknown key gives an empty text (the tidy test in
 /// the web crate fails on it, and [`tf`] shows the key itself).
 pub fn t(lang: Lang, key: &str) -> &'static str {
-    match entries().find(|(k, _, _)| *k == key) {
+    match index().get(key) {
         Some((_, zh, en)) => match lang {
             Lang::Zh => zh,
             Lang::En => en,
@@ -733,7 +733,28 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
 
 /// Whether a key is in the catalogue.
 pub fn has_key(key: &str) -> bool {
-    entries().any(|(k, _, _)| *k == key)
+    index().contains_key(key)
+}
+
+/// The catalogue's entry of a key, if there is one (its key as stored).
+pub fn entry(key: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    index().get(key).copied()
+}
+
+/// The catalogue by key, built once (the first entry of a key wins, as a
+/// search in order would find it): a lookup per line of a county-wide roll
+/// must not scan every entry.
+fn index() -> &'static std::collections::HashMap<&'static str, &'static (&'static str, &'static str, &'static str)> {
+    static INDEX: std::sync::OnceLock<
+        std::collections::HashMap<&'static str, &'static (&'static str, &'static str, &'static str)>,
+    > = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut map = std::collections::HashMap::new();
+        for e in entries() {
+            map.entry(e.0).or_insert(e);
+        }
+        map
+    })
 }
 
 /// Looks up a message and fills its `{name}` placeholders.
