@@ -466,24 +466,33 @@ async fn publish(
 
 // ------------------------------------------------------------ the board
 
+/// A village on the board with links to its published months.
+struct BoardVillage {
+    code: String,
+    name: String,
+    /// `(href, month in words)`.
+    months: Vec<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "payment_publication_board.html")]
 struct BoardPage {
     tr: Tr,
-    villages: Vec<(String, String, Vec<(String, String)>)>,
+    villages: Vec<BoardVillage>,
 }
 
-fn month_links(lang: Lang, code: &str, months: &[YearMonth]) -> Vec<(String, String)> {
-    months.iter().map(|m| (format!("/public/payments/{code}/{m}"), m.label(lang))).collect()
+fn board_village(lang: Lang, code: &str, name: String, months: &[YearMonth]) -> BoardVillage {
+    BoardVillage {
+        code: code.to_string(),
+        name,
+        months: months.iter().map(|m| (format!("/public/payments/{code}/{m}"), m.label(lang))).collect(),
+    }
 }
 
 async fn public_index(State(state): State<AppState>, UiLang(lang): UiLang) -> PageResult {
     let villages: Vec<PublicPaymentVillage> =
         publication::public_villages(&state.db, state.now()).await.map_err(fail(lang))?;
-    let villages = villages
-        .iter()
-        .map(|v| (v.region_code.clone(), v.name.clone(), month_links(lang, &v.region_code, &v.months)))
-        .collect();
+    let villages = villages.iter().map(|v| board_village(lang, &v.region_code, v.name.clone(), &v.months)).collect();
     render(&BoardPage { tr: Tr::new(lang), villages })
 }
 
@@ -494,7 +503,7 @@ async fn public_village(
 ) -> PageResult {
     let code = RegionCode::parse(&village).map_err(|_| fail(lang)(AppError::NotFound))?;
     let (name, months) = publication::public_months(&state.db, state.now(), &code).await.map_err(fail(lang))?;
-    let villages = vec![(code.to_string(), name, month_links(lang, code.as_str(), &months))];
+    let villages = vec![board_village(lang, code.as_str(), name, &months)];
     render(&BoardPage { tr: Tr::new(lang), villages })
 }
 
