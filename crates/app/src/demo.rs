@@ -294,7 +294,9 @@ const LOAD_CHUNK: usize = 5_000;
 
 /// Loads the demo county into the database, reporting progress as
 /// `(households loaded, total)`. Refuses a database that already holds
-/// households, so the demo never mixes with real data.
+/// households, so the demo never mixes with real data. The county comes
+/// with its entitlements, the payees' accounts and the last months paid
+/// (`payment::demo`).
 pub async fn load_demo(
     db: &Db,
     actor: &Actor,
@@ -357,6 +359,7 @@ pub async fn load_demo(
     }
     crate::entitlement::demo_history(db, actor, now).await?;
     crate::payee::demo_accounts(db, actor, now, seed, &regions).await?;
+    crate::payment::demo::demo_payments(db, now, seed).await?;
     Ok(loaded)
 }
 

@@ -36,7 +36,7 @@ use crate::registry::{household_if_in_scope, household_or_deny, region_tree};
 use crate::{Actor, Scope};
 
 mod demo;
-pub(crate) use demo::demo_accounts;
+pub(crate) use demo::{card as demo_card, demo_accounts};
 
 const BANK: jiuzhu_domain::limits::TextLimit = short("开户银行", "bank");
 const ACCOUNT_NAME: jiuzhu_domain::limits::TextLimit = short("账户户名", "account_name");

@@ -6,8 +6,9 @@
 //! reconciles and keeps the correction list. What people see of what was
 //! paid: [`statement`] (a household's payments and a payee's yearly
 //! statement) and [`publication`] (the month's publication per village on
-//! the public notice board).
+//! the public notice board). [`demo`]: the demo county's paid months.
 
+pub mod demo;
 pub mod export;
 pub mod publication;
 pub mod returns;

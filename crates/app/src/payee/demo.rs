@@ -27,7 +27,7 @@ const BATCH: i64 = 2_000;
 const OFFICIALS: [&str; 6] = ["王立新", "李春华", "陈国强", "刘建平", "张桂芝", "赵文明"];
 
 /// `prefix` followed by random digits up to `len - 1`, then the card check digit.
-fn card(rng: &mut Rng, prefix: &str, len: usize) -> String {
+pub(crate) fn card(rng: &mut Rng, prefix: &str, len: usize) -> String {
     let mut n = prefix.to_string();
     while n.len() < len - 1 {
         n.push(char::from(b'0' + rng.below(10) as u8));
