@@ -108,14 +108,20 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
     villages.sort();
     villages.dedup();
 
-    // A payment roll of the county for this month.
-    let ask = jiuzhu_app::payment::roll::GenerateRoll {
-        month: jiuzhu_domain::entitlement::YearMonth::of(jiuzhu_domain::i18n::china_date(now())),
-        region: Some(jiuzhu_domain::RegionCode::parse(demo::COUNTY_CODE).unwrap()),
-        group: jiuzhu_domain::payment::roll::ProgramGroup::All,
-        kind: jiuzhu_domain::payment::roll::RollKind::Regular,
+    // A payment roll of the county: one the demo made, or this month's.
+    let listed = json_ids(&app.get("/api/payments/rolls").await.json(), "id");
+    let roll = match listed.first() {
+        Some(id) => *id,
+        None => {
+            let ask = jiuzhu_app::payment::roll::GenerateRoll {
+                month: jiuzhu_domain::entitlement::YearMonth::of(jiuzhu_domain::i18n::china_date(now())),
+                region: Some(jiuzhu_domain::RegionCode::parse(demo::COUNTY_CODE).unwrap()),
+                group: jiuzhu_domain::payment::roll::ProgramGroup::All,
+                kind: jiuzhu_domain::payment::roll::RollKind::Supplementary,
+            };
+            jiuzhu_app::payment::roll::generate(&app.db, &system, now(), ask).await.unwrap().id
+        }
     };
-    let roll = jiuzhu_app::payment::roll::generate(&app.db, &system, now(), ask).await.unwrap().id;
 
     let mut uris: Vec<(String, String)> = Vec::new();
     let mut visit = |route: &str, uri: String| uris.push((route.to_string(), uri));
