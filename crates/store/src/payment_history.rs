@@ -12,8 +12,9 @@
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::entitlement::YearMonth;
 use jiuzhu_domain::payment::roll::{LineKind, LineResult, Payee, PayeeKey, RollKind, RollState};
-use jiuzhu_domain::{Fen, Program};
+use jiuzhu_domain::{Fen, Program, RegionCode};
 
+use crate::sql::region_range;
 use crate::{Result, StoreError, Tx, Within, on_tx};
 
 /// The audit action that records a publication.
@@ -134,20 +135,24 @@ pub struct VillageLine {
 type VillageTuple = (i64, Option<DateTime<Utc>>, String, String, String, i64, String, i64, i64, i64, i64, i64, String);
 
 /// The lines of the month's rolls past their draft whose household was in
-/// `village` when generated and that were sent (not `no_account`), by
-/// household and payee. The caller keeps those the publication shows.
-pub async fn village_lines(tx: &mut Tx, village: &str, of: YearMonth) -> Result<Vec<VillageLine>> {
+/// `village` (or one of its groups) when generated and that were sent (not
+/// `no_account`), by household and payee. The caller keeps those the
+/// publication shows.
+pub async fn village_lines(tx: &mut Tx, village: &RegionCode, of: YearMonth) -> Result<Vec<VillageLine>> {
+    let (from, to) = region_range(Some(village));
     let rows: Vec<VillageTuple> = on_tx!(tx, |conn| {
         sqlx::query_as(
             "SELECT l.roll_id, r.approved_at, l.kind, l.payee_key, l.program, l.household_id, l.payee_name,
                     (SELECT COUNT(*) FROM person p WHERE p.household_id = l.household_id),
                     l.first_month, l.last_month, l.month_count, l.amount_fen, l.result
              FROM payment_roll r JOIN payment_line l ON l.roll_id = r.id
-             WHERE r.month = $1 AND r.state <> 'draft' AND l.region_code = $2 AND l.result <> 'no_account'
+             WHERE r.month = $1 AND r.state <> 'draft' AND l.region_code >= $2 AND l.region_code < $3
+               AND l.result <> 'no_account'
              ORDER BY l.household_id, l.payee_key, l.program, l.kind DESC, l.roll_id, l.seq",
         )
         .bind(of.yyyymm())
-        .bind(village)
+        .bind(&from)
+        .bind(&to)
         .fetch_all(&mut *conn)
         .await?
     });
@@ -184,16 +189,17 @@ pub struct VillageMonth {
 }
 
 /// The villages inside `within` with lines paid or waiting in the month's
-/// rolls past their draft, by region code.
+/// rolls past their draft (a household of a group counted in its village),
+/// by region code.
 pub async fn villages_of_month(tx: &mut Tx, within: &Within, of: YearMonth) -> Result<Vec<VillageMonth>> {
     let (from, to) = within.range();
     let rows: Vec<(String, i64, i64)> = on_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT l.region_code, COUNT(*), CAST(SUM(l.amount_fen) AS BIGINT)
+            "SELECT SUBSTR(l.region_code, 1, 12), COUNT(*), CAST(SUM(l.amount_fen) AS BIGINT)
              FROM payment_roll r JOIN payment_line l ON l.roll_id = r.id
              WHERE r.month = $1 AND r.state <> 'draft' AND l.result IN ('pending', 'paid')
                AND l.region_code >= $2 AND l.region_code < $3
-             GROUP BY l.region_code ORDER BY l.region_code",
+             GROUP BY SUBSTR(l.region_code, 1, 12) ORDER BY SUBSTR(l.region_code, 1, 12)",
         )
         .bind(of.yyyymm())
         .bind(&from)

@@ -124,7 +124,7 @@ async fn lines_of(
     month: YearMonth,
     until: Option<DateTime<Utc>>,
 ) -> Result<Vec<PublicationLine>> {
-    Ok(history::village_lines(tx, village.as_str(), month)
+    Ok(history::village_lines(tx, village, month)
         .await?
         .into_iter()
         .filter(|l| publishable(l.result))
