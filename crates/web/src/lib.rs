@@ -31,6 +31,7 @@ mod error;
 mod job;
 mod notice_board;
 mod payment;
+mod payment_bank;
 mod payment_publication;
 mod pages;
 mod payee;
@@ -125,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(calendar::router())
         .merge(notice_board::router())
         .merge(payment::router())
+        .merge(payment_bank::router())
         .merge(payment_publication::router())
         .merge(job::router())
         .merge(api::router())

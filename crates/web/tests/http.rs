@@ -30,6 +30,8 @@ mod no_codes;
 mod payee;
 #[path = "http/payment.rs"]
 mod payment;
+#[path = "http/payment_bank.rs"]
+mod payment_bank;
 #[path = "http/payment_publication.rs"]
 mod payment_publication;
 #[path = "http/policy.rs"]
