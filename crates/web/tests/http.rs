@@ -560,7 +560,10 @@ fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String,
 /// Text of a PDF through poppler's `pdftotext`, and its font table through
 /// `pdffonts` (Debian `poppler-utils`, installed by `scripts/test`).
 fn pdf_text_and_fonts(pdf: &[u8]) -> (String, String) {
-    let path = std::env::temp_dir().join(format!("jz-report-{}.pdf", std::process::id()));
+    // One file per call: tests running at once in this process must not share one.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("jz-report-{}-{call}.pdf", std::process::id()));
     std::fs::write(&path, pdf).unwrap();
     let run = |cmd: &str, args: &[&str]| {
         let out = std::process::Command::new(cmd)

@@ -194,6 +194,9 @@ async fn what_people_see_of_payments(app: &mut TestApp) {
     assert!(compact.contains("张建国") && compact.contains("1,360.00元"), "{text}");
     assert_eq!(jiuzhu_testkit::looks_private(&text), None, "{text}");
     insta::assert_snapshot!("payment_publication_pdf", text);
+    let english = public(app, &format!("{board}/pdf"), Some("en")).await;
+    let english = pdf_text(&english.body);
+    assert!(english.contains("Household size") && english.contains("assistance paid for 2025-10"), "{english}");
     // The notice board links to it.
     let notices = public(app, "/public/notices", None).await.text();
     assert!(notices.contains("href=\"/public/payments\""), "{notices}");
