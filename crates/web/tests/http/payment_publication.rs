@@ -74,7 +74,8 @@ async fn public(app: &TestApp, uri: &str, lang: Option<&str>) -> super::Reply {
 async fn paid_october(app: &mut TestApp) -> (i64, i64, i64) {
     app.import_fixture("roster_utf8.csv").await;
     let ids = (app.household_id("SF-0001").await, app.household_id("SF-0002").await, app.household_id("SF-0003").await);
-    for (household, name, number) in [(ids.0, "张建国", "6217001234567890122"), (ids.2, "赵大勇", "6228480012345678")] {
+    for (household, name, number) in [(ids.0, "张建国", "6217001234567890122"), (ids.2, "赵大勇", "6228480012345678")]
+    {
         let account = jiuzhu_app::payee::AccountForm {
             holder: "head".into(),
             bank: "农业银行城关支行".into(),
@@ -116,7 +117,8 @@ async fn what_people_see_of_payments(app: &mut TestApp) {
 
     // The household page's payments, in words.
     let html = app.get(&format!("/households/{zhang}")).await.text();
-    for text in ["发放记录", "2025年10月正常发放", "1,360.00元", "已发放（2025年10月31日回盘）", "最低生活保障"] {
+    for text in ["发放记录", "2025年10月正常发放", "1,360.00元", "已发放（2025年10月31日回盘）", "最低生活保障"]
+    {
         assert!(html.contains(text), "SF-0001's page lacks “{text}”");
     }
     assert_words_only(&html);
@@ -151,7 +153,9 @@ async fn what_people_see_of_payments(app: &mut TestApp) {
     assert_words_only(&list);
     let village = "/payments/publication/340102001001/2025-10";
     let html = app.get(village).await.text();
-    for text in ["示范区城关镇东村2025年10月社会救助金发放公布", "张建国", "最低生活保障", "1,360.00元", "id=\"publish\""] {
+    for text in
+        ["示范区城关镇东村2025年10月社会救助金发放公布", "张建国", "最低生活保障", "1,360.00元", "id=\"publish\""]
+    {
         assert!(html.contains(text), "the preview lacks “{text}”: {html}");
     }
     let board = "/public/payments/340102001001/2025-10";
