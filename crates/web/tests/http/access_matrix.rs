@@ -115,6 +115,10 @@ fn cases() -> Vec<Case> {
         case(Method::GET, "/api/payments/payees/institutions", PaymentRead, false),
         case(Method::POST, "/api/payments/payees/institutions", PaymentPrepare, true),
         case(Method::GET, "/api/payments/payees/missing", PaymentRead, false),
+        case(Method::POST, "/api/payments/rolls/{id}/export", PaymentPrepare, true),
+        case(Method::POST, "/api/payments/rolls/{id}/returns", PaymentPrepare, true),
+        case(Method::GET, "/api/payments/corrections", PaymentRead, false),
+        case(Method::POST, "/api/payments/corrections/{id}/resolve", PaymentPrepare, true),
     ]
 }
 
@@ -144,6 +148,9 @@ pub(super) struct Fixture {
     /// with a line to pay, and its version.
     roll: i64,
     roll_version: i64,
+    /// A failed payment to correct of township 340102001 (王桂兰's 特困
+    /// in October's 特困 roll, returned failed by the bank).
+    correction: i64,
     /// The household's payee account.
     payee_account: i64,
 }
@@ -235,6 +242,32 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
     };
     let payee_account =
         jiuzhu_app::payee::set_account(&app.db, &system, household, &account, now()).await.unwrap().account_id;
+    // 王桂兰's account; October's 特困 roll approved, exported and returned
+    // failed by the bank: a correction of the township.
+    let widow = app.household_id("SF-0002").await;
+    let widow_account = jiuzhu_app::payee::AccountForm {
+        holder: "head".into(),
+        bank: "农业银行城关支行".into(),
+        account_name: "王桂兰".into(),
+        account_number: "6228480012345678907".into(),
+        ..Default::default()
+    };
+    jiuzhu_app::payee::set_account(&app.db, &system, widow, &widow_account, now()).await.unwrap();
+    let tekun_ask = jiuzhu_app::payment::roll::GenerateRoll {
+        month: jiuzhu_domain::entitlement::YearMonth::parse("2025-10").unwrap(),
+        region: Some(jiuzhu_domain::RegionCode::parse("340102001").unwrap()),
+        group: jiuzhu_domain::payment::roll::ProgramGroup::Tekun,
+        kind: jiuzhu_domain::payment::roll::RollKind::Regular,
+    };
+    let tekun = jiuzhu_app::payment::roll::generate(&app.db, &system, now(), tekun_ask).await.unwrap();
+    let approver = Actor::user(8, "fixture-approver", &[Role::CountyApprover], jiuzhu_app::Scope::All);
+    jiuzhu_app::payment::roll::approve(&app.db, &approver, now(), tekun.id, tekun.version).await.unwrap();
+    let file = jiuzhu_app::payment::export::export_file(&app.db, &system, now(), tekun.id).await.unwrap();
+    let returned = super::payment_bank::every_line_failed(&file.bytes, "账户已销户");
+    let done = jiuzhu_app::payment::returns::import_return(&app.db, &system, now(), tekun.id, "回盘.csv", &returned)
+        .await
+        .unwrap();
+    let correction = done.corrections[0];
     // The household's account, then October's draft roll of its township.
     let roll_account = jiuzhu_app::payee::AccountForm {
         holder: "head".into(),
@@ -270,6 +303,7 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
         job,
         roll: roll.id,
         roll_version: roll.version,
+        correction,
         payee_account,
     }
 }
@@ -293,6 +327,8 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         f.user
     } else if case.path.starts_with("/api/payments/rolls/") {
         f.roll
+    } else if case.path.starts_with("/api/payments/corrections/") {
+        f.correction
     } else if case.path.starts_with("/api/payments/payees/accounts/") {
         f.payee_account
     } else {
@@ -458,6 +494,15 @@ async fn every_role_in_every_region_gets_exactly_its_rights() {
                     // An import into a region outside the scope is refused
                     // as a bad file: the region does not exist for them.
                     StatusCode::UNPROCESSABLE_ENTITY if case.path == "/api/import" => "not found",
+                    // The fixture's roll is a draft: its export and return
+                    // pass the permission and the scope and meet the rule
+                    // that the roll be approved (or exported).
+                    StatusCode::CONFLICT
+                        if case.path == "/api/payments/rolls/{id}/export"
+                            || case.path == "/api/payments/rolls/{id}/returns" =>
+                    {
+                        "allowed"
+                    }
                     s => {
                         failures.push(format!(
                             "{role:?} {placement:?} {} {}: {s} {}",

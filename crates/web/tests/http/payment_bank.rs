@@ -52,6 +52,19 @@ fn bank_return(file: &[u8], failed: Option<(&str, &str)>) -> Vec<String> {
         .collect()
 }
 
+/// The bank's return of an exported GBK file with every line failed for
+/// `reason` (the access matrix's correction).
+pub(super) fn every_line_failed(file: &[u8], reason: &str) -> Vec<u8> {
+    let lines: Vec<String> = bank_return(file, None)
+        .into_iter()
+        .map(|l| match l.strip_suffix(",成功,") {
+            Some(line) => format!("{line},失败,{reason}"),
+            None => l,
+        })
+        .collect();
+    gbk(&lines)
+}
+
 fn gbk(lines: &[String]) -> Vec<u8> {
     encoding_rs::GBK.encode(&(lines.join("\r\n") + "\r\n")).0.into_owned()
 }
