@@ -125,10 +125,12 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
 
     let mut uris: Vec<(String, String)> = Vec::new();
     let mut visit = |route: &str, uri: String| uris.push((route.to_string(), uri));
-    for route in ["/payments", "/api/payments/rolls"] {
+    for route in ["/payments", "/api/payments/rolls", "/payments/corrections", "/api/payments/corrections"] {
         visit(route, route.to_string());
     }
-    for route in ["/payments/rolls/{id}", "/api/payments/rolls/{id}"] {
+    visit("/payments/corrections", "/payments/corrections?all=1".to_string());
+    visit("/api/payments/corrections", "/api/payments/corrections?all=true".to_string());
+    for route in ["/payments/rolls/{id}", "/api/payments/rolls/{id}", "/payments/rolls/{id}/bank"] {
         visit(route, route.replace("{id}", &roll.to_string()));
     }
     for route in [
