@@ -258,7 +258,11 @@ impl Problem {
     }
 }
 
-/// The catalogue entries of this part.
+pub use pages::PAGES;
+
+mod pages;
+
+/// The texts of reconciliation (part of the one catalogue).
 pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("payment.reconcile.at_line_seq", "回盘文件第{line}行（序号{seq}）", "Return file line {line} (no. {seq})"),
     ("payment.reconcile.at_line", "回盘文件第{line}行", "Return file line {line}"),

@@ -83,7 +83,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("payment.paid_from", "补发起始月份", "Back-pay from"),
     ("payment.approve", "审批通过", "Approve"),
     ("payment.regenerate", "重新生成", "Regenerate"),
-    ("payment.two_person", "花名册须由编制人以外的审批人审批。", "A roll is approved by someone other than its preparer."),
+    (
+        "payment.two_person",
+        "花名册须由编制人以外的审批人审批。",
+        "A roll is approved by someone other than its preparer.",
+    ),
     ("payment.by_program", "按救助项目汇总", "Totals by programme"),
     ("payment.by_township", "按乡镇（街道）汇总", "Totals by township"),
     ("payment.township", "乡镇（街道）", "Township"),
@@ -115,11 +119,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("payment.prev", "上一页", "Previous"),
     ("payment.next", "下一页", "Next"),
     ("payment.see_roll", "查看花名册", "See the roll"),
-    (
-        "payment.roll_title",
-        "{region}{month}{group}发放花名册",
-        "{region} {month} {group} payment roll",
-    ),
+    ("payment.roll_title", "{region}{month}{group}发放花名册", "{region} {month} {group} payment roll"),
     (
         "payment.roll_done",
         "花名册已生成：发放{lines}笔，共{total}；{no_account}笔因未登记收款账户暂不发放。",
