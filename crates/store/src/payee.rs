@@ -313,11 +313,12 @@ async fn missing(
          JOIN household h ON h.id = e.household_id
          WHERE h.region_code >= $1 AND h.region_code < $2 AND h.id >= $5
            AND e.first_month <= $3 AND (e.last_month IS NULL OR e.last_month >= $3)
-           AND NOT EXISTS (
+           AND (e.person_id IS NOT NULL OR NOT EXISTS (
              SELECT 1 FROM payee_account a
-             WHERE a.replaced_at IS NULL
-               AND ((e.person_id IS NULL AND a.person_id IS NULL AND a.household_id = e.household_id)
-                 OR (e.person_id IS NOT NULL AND a.person_id = e.person_id)))
+             WHERE a.household_id = e.household_id AND a.person_id IS NULL AND a.replaced_at IS NULL))
+           AND (e.person_id IS NULL OR NOT EXISTS (
+             SELECT 1 FROM payee_account a
+             WHERE a.person_id = e.person_id AND a.replaced_at IS NULL))
          ORDER BY {order}, COALESCE(e.person_id, 0), e.id
          LIMIT $4"
     );
