@@ -29,8 +29,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::roll::roll_in_scope;
 use crate::Actor;
-use crate::access::{Target, audit, deny_in, require};
+use crate::access::{Target, audit, require};
 use crate::error::{AppError, FieldError, Result};
 
 /// Lines read from the store at a time.
@@ -60,25 +61,6 @@ pub struct FileSummary {
 /// chosen there.
 pub fn layout_for(_roll: &RollRow) -> BankLayout {
     BankLayout::yikatong()
-}
-
-/// A roll in the actor's scope, in `tx`; one outside is recorded as denied
-/// and answered `NotFound`, like one that does not exist.
-pub(crate) async fn roll_in_scope(
-    mut tx: Tx,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    id: i64,
-    action: &str,
-) -> Result<(Tx, RollRow)> {
-    match rolls::get_roll(&mut tx, id).await? {
-        Some(row) if actor.scope.contains(&row.region) => Ok((tx, row)),
-        Some(row) => {
-            let target = Target::new("payment_roll", id, Some(&row.region));
-            Err(deny_in(tx, actor, now, action, &target, AppError::NotFound).await)
-        }
-        None => Err(AppError::NotFound),
-    }
 }
 
 /// Every line of a roll sent to the bank (those with an account), by 序号.

@@ -29,7 +29,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::export::{Words, bank_line, layout_for, roll_in_scope, sent_lines};
+use super::export::{Words, bank_line, layout_for, sent_lines};
+use super::roll::roll_in_scope;
 use crate::Actor;
 use crate::access::{Target, audit, deny_in, require, within_requested};
 use crate::error::{AppError, FieldError, Result};

@@ -406,7 +406,13 @@ async fn generate_in(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, work: &Roll
 /// A roll in the actor's scope, with the transaction it was read in; one
 /// outside is recorded as denied (in that transaction) and answered
 /// `NotFound`, like one that does not exist.
-async fn roll_in_scope(mut tx: Tx, actor: &Actor, now: DateTime<Utc>, id: i64, action: &str) -> Result<(Tx, RollRow)> {
+pub(crate) async fn roll_in_scope(
+    mut tx: Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    action: &str,
+) -> Result<(Tx, RollRow)> {
     match rolls::get_roll(&mut tx, id).await? {
         Some(row) if actor.scope.contains(&row.region) => Ok((tx, row)),
         Some(row) => {
