@@ -713,6 +713,7 @@ static PARTS: &[&[(&str, &str, &str)]] = &[
     crate::payment::reconcile::PAGES,
     crate::payment::recovery::MESSAGES,
     crate::payment::roll::MESSAGES,
+    crate::payment::totals::MESSAGES,
 ];
 
 /// Every entry of the catalogue, in order.

@@ -19,6 +19,8 @@
 //!   yearly statement's totals, months in words.
 //! - [`recovery`]: overpayment to recover (追回) after a decision or a death,
 //!   and its settlement (repaid, offset, written off); never a negative line.
+//! - [`totals`]: a roll's totals (prepared, sent, paid, failed, re-paid,
+//!   outstanding) and the overview chart's scale.
 
 pub mod account;
 pub mod layout;
@@ -26,3 +28,4 @@ pub mod publication;
 pub mod reconcile;
 pub mod recovery;
 pub mod roll;
+pub mod totals;

@@ -11,6 +11,8 @@
 //! - [`bank`] writes the file sent to the paying bank in a layout and reads
 //!   the bank's return (回盘文件) into reconciliation's lines.
 //! - [`export`] writes a roster to xlsx with ID numbers as text.
+//! - [`sheet`] writes a list to xlsx: money as numbers, ID and account
+//!   columns as text.
 //! - [`limits`] caps what a file may make the readers hold (rows, columns,
 //!   cells, text, and each xlsx entry's inflated size and ratio), so that no
 //!   upload can exhaust memory; `xlsx` reads a workbook's real cells within them.
@@ -24,6 +26,7 @@ pub mod department;
 pub mod export;
 pub mod limits;
 pub mod roster;
+pub mod sheet;
 pub mod table;
 mod xlsx;
 

@@ -315,9 +315,26 @@ pub async fn start_regenerate(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i6
     crate::job::start(db, actor, now, Some(roll.region), work, None).await
 }
 
+/// Called inside a use case's transaction just before it commits (the
+/// command line's `--pause-before-commit`, for tests that kill the process
+/// there).
+pub type BeforeCommit<'a> = &'a (dyn Fn() + Sync);
+
 /// Generates a month's roll at once (the command line; tests): what the
 /// job does, in one transaction.
 pub async fn generate(db: &Db, actor: &Actor, now: DateTime<Utc>, ask: GenerateRoll) -> Result<RollView> {
+    generate_then(db, actor, now, ask, None).await
+}
+
+/// [`generate`], calling `before_commit` inside the transaction, after
+/// everything is written and before it commits.
+pub async fn generate_then(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    ask: GenerateRoll,
+    before_commit: Option<BeforeCommit<'_>>,
+) -> Result<RollView> {
     let target = Target::new("payment_roll", ask.month, ask.region.as_ref());
     require(db, actor, now, Permission::PaymentPrepare, "payment_roll_generated", &target).await?;
     let region = match roll_region(actor, ask.region.as_ref()) {
@@ -330,6 +347,9 @@ pub async fn generate(db: &Db, actor: &Actor, now: DateTime<Utc>, ask: GenerateR
     let ask = GenerateRoll { region: Some(region), ..ask };
     let mut tx = db.begin().await?;
     let outcome = generate_in(&mut tx, actor, now, &RollWork::Generate { ask }).await?;
+    if let Some(hook) = before_commit {
+        hook();
+    }
     tx.commit().await?;
     get_roll(db, actor, now, outcome.roll_id).await
 }
@@ -548,7 +568,7 @@ fn difference_view(d: rolls::DifferenceRow) -> DifferenceView {
     }
 }
 
-fn line_view(l: rolls::LineRow) -> LineView {
+pub(crate) fn line_view(l: rolls::LineRow) -> LineView {
     LineView {
         seq: l.seq,
         kind: l.kind,
