@@ -25,7 +25,6 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
 pub mod accounts;
 pub mod audit;
-pub mod bank_layout;
 pub mod calendar;
 pub mod case;
 mod dialect;
@@ -34,7 +33,6 @@ pub mod job;
 pub mod notice_board;
 pub mod payee;
 pub mod payment_history;
-pub mod payment_recovery;
 pub mod payment_return;
 pub mod payment_roll;
 pub mod payment_stats;
@@ -285,18 +283,6 @@ const MIGRATIONS: &[Migration] = &[
         name: "payment_returns",
         sqlite: include_str!("../migrations/sqlite/0014_payment_returns.sql"),
         postgres: include_str!("../migrations/postgres/0014_payment_returns.sql"),
-    },
-    Migration {
-        version: 15,
-        name: "payment_recoveries",
-        sqlite: include_str!("../migrations/sqlite/0015_payment_recoveries.sql"),
-        postgres: include_str!("../migrations/postgres/0015_payment_recoveries.sql"),
-    },
-    Migration {
-        version: 16,
-        name: "bank_layouts",
-        sqlite: include_str!("../migrations/sqlite/0016_bank_layouts.sql"),
-        postgres: include_str!("../migrations/postgres/0016_bank_layouts.sql"),
     },
 ];
 
