@@ -6,12 +6,14 @@
 //! reconciles and keeps the correction list. What people see of what was
 //! paid: [`statement`] (a household's payments and a payee's yearly
 //! statement) and [`publication`] (the month's publication per village on
-//! the public notice board). [`stats`]: the county overview, a roll's
+//! the public notice board). [`recovery`]: recoveries of overpayment (追回)
+//! and their settlements. [`stats`]: the county overview, a roll's
 //! totals and the lists' spreadsheets. [`demo`]: the demo county's paid months.
 
 pub mod demo;
 pub mod export;
 pub mod publication;
+pub mod recovery;
 pub mod returns;
 pub mod roll;
 pub mod statement;

@@ -97,6 +97,8 @@ pub fn code_key(field: &str, code: &str) -> Option<&'static str> {
         "reason" => &["EndReason"],
         "source" => &["source"],
         "holder" => &["AccountHolder"],
+        "recovery_cause" => &["RecoveryCause"],
+        "settlement" => &["SettlementKind"],
         _ => &[],
     };
     preferred.iter().chain(SETS).find_map(|set| key(&format!("{set}."), code))

@@ -327,6 +327,8 @@ policy_fields! {
     roll_level: Level = Level::County; Payments, I::Choice(fields::choices::<Level>),
     /// The layout of the bank file.
     bank_file: BankFileLayout = BankFileLayout::YikatongCsv; Payments, I::Choice(fields::choices::<BankFileLayout>),
+    /// An overpayment (追回) may be offset against the payee's later payments (only where the county allows it).
+    recovery_offset: bool = false; Payments, I::YesNo,
 
     // ----------------------------------------------------------------- reviews
     /// 低保 households whose situation changes little are reviewed yearly (S2 art. 31).

@@ -33,6 +33,7 @@ pub mod job;
 pub mod notice_board;
 pub mod payee;
 pub mod payment_history;
+pub mod payment_recovery;
 pub mod payment_return;
 pub mod payment_roll;
 pub mod payment_stats;
@@ -283,6 +284,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "payment_returns",
         sqlite: include_str!("../migrations/sqlite/0014_payment_returns.sql"),
         postgres: include_str!("../migrations/postgres/0014_payment_returns.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "payment_recoveries",
+        sqlite: include_str!("../migrations/sqlite/0015_payment_recoveries.sql"),
+        postgres: include_str!("../migrations/postgres/0015_payment_recoveries.sql"),
     },
 ];
 

@@ -102,6 +102,52 @@ pub fn overpaid(line: PayeeLine, entitlements: &[Entitlement], paid: &[(YearMont
     (amount > Fen::ZERO).then_some(RecoveryPlan { line, months, amount })
 }
 
+impl RecoveryPlan {
+    /// The plan less what recoveries already recorded took of each month
+    /// (month, excess recorded): a month is recovered once, so finding
+    /// again after a recovery was recorded finds only a later change; none
+    /// when nothing is left.
+    pub fn less_recorded(self, recorded: &[(YearMonth, Fen)]) -> Option<RecoveryPlan> {
+        let mut taken: std::collections::BTreeMap<YearMonth, i64> = std::collections::BTreeMap::new();
+        for (month, fen) in recorded {
+            *taken.entry(*month).or_default() += fen.0;
+        }
+        let months: Vec<Overpaid> = self
+            .months
+            .into_iter()
+            .map(|o| {
+                let before = taken.get(&o.month).copied().unwrap_or(0);
+                Overpaid { owed: Fen(o.owed.0 + before), ..o }
+            })
+            .filter(|o| o.excess() > Fen::ZERO)
+            .collect();
+        let amount = Fen(months.iter().map(|o| o.excess().0).sum());
+        (amount > Fen::ZERO).then_some(RecoveryPlan { line: self.line, months, amount })
+    }
+}
+
+/// The cause of an overpayment as the line's entitlements tell it: a death
+/// when the last of them ended by the recipient's death, otherwise a
+/// decision.
+pub fn cause_of(line: PayeeLine, entitlements: &[Entitlement]) -> RecoveryCause {
+    let last = entitlements
+        .iter()
+        .filter(|e| e.same_line(line.household, line.recipient, line.program) && !e.is_void())
+        .max_by_key(|e| (e.first, e.id));
+    match last.and_then(|e| e.ended) {
+        Some(crate::entitlement::EndReason::Death) => RecoveryCause::Death,
+        _ => RecoveryCause::Decision,
+    }
+}
+
+labeled_enum! {
+    /// Whether anything is still to recover.
+    RecoveryState {
+        Open = "open" ["未结清", "追回中"],
+        Settled = "settled" ["已结清"]
+    }
+}
+
 /// One settlement of a recovery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settlement {
@@ -234,6 +280,57 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("recovery.error.write_off_without_reason", "核销须写明理由。", "A write-off needs a reason."),
     ("recovery.error.already_settled", "该笔追回已结清。", "This recovery is already settled."),
+    ("audit.action.payment_overpayments_found", "查询多发待遇", "Overpayments looked up"),
+    ("audit.action.payment_recovery_recorded", "登记追回", "Recovery recorded"),
+    ("audit.action.payment_recovery_settled", "追回结算", "Recovery settled"),
+    ("audit.action.payment_recoveries_listed", "查看追回清单", "Recoveries listed"),
+    ("audit.action.payment_recovery_viewed", "查看追回记录", "Recovery viewed"),
+    ("audit.action.payment_recoveries_of_household_viewed", "查看家庭追回记录", "A household's recoveries viewed"),
+    ("audit.target_kind.payment_recovery", "追回记录", "Recovery of overpayment"),
+    ("audit.field.recovery_cause", "追回原因", "Cause"),
+    ("audit.field.settlement", "结算方式", "Settled by"),
+    ("audit.field.settlement_id", "结算记录", "Settlement"),
+    ("audit.field.months", "月份", "Months"),
+    ("audit.field.outstanding", "尚未追回", "Outstanding"),
+    ("audit.field.line_id", "发放明细", "Payment line"),
+    ("audit.field.household_id", "家庭", "Household"),
+    ("audit.field.person_id", "人员", "Person"),
+    ("audit.field.lines", "条数", "Lines"),
+    ("audit.field.open_only", "仅未结清", "Open only"),
+    ("RecoveryState.open", "未结清", "Open"),
+    ("RecoveryState.settled", "已结清", "Settled"),
+    ("recovery.error.line", "请选择要追回的发放对象和救助类别。", "Choose the payee and programme to recover from."),
+    (
+        "recovery.error.cause_note",
+        "请写明追回原因（如变更决定、死亡日期）。",
+        "Say what caused it (the decision, the date of death).",
+    ),
+    (
+        "recovery.error.nothing_overpaid",
+        "该发放对象没有尚未登记的多发金额。",
+        "Nothing overpaid to this payee is left to record.",
+    ),
+    (
+        "recovery.error.changed",
+        "追回记录已被他人修改或金额已变化，请刷新后重试。",
+        "The recovery changed meanwhile; reload and try again.",
+    ),
+    ("recovery.error.cause", "追回原因类别不正确。", "Not a cause of recovery."),
+    (
+        "recovery.error.kind",
+        "请选择结算方式：退回、抵扣或核销。",
+        "Choose how it is settled: repaid, offset or written off.",
+    ),
+    (
+        "recovery.error.offset_line",
+        "抵扣须指定同一发放对象在多发月份之后、已审批的发放明细。",
+        "An offset names an approved later payment line of the same payee.",
+    ),
+    (
+        "recovery.error.offset_beyond_line",
+        "抵扣金额超过该笔发放尚可抵扣的{left}，发放金额不能为负。",
+        "The offset is more than the {left} left of that payment; a payment is never negative.",
+    ),
 ];
 
 #[cfg(test)]

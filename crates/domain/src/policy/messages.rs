@@ -93,6 +93,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("policy.field.death_last_month", "死亡人员救助金发放截止月份", "Last month paid after a death"),
     ("policy.field.roll_level", "发放花名册编制层级", "Payment rolls made by"),
     ("policy.field.bank_file", "银行代发文件格式", "Bank file layout"),
+    ("policy.field.recovery_offset", "多发资金可从以后发放中抵扣", "Overpayments may be offset against later payments"),
     (
         "policy.field.review_dibao_months",
         "低保家庭定期核查周期（收入来源稳定）",

@@ -310,6 +310,7 @@ fn arb_patch(d: &mut Draw) -> PolicyPatch {
         death_last_month: d.maybe(|d| d.one(crate::payment::roll::DeathLastMonth::ALL)),
         roll_level: d.maybe(|d| d.one(Level::ALL)),
         bank_file: d.maybe(|d| d.one(BankFileLayout::ALL)),
+        recovery_offset: d.maybe(Draw::flag),
         review_dibao_months: d.maybe(|d| d.upto(1, 24)),
         review_dibao_unstable_months: d.maybe(|d| d.upto(1, 24)),
         review_tekun_months: d.maybe(|d| d.upto(1, 24)),

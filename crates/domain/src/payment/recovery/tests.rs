@@ -103,6 +103,47 @@ fn a_month_paid_twice_is_recovered_once_over() {
     assert_eq!((plan.months[0].paid, plan.months[0].owed, plan.amount), (yuan(2520), yuan(1260), yuan(1260)));
 }
 
+#[test]
+fn a_month_already_recorded_is_not_recovered_again() {
+    // Given April and May 2026 overpaid after a death, and the recovery of
+    // April and May recorded,
+    let paid = paid("2026-01", "2026-05", yuan(1260));
+    let held = [entitlement(1, yuan(1260), "2025-06", Some("2026-03"), Some(EndReason::Death))];
+    let plan = overpaid(dibao(), &held, &paid).unwrap();
+    let recorded = [(m("2026-04"), yuan(1260)), (m("2026-05"), yuan(1260))];
+    // when the line is looked at again, nothing is left;
+    assert_eq!(plan.clone().less_recorded(&recorded), None);
+    // and when only April was recorded, May alone is left.
+    let rest = plan.less_recorded(&recorded[..1]).unwrap();
+    assert_eq!((rest.months.len(), rest.months[0].month, rest.amount), (1, m("2026-05"), yuan(1260)));
+}
+
+#[test]
+fn a_later_decrease_after_a_recorded_recovery_recovers_only_the_new_difference() {
+    // Given May paid 1,260元, of which 260元 was already recorded as a
+    // recovery (a decrease to 1,000元), and a later decision stops it in April,
+    let paid = [(m("2026-05"), yuan(1260))];
+    let held = [entitlement(1, yuan(1260), "2025-06", Some("2026-04"), Some(EndReason::Stopped))];
+    let plan = overpaid(dibao(), &held, &paid).unwrap();
+    // then the 1,000元 left of May is recovered, once.
+    let rest = plan.less_recorded(&[(m("2026-05"), yuan(260))]).unwrap();
+    assert_eq!(rest.amount, yuan(1000));
+    assert_eq!(rest.months[0].excess(), yuan(1000));
+}
+
+#[test]
+fn the_cause_is_a_death_when_the_line_ended_by_death_and_a_decision_otherwise() {
+    let died = [entitlement(1, yuan(1260), "2025-06", Some("2026-03"), Some(EndReason::Death))];
+    assert_eq!(cause_of(dibao(), &died), RecoveryCause::Death);
+    let stopped = [entitlement(1, yuan(1260), "2025-06", Some("2026-03"), Some(EndReason::Stopped))];
+    assert_eq!(cause_of(dibao(), &stopped), RecoveryCause::Decision);
+    let changed = [
+        entitlement(1, yuan(1260), "2025-06", Some("2026-02"), Some(EndReason::Changed)),
+        entitlement(2, yuan(1000), "2026-03", None, None),
+    ];
+    assert_eq!(cause_of(dibao(), &changed), RecoveryCause::Decision);
+}
+
 fn settlement(kind: SettlementKind, amount: Fen, note: &str) -> Settlement {
     Settlement { kind, amount, note: note.to_string() }
 }
