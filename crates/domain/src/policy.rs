@@ -111,7 +111,8 @@ labeled_enum! {
 labeled_enum! {
     /// The layout of the file sent to the paying bank (`payments.md`).
     BankFileLayout {
-        YikatongCsv = "yikatong_csv" ["一卡通"]
+        YikatongCsv = "yikatong_csv" ["一卡通"],
+        Custom = "custom" ["本地格式", "自定义格式"]
     }
 }
 

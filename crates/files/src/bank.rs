@@ -364,6 +364,17 @@ fn yuan(amount: Fen) -> f64 {
     amount.0 as f64 / 100.0
 }
 
+/// A CSV or fixed-width file's text, decoded from the layout's encoding
+/// (to show it; what cannot be decoded shows as U+FFFD).
+pub fn text_of(layout: &BankLayout, bytes: &[u8]) -> String {
+    match layout.encoding {
+        TextEncoding::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+        TextEncoding::Gbk | TextEncoding::Gb18030 => {
+            encoding_rs::GB18030.decode_without_bom_handling(bytes).0.into_owned()
+        }
+    }
+}
+
 /// The SHA-256 of a file, lower-case hex (a return is recorded by it).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

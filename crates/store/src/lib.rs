@@ -25,6 +25,7 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
 pub mod accounts;
 pub mod audit;
+pub mod bank_layout;
 pub mod calendar;
 pub mod case;
 mod dialect;
@@ -290,6 +291,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "payment_recoveries",
         sqlite: include_str!("../migrations/sqlite/0015_payment_recoveries.sql"),
         postgres: include_str!("../migrations/postgres/0015_payment_recoveries.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "bank_layouts",
+        sqlite: include_str!("../migrations/sqlite/0016_bank_layouts.sql"),
+        postgres: include_str!("../migrations/postgres/0016_bank_layouts.sql"),
     },
 ];
 

@@ -2,8 +2,9 @@
 //!
 //! [`export_file`] (PaymentPrepare, the roll in scope) writes the lines sent
 //! to the bank — those with an account; a line without one is not sent and
-//! its months stay owed — in the region's bank layout (today the policy's
-//! only choice, the 一卡通 CSV of `payments.md`), records the file's SHA-256,
+//! its months stay owed — in the region's bank layout (the 一卡通 CSV of
+//! `payments.md`, or the county's own when its policy says so, see
+//! [`super::layout`]; the one of the first export is kept), records the file's SHA-256,
 //! line count and total on the roll (which becomes `exported`) and the audit
 //! record, in one transaction. The roll is frozen once approved, so a later
 //! export gives the same bytes; one that did not would be refused
@@ -56,11 +57,11 @@ pub struct FileSummary {
     pub total_fen: i64,
 }
 
-/// The bank layout of a roll's region. The policy's `bank_file` has one
-/// choice today, the 一卡通 CSV; a county's own layout would be stored and
-/// chosen there.
-pub fn layout_for(_roll: &RollRow) -> BankLayout {
-    BankLayout::yikatong()
+/// The bank layout of a roll's file: the one it was first exported with;
+/// before that, the region's stored layout when the policy in force says
+/// `custom`, else the 一卡通 CSV (`payment::layout::for_roll`).
+pub async fn layout_for(tx: &mut Tx, roll: &RollRow, now: DateTime<Utc>) -> Result<BankLayout> {
+    Ok(super::layout::for_roll(tx, roll, now).await?.0)
 }
 
 /// Every line of a roll sent to the bank (those with an account), by 序号.
@@ -158,7 +159,7 @@ pub async fn export_file(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64) ->
     if let Err(e) = rules::export(roll.state) {
         return Err(AppError::Conflict(e.message()));
     }
-    let layout = layout_for(&roll);
+    let (layout, layout_id) = super::layout::for_roll(&mut tx, &roll, now).await?;
     let lines = sent_lines(&mut tx, id).await?;
     let mut words = Words::default();
     let lines = lines.iter().map(|l| bank_line(&roll, l, &mut words)).collect::<Result<Vec<_>>>()?;
@@ -172,12 +173,14 @@ pub async fn export_file(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64) ->
         Err(StoreError::NotFound) => return Err(AppError::Conflict(Message::new("payment.export.changed"))),
         other => other?,
     }
+    jiuzhu_store::bank_layout::record_for_roll(&mut tx, id, layout_id).await?;
     let target = Target::new("payment_roll", id, Some(&roll.region));
     let after = json!({
         "sha256": summary.sha256,
         "lines": summary.lines,
         "total_fen": summary.total_fen,
         "again": roll.file_sha256.is_some(),
+        "layout_id": layout_id,
     });
     audit(&mut tx, actor, now, action, &target, None, Some(&after)).await?;
     tx.commit().await?;

@@ -75,7 +75,7 @@ pub async fn import_return(
     if roll.state != RollState::Exported {
         return Err(AppError::Conflict(Message::new("payment.return.error.not_exported")));
     }
-    let layout = layout_for(&roll);
+    let layout = layout_for(&mut tx, &roll, now).await?;
     let file = bank::parse_return(bytes, &layout).map_err(|p| refused(p.iter().map(bank::problem_message)))?;
     let sent = sent_lines(&mut tx, id).await?;
     let expected = {

@@ -17,6 +17,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
         "惠民惠农财政补贴资金“一卡通”代发文件（CSV，GBK编码）",
         "“Yikatong” subsidy payment file (CSV, GBK)",
     ),
+    (
+        "BankFileLayout.custom",
+        "本地代发银行格式（在“银行代发格式”页设定）",
+        "The county's own bank file layout (set on the bank file layout page)",
+    ),
     // Fields.
     ("policy.field.dibao_urban", "城市低保标准（每人每月）", "Urban dibao standard (a person a month)"),
     ("policy.field.dibao_rural", "农村低保标准（每人每月）", "Rural dibao standard (a person a month)"),
