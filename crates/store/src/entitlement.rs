@@ -138,6 +138,17 @@ pub async fn enrol_from_registry(
     first: YearMonth,
 ) -> Result<u64> {
     let (from, to) = within.range();
+    // PostgreSQL plans the statement while `entitlement` may be empty (a
+    // first import, the demo): a nested loop whose inner side scans the
+    // table being inserted into, every row added so far read again for each
+    // household — quadratic (minutes at 250,000 households). A hash anti-join
+    // reads it once, before the first insert.
+    let postgres = matches!(tx.conn, crate::TxConn::Postgres(_));
+    if postgres {
+        on_tx!(tx, |conn| {
+            sqlx::query("SET LOCAL enable_nestloop = off").execute(&mut *conn).await?;
+        });
+    }
     let done = on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO entitlement (household_id, person_id, program, monthly_fen, first_month, last_month, case_id,
@@ -156,5 +167,10 @@ pub async fn enrol_from_registry(
         .await?
         .rows_affected()
     });
+    if postgres {
+        on_tx!(tx, |conn| {
+            sqlx::query("SET LOCAL enable_nestloop TO DEFAULT").execute(&mut *conn).await?;
+        });
+    }
     Ok(done)
 }

@@ -279,7 +279,7 @@ type MissingTuple = (i64, String, String, Option<i64>, Option<String>, String, i
 /// it) without a current account, by region, household and line; at most
 /// `limit`. One query, set-based.
 pub async fn missing_accounts(tx: &mut Tx, within: &Within, month: YearMonth, limit: i64) -> Result<Vec<MissingPayee>> {
-    missing(tx, within, month, 0, "h.region_code, h.id", limit).await
+    missing(tx, within, month, 0, "h.region_code", "h.region_code, e.household_id", limit).await
 }
 
 /// The same lines from household `from` on, by household id: for work in
@@ -291,7 +291,11 @@ pub async fn missing_accounts_from(
     from: i64,
     limit: i64,
 ) -> Result<Vec<MissingPayee>> {
-    missing(tx, within, month, from, "h.id", limit).await
+    // Read in household order from `from` on, the region a filter (`|| ''`
+    // keeps it off the region index): through the region index each batch
+    // sorted every line of the region after `from`, quadratic on SQLite
+    // (one to four seconds a batch of 2,000 at 250,000 payees).
+    missing(tx, within, month, from, "(h.region_code || '')", "e.household_id", limit).await
 }
 
 async fn missing(
@@ -299,6 +303,7 @@ async fn missing(
     within: &Within,
     month: YearMonth,
     from: i64,
+    region: &str,
     order: &str,
     limit: i64,
 ) -> Result<Vec<MissingPayee>> {
@@ -311,7 +316,7 @@ async fn missing(
                 e.program, e.monthly_fen, e.id
          FROM entitlement e
          JOIN household h ON h.id = e.household_id
-         WHERE h.region_code >= $1 AND h.region_code < $2 AND h.id >= $5
+         WHERE {region} >= $1 AND {region} < $2 AND e.household_id >= $5
            AND e.first_month <= $3 AND (e.last_month IS NULL OR e.last_month >= $3)
            AND (e.person_id IS NOT NULL OR NOT EXISTS (
              SELECT 1 FROM payee_account a
