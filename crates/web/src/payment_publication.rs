@@ -7,7 +7,9 @@
 //! - the month's publication per village for staff (`/payments/publication`:
 //!   the villages of the month, a village's list, publishing it) and on the
 //!   public board without sign-in (`/public/payments`, a village's months, a
-//!   month's list and its A4 PDF).
+//!   month's list and its A4 PDF);
+//! - the same for scripts under `/api/payments/households/{id}[/statement]`
+//!   and `/api/payments/publication…` ([`api`]).
 //!
 //! Handlers call `jiuzhu_app::payment::statement` and `::publication`;
 //! pages and PDFs are in the reader's language (Chinese by default) and
@@ -36,8 +38,11 @@ use crate::tr::Tr;
 use crate::view::{PageResult, fail, messages, pdf_response, refused, render};
 use crate::{AppState, UiLang};
 
+pub(crate) mod api;
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .merge(api::router())
         .route("/households/{id}/payments/statement", get(statement_pdf))
         .route("/payments/publication", get(villages_page))
         .route("/payments/publication/{village}/{month}", get(preview_page))

@@ -41,21 +41,28 @@ struct Case {
     /// `None`: every signed-in user (or, for the public notice board, anybody).
     permission: Option<Permission>,
     scoped: bool,
+    /// A second permission the route needs besides `permission`.
+    also: Option<Permission>,
     /// Refused to every caller authenticated by an API token (the matrix
     /// calls with tokens): issuing tokens needs a session.
     session_only: bool,
 }
 
 const fn case(method: Method, path: &'static str, permission: Permission, scoped: bool) -> Case {
-    Case { method, path, permission: Some(permission), scoped, session_only: false }
+    Case { method, path, permission: Some(permission), also: None, scoped, session_only: false }
+}
+
+/// A route that needs two permissions.
+const fn case2(method: Method, path: &'static str, permissions: [Permission; 2], scoped: bool) -> Case {
+    Case { method, path, permission: Some(permissions[0]), also: Some(permissions[1]), scoped, session_only: false }
 }
 
 const fn open(method: Method, path: &'static str) -> Case {
-    Case { method, path, permission: None, scoped: false, session_only: false }
+    Case { method, path, permission: None, also: None, scoped: false, session_only: false }
 }
 
 const fn session_only(method: Method, path: &'static str) -> Case {
-    Case { method, path, permission: None, scoped: false, session_only: true }
+    Case { method, path, permission: None, also: None, scoped: false, session_only: true }
 }
 
 fn cases() -> Vec<Case> {
@@ -119,6 +126,11 @@ fn cases() -> Vec<Case> {
         case(Method::POST, "/api/payments/rolls/{id}/returns", PaymentPrepare, true),
         case(Method::GET, "/api/payments/corrections", PaymentRead, false),
         case(Method::POST, "/api/payments/corrections/{id}/resolve", PaymentPrepare, true),
+        case(Method::GET, "/api/payments/households/{id}", PaymentRead, true),
+        case(Method::GET, "/api/payments/households/{id}/statement", PaymentRead, true),
+        case(Method::GET, "/api/payments/publication", PaymentRead, false),
+        case(Method::GET, "/api/payments/publication/{village}/{month}", PaymentRead, true),
+        case2(Method::POST, "/api/payments/publication/{village}/{month}/publish", [PaymentRead, CaseHandle], true),
     ]
 }
 
@@ -342,8 +354,14 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         .replace("{doc}", &f.document.to_string())
         .replace("{referral}", &f.referral.to_string())
         .replace("{village}", "340102001001")
-        .replace("{notice}", &f.notice.to_string());
-    let path = if case.path == "/api/export.xlsx" { format!("{path}?region=340102001") } else { path };
+        .replace("{notice}", &f.notice.to_string())
+        .replace("{month}", "2025-10");
+    let path = match case.path {
+        "/api/export.xlsx" => format!("{path}?region=340102001"),
+        "/api/payments/households/{id}/statement" => format!("{path}?year=2025"),
+        "/api/payments/publication" => format!("{path}?month=2025-10"),
+        _ => path,
+    };
     let body = match (case.method.clone(), case.path) {
         (Method::POST, "/api/households") => serde_json::json!({
             "household": {"external_id": "M-1", "region_code": "340102001001"},
@@ -480,7 +498,9 @@ async fn every_role_in_every_region_gets_exactly_its_rights() {
                 let before = denied_count(&app).await;
 
                 let reply = app.send_raw(request(&case, &f, &format!("token-{user}"))).await;
-                let permitted = !case.session_only && case.permission.is_none_or(|p| role.grants(p));
+                let permitted = !case.session_only
+                    && case.permission.is_none_or(|p| role.grants(p))
+                    && case.also.is_none_or(|p| role.grants(p));
                 let reaches = !case.scoped || placement != Placement::Sibling;
                 let expected = match (permitted, reaches) {
                     (false, _) => "forbidden",
@@ -496,10 +516,12 @@ async fn every_role_in_every_region_gets_exactly_its_rights() {
                     StatusCode::UNPROCESSABLE_ENTITY if case.path == "/api/import" => "not found",
                     // The fixture's roll is a draft: its export and return
                     // pass the permission and the scope and meet the rule
-                    // that the roll be approved (or exported).
+                    // that the roll be approved (or exported); a village
+                    // with nothing paid that month cannot be published.
                     StatusCode::CONFLICT
                         if case.path == "/api/payments/rolls/{id}/export"
-                            || case.path == "/api/payments/rolls/{id}/returns" =>
+                            || case.path == "/api/payments/rolls/{id}/returns"
+                            || case.path == "/api/payments/publication/{village}/{month}/publish" =>
                     {
                         "allowed"
                     }

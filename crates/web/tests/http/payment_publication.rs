@@ -5,7 +5,8 @@
 //! publication per village: prepared and published by staff, shown on the
 //! public board without sign-in and printed as an A4 list, with names and
 //! amounts and no ID number, phone or account. Pages in words, in Chinese
-//! and English; PDFs snapshotted through pdftotext.
+//! and English; PDFs snapshotted through pdftotext. The same under
+//! `/api/payments/households/…` and `/api/payments/publication…`.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -145,6 +146,24 @@ async fn what_people_see_of_payments(app: &mut TestApp) {
     assert!(!text.contains("340102195803120137") && !text.contains("6217001234567890122"), "{text}");
     insta::assert_snapshot!("payment_statement_pdf", text);
 
+    // The same for scripts: the lines with their results, the statement's
+    // totals with the ID number masked.
+    let api = app.get(&format!("/api/payments/households/{zhang}")).await.json();
+    assert_eq!(
+        (api["lines"][0]["amount_fen"].as_i64(), api["lines"][0]["result"].as_str()),
+        (Some(136_000), Some("paid"))
+    );
+    assert_eq!(api["statements"][0]["year"], 2025);
+    let api = app.get(&format!("/api/payments/households/{zhao}")).await.json();
+    assert_eq!(api["lines"][0]["failure_reason"], "账户已销户");
+    assert_eq!(api["lines"][0]["correction_open"], true);
+    let api = app.get(&format!("/api/payments/households/{zhang}/statement?year=2025")).await;
+    assert_eq!(api.status, StatusCode::OK);
+    assert!(!api.text().contains("340102195803120137") && !api.text().contains("6217001234567890122"));
+    let api = api.json();
+    assert_eq!((api["paid_fen"].as_i64(), api["failed_fen"].as_i64()), (Some(136_000), Some(0)));
+    assert_eq!(api["lines"].as_array().unwrap().len(), 1);
+
     // Staff prepare the publication of October: 东村 only (南村's line was
     // not sent, 西村's failed).
     let list = app.get("/payments/publication?month=2025-10").await.text();
@@ -160,11 +179,23 @@ async fn what_people_see_of_payments(app: &mut TestApp) {
     }
     let board = "/public/payments/340102001001/2025-10";
     assert_eq!(public(app, board, None).await.status, StatusCode::NOT_FOUND, "not published yet");
+    let api = app.get("/api/payments/publication?month=2025-10").await.json();
+    let villages: Vec<&str> = api.as_array().unwrap().iter().map(|v| v["village_code"].as_str().unwrap()).collect();
+    assert_eq!(villages, ["340102001001"]);
+    assert!(api[0]["published_at"].is_null());
+    let api = app.get("/api/payments/publication/340102001001/2025-10").await;
+    let without_code = api.text().replace("340102001001", "");
+    assert_eq!(jiuzhu_testkit::looks_private(&without_code), None, "{without_code}");
+    let api = api.json();
+    assert_eq!((api["lines"][0]["name"].as_str(), api["total_fen"].as_i64()), (Some("张建国"), Some(136_000)));
+    assert_eq!(app.get("/api/payments/publication?month=十月").await.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // An auditor reads it and may not publish it; the county clerk publishes.
     app.sign_in_as("shenji", &[Role::Auditor], "340102").await;
     assert!(!app.get(village).await.text().contains("id=\"publish\""));
     assert_eq!(app.post_form(&format!("{village}/publish"), "").await.status, StatusCode::FORBIDDEN);
+    let api = app.post_form("/api/payments/publication/340102001001/2025-10/publish", "").await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN);
     app.sign_in_as("zhenban", &[Role::TownshipClerk], "340102001").await;
     let posted = app.post_form(&format!("{village}/publish"), "").await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text());
@@ -172,6 +203,10 @@ async fn what_people_see_of_payments(app: &mut TestApp) {
     assert!(html.contains("公布日期：2025年10月31日") && html.contains("id=\"public-link\""), "{html}");
     let refused = app.post_form("/payments/publication/340102002001/2025-10/publish", "").await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND, "西村 is outside 城关镇");
+    let api = app.post_form("/api/payments/publication/340102002001/2025-10/publish", "").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND, "西村 is outside 城关镇");
+    let api = app.post_form("/api/payments/publication/340102001001/2025-10/publish", "").await.json();
+    assert!(api["published_at"].is_string(), "{api}");
 
     // The public board, without sign-in: names, household sizes, programmes
     // and amounts; nothing that reads as an ID number, a phone or an account.

@@ -177,8 +177,24 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
             "/api/households/{id}/verification",
             "/api/payments/payees/households/{id}",
             "/households/{id}/payees/edit",
+            "/api/payments/households/{id}",
         ] {
             visit(route, route.replace("{id}", &h.to_string()));
+        }
+        let year = jiuzhu_domain::i18n::china_date(now()).format("%Y");
+        visit("/api/payments/households/{id}/statement", format!("/api/payments/households/{h}/statement?year={year}"));
+    }
+    // The publication of the demo's last paid month: the villages, two
+    // villages' lists, for staff and on the public board.
+    let paid = jiuzhu_domain::entitlement::YearMonth::of(jiuzhu_domain::i18n::china_date(now())).prev();
+    for route in ["/payments/publication", "/api/payments/publication"] {
+        visit(route, format!("{route}?month={paid}"));
+    }
+    visit("/public/payments", "/public/payments".to_string());
+    let paid_villages = app.get(&format!("/api/payments/publication?month={paid}")).await.json();
+    for v in json_rows(&paid_villages).iter().take(2).filter_map(|v| v["village_code"].as_str()) {
+        for route in ["/payments/publication/{village}/{month}", "/api/payments/publication/{village}/{month}"] {
+            visit(route, route.replace("{village}", v).replace("{month}", &paid.to_string()));
         }
     }
     for c in &case_ids {
