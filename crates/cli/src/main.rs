@@ -37,6 +37,7 @@ use jiuzhu_store::Db;
 
 mod audit_files;
 mod pay;
+mod pay_bank;
 mod worker;
 
 #[derive(Parser)]
@@ -159,7 +160,7 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Payments: the month's roll (approval stays with a person, in the pages or the API).
+    /// Payments: the month's roll, its bank file and the bank's return (approval stays with a person, in the pages or the API).
     #[command(subcommand)]
     Pay(pay::PayCommand),
 }

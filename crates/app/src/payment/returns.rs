@@ -30,7 +30,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::export::{Words, bank_line, layout_for, sent_lines};
-use super::roll::roll_in_scope;
+use super::roll::{BeforeCommit, roll_in_scope};
 use crate::Actor;
 use crate::access::{Target, audit, deny_in, require, within_requested};
 use crate::error::{AppError, FieldError, Result};
@@ -67,6 +67,20 @@ pub async fn import_return(
     id: i64,
     file_name: &str,
     bytes: &[u8],
+) -> Result<ReturnImported> {
+    import_return_then(db, actor, now, id, file_name, bytes, None).await
+}
+
+/// [`import_return`], calling `before_commit` inside the transaction, after
+/// everything is written and before it commits.
+pub async fn import_return_then(
+    db: &Db,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    file_name: &str,
+    bytes: &[u8],
+    before_commit: Option<BeforeCommit<'_>>,
 ) -> Result<ReturnImported> {
     let action = "payment_return_imported";
     let target = Target::new("payment_roll", id, None);
@@ -135,6 +149,9 @@ pub async fn import_return(
         "failed_fen": failed_fen,
     });
     audit(&mut tx, actor, now, action, &target, None, Some(&after)).await?;
+    if let Some(hook) = before_commit {
+        hook();
+    }
     tx.commit().await?;
     Ok(ReturnImported { roll_id: id, return_id, lines: record.lines, paid, paid_fen, failed, failed_fen, corrections })
 }
