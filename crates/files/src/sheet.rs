@@ -16,7 +16,10 @@
 //! Texts are cut at Excel's limit as the roster export does
 //! ([`crate::export::fit_cell`]), so no stored value makes an export fail.
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, Workbook};
+
+/// Why a workbook could not be written.
+pub use rust_xlsxwriter::XlsxError;
 
 use crate::export::fit_cell;
 
