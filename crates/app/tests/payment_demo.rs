@@ -4,10 +4,13 @@
 //! (two people), their returns imported with every line paid but one
 //! 账户已销户; that correction is resolved after the payee's new card is
 //! recorded and the month paid to it once, by a supplementary roll into the
-//! new card; the current month's roll waits as a draft that `shenpi` may
-//! approve.
+//! new card; a head's death entered late is recovered from the family and
+//! partly repaid; the current month's roll waits as a draft that `shenpi`
+//! may approve.
 
 use chrono::{DateTime, TimeZone, Utc};
+use jiuzhu_app::payment::demo as demo_payments;
+use jiuzhu_app::payment::recovery;
 use jiuzhu_app::payment::returns::list_corrections;
 use jiuzhu_app::payment::roll::{self as pay};
 use jiuzhu_app::{Actor, Db, Scope, demo};
@@ -127,6 +130,32 @@ async fn the_demo_county_has_paid_months_and_one_failure_corrected_and_paid_once
     // before the first roll is paid.
     assert_eq!(
         raw.count(&format!("SELECT COUNT(*) FROM payment_claim WHERE month < {}", this_month.plus(-4).yyyymm())).await,
+        0
+    );
+
+    // One recovery: a head's death three months ago entered this month;
+    // the two months paid after it are recovered from the family, one of
+    // them repaid; nothing of it is left to find again.
+    let recoveries = recovery::list_recoveries(&db, &auditor, now(), None, false).await.unwrap();
+    assert_eq!(recoveries.len(), 1);
+    let r = &recoveries[0];
+    let died = this_month.plus(-demo_payments::DEATH_MONTHS_AGO);
+    assert_eq!(r.cause, "death");
+    assert_eq!(r.months.iter().map(|m| m.month).collect::<Vec<_>>(), [died.plus(1).yyyymm(), died.plus(2).yyyymm()]);
+    assert!(r.months.iter().all(|m| m.owed_fen == 0 && m.excess_fen == m.paid_fen && m.paid_fen > 0));
+    assert_eq!(r.amount_fen, r.months.iter().map(|m| m.excess_fen).sum::<i64>());
+    assert_eq!((r.state.as_str(), r.settled_fen), ("open", r.months[0].excess_fen));
+    assert_eq!(r.settlements.len(), 1);
+    assert_eq!((r.recorded_by.as_str(), r.settlements[0].settled_by.as_str()), ("county", "county"));
+    assert!(recovery::find_overpayments(&db, &auditor, now(), r.household_id).await.unwrap().is_empty());
+    // The draft roll of this month does not pay the deceased's household.
+    assert_eq!(
+        raw.count(&format!(
+            "SELECT COUNT(*) FROM payment_line WHERE roll_id = {} AND household_id = {} AND program = 'dibao'
+                 AND person_id IS NULL",
+            draft.id, r.household_id
+        ))
+        .await,
         0
     );
 }

@@ -11,6 +11,9 @@
 //!   the payee's new card on the 11th and resolves the correction, and a
 //!   supplementary roll of that month pays it (approved, exported, returned
 //!   paid) — once;
+//! - a household head's death [`DEATH_MONTHS_AGO`] months ago is entered
+//!   only this month: the months paid after it are found overpaid, the
+//!   recovery recorded from the family and one month of it repaid;
 //! - the current month's regular roll is left as a draft prepared by the
 //!   clerk, for a new user to check and approve as `shenpi`.
 //!
@@ -21,19 +24,23 @@
 //! months paid, in Beijing time.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::entitlement::EndReason;
 use jiuzhu_domain::entitlement::YearMonth;
 use jiuzhu_domain::i18n::china_date;
 use jiuzhu_domain::payment::account;
+use jiuzhu_domain::payment::recovery::SettlementKind;
 use jiuzhu_domain::payment::roll::{LineKind, LineResult, Payee, ProgramGroup, RollKind};
-use jiuzhu_domain::{Program, RegionCode, Role};
+use jiuzhu_domain::{Fen, Program, RegionCode, Role};
 use jiuzhu_store::Db;
 use jiuzhu_store::payee as store_payee;
 use jiuzhu_store::payment_roll::{self as rolls, LineRow};
 
 use super::export::export_file;
+use super::recovery::{RecoveryForm, SettleForm, find_overpayments, record_recovery, settle};
 use super::returns::{import_return, resolve_correction};
 use super::roll::{self, GenerateRoll};
 use crate::demo::{COUNTY_CODE, Rng};
+use crate::entitlement::end_entitlement;
 use crate::error::{AppError, Result};
 use crate::payee::{AccountForm, set_account};
 use crate::{Actor, Scope};
@@ -42,6 +49,9 @@ use crate::{Actor, Scope};
 pub const HISTORY_MONTHS: i32 = 4;
 /// The month (this many before the current one) one payment fails.
 pub const FAILED_MONTHS_AGO: i32 = 2;
+/// The month (this many before the current one) a recipient died, entered
+/// only this month: the months paid after it are recovered.
+pub const DEATH_MONTHS_AGO: i32 = 3;
 /// The bank's reason for the failure.
 pub const FAILURE_REASON: &str = "账户已销户";
 
@@ -54,6 +64,9 @@ pub struct DemoPayments {
     /// the correction opened and resolved, the line's household (none in
     /// a county too small to have a line to fail).
     pub corrected: Option<Corrected>,
+    /// The recovery of an overpayment after a death entered late, partly
+    /// repaid (none in a county too small to have a line to take it from).
+    pub recovery: Option<i64>,
     /// The current month's roll, a draft.
     pub draft_roll: i64,
 }
@@ -232,12 +245,85 @@ pub(crate) async fn demo_payments(db: &Db, now: DateTime<Utc>, seed: u64) -> Res
         set_account(db, &clerk, line.household_id, &form, at(month, 11, 10, 0, now)).await?;
         resolve_correction(db, &clerk, at(month, 11, 10, 30, now), correction).await?;
         let (supplementary, _, _) = pay_roll(db, month, RollKind::Supplementary, 12, now, None).await?;
-        // Hook: the demo's recovery of an overpayment (P2's recovery work)
-        // belongs here, once its use case exists.
         corrected = Some(Corrected { supplementary_roll: supplementary, correction, household: line.household_id });
     }
+    let avoid = corrected.map(|c| c.household);
+    let recovery = match paid_rolls.last() {
+        Some(last) => demo_recovery(db, now, this_month, *last, avoid).await?,
+        None => None,
+    };
     let ask =
         GenerateRoll { month: this_month, region: Some(county()?), group: ProgramGroup::All, kind: RollKind::Regular };
     let draft = roll::generate(db, &clerk()?, at(this_month, 3, 9, 30, now), ask).await?;
-    Ok(DemoPayments { paid_rolls, corrected, draft_roll: draft.id })
+    Ok(DemoPayments { paid_rolls, corrected, recovery, draft_roll: draft.id })
+}
+
+/// The recovery: a household head's death [`DEATH_MONTHS_AGO`] months ago
+/// is entered on the 1st of this month (the approver ends the 低保 with the
+/// month of death), so the months paid after it were overpaid; the clerk
+/// finds and records the recovery from the family the same day, and on the
+/// 2nd records the family's repayment of one month. The household is one
+/// paid in the last roll, not the one whose payment failed.
+async fn demo_recovery(
+    db: &Db,
+    now: DateTime<Utc>,
+    this_month: YearMonth,
+    last_roll: i64,
+    avoid: Option<i64>,
+) -> Result<Option<i64>> {
+    let lines = {
+        let mut tx = db.begin_read().await?;
+        let lines = rolls::roll_lines(&mut tx, last_roll, 0, 400).await?;
+        tx.commit().await?;
+        lines
+    };
+    let Some(line) = lines.iter().skip(lines.len() / 2).chain(lines.iter()).find(|l| {
+        l.kind == LineKind::Current
+            && l.key.program == Program::Dibao
+            && matches!(l.key.payee, Payee::Household(_))
+            && l.result == LineResult::Paid
+            && Some(l.household_id) != avoid
+    }) else {
+        return Ok(None);
+    };
+    let died = this_month.plus(-DEATH_MONTHS_AGO);
+    let entered = at(this_month, 1, 9, 0, now);
+    match end_entitlement(db, &approver()?, entered, line.entitlement_id, died, EndReason::Death).await {
+        Ok(()) => {}
+        // An entitlement that began after the month of death: no demo recovery.
+        Err(AppError::Conflict(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let clerk = clerk()?;
+    let found = find_overpayments(db, &clerk, at(this_month, 1, 9, 30, now), line.household_id).await?;
+    let Some(overpaid) = found.iter().find(|o| o.person_id.is_none() && o.program == Program::Dibao.code()) else {
+        return Ok(None);
+    };
+    let form = RecoveryForm {
+        household_id: line.household_id,
+        person_id: None,
+        program: overpaid.program.clone(),
+        cause: None,
+        cause_note: format!(
+            "户主{}于{}死亡，家属于{}报告",
+            line.payee_name,
+            died.label(jiuzhu_domain::i18n::Lang::Zh),
+            this_month.label(jiuzhu_domain::i18n::Lang::Zh)
+        ),
+        debtor_name: Some(format!("{}的家属", line.payee_name)),
+        expected_fen: Some(overpaid.amount_fen),
+    };
+    let recorded = record_recovery(db, &clerk, at(this_month, 1, 10, 0, now), &form).await?;
+    let one_month = overpaid.months.first().map_or(0, |m| m.excess_fen);
+    if one_month > 0 && one_month < recorded.amount_fen {
+        let repaid = SettleForm {
+            kind: SettlementKind::Repaid.code().to_string(),
+            amount_yuan: Fen(one_month).to_string(),
+            note: "家属退回，收据号 ZH-0001".to_string(),
+            line_id: None,
+            version: recorded.version,
+        };
+        settle(db, &clerk, at(this_month, 2, 15, 0, now), recorded.id, &repaid).await?;
+    }
+    Ok(Some(recorded.id))
 }

@@ -457,6 +457,63 @@ pub async fn list_recoveries(
     Ok(views)
 }
 
+/// A later payment line an offset may name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OffsetLineView {
+    pub line_id: i64,
+    pub roll_id: i64,
+    /// The roll's month, `YYYYMM`.
+    pub roll_month: i64,
+    pub amount_fen: i64,
+    /// What offsets have not yet taken of it.
+    pub left_fen: i64,
+}
+
+/// A recovery as its page shows it: whether the region's policy in force
+/// allows offsets, and the later lines of the same payee an offset may name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RecoveryDetail {
+    pub recovery: RecoveryView,
+    pub offset_allowed: bool,
+    pub offset_lines: Vec<OffsetLineView>,
+}
+
+/// One recovery with what an offset may name (PaymentRead; in scope;
+/// audited).
+pub async fn recovery_detail(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64) -> Result<RecoveryDetail> {
+    let action = "payment_recovery_viewed";
+    let target = Target::new("payment_recovery", id, None);
+    require(db, actor, now, Permission::PaymentRead, action, &target).await?;
+    let mut tx = db.begin_read().await?;
+    let Some(row) = store::get_recovery(&mut tx, id).await? else { return Err(AppError::NotFound) };
+    let region = RegionCode::parse(&row.region).map_err(|_| AppError::Internal(format!("recovery {id}: region")))?;
+    let target = Target::new("payment_recovery", id, Some(&region));
+    if !actor.scope.contains(&region) {
+        return Err(deny_in(tx, actor, now, action, &target, AppError::NotFound).await);
+    }
+    let offset_allowed = resolve(&policy_versions(&mut tx).await?, &region, china_date(now)).policy.recovery_offset;
+    let last = store::recovery_months(&mut tx, id).await?.iter().map(|o| o.month).max();
+    let offset_lines = match last {
+        Some(last) if offset_allowed => store::later_lines(&mut tx, row.key, last)
+            .await?
+            .into_iter()
+            .map(|(l, taken)| OffsetLineView {
+                line_id: l.line_id,
+                roll_id: l.roll_id,
+                roll_month: l.roll_month.yyyymm(),
+                amount_fen: l.amount.0,
+                left_fen: (l.amount.0 - taken.0).max(0),
+            })
+            .filter(|l| l.left_fen > 0)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let recovery = recovery_view(&mut tx, row).await?;
+    audit(&mut tx, actor, now, action, &target, None, None).await?;
+    tx.commit().await?;
+    Ok(RecoveryDetail { recovery, offset_allowed, offset_lines })
+}
+
 /// One recovery (PaymentRead; in scope; audited).
 pub async fn get_recovery(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64) -> Result<RecoveryView> {
     let action = "payment_recovery_viewed";
