@@ -14,9 +14,10 @@
 //! - Killed just before its transaction commits (`--pause-before-commit`),
 //!   `pay roll` leaves no roll and `pay returns` no return, no line paid or
 //!   failed, no correction, no claim held and the roll exported; run again,
-//!   each does its whole work once. A `pay roll` killed at an arbitrary
-//!   moment of a larger run leaves no roll or a complete one. The audit
-//!   chain verifies afterwards.
+//!   each does its whole work once. On a larger county, `pay roll` and
+//!   `pay returns` killed a little later each time until one completes
+//!   leave nothing before that, then the whole of it. The audit chain
+//!   verifies afterwards.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -287,8 +288,8 @@ async fn bank_file_and_return(dir: &Path, url: &str) {
 }
 
 /// `pay roll` killed just before it commits, then run whole; then killed at
-/// an arbitrary moment.
-async fn killed_roll_generation(dir: &Path, url: &str) {
+/// arbitrary moments, and so is `pay returns`.
+async fn killed_at_any_moment(dir: &Path, url: &str) {
     let db = demo(dir, url, 2_000).await;
     let before = rolls_of(&db).await;
     let month = before.iter().map(|r| r.month).max().unwrap().next().to_string();
@@ -304,21 +305,60 @@ async fn killed_roll_generation(dir: &Path, url: &str) {
     assert_eq!((made.month.to_string(), made.kind, made.state), (month.clone(), RollKind::Regular, RollState::Draft));
     assert_whole(&db, made).await;
 
-    // A supplementary roll of the same month killed a little later each time:
-    // no roll, or a whole one.
-    for delay_ms in [50, 150, 300, 600] {
-        let args = ["pay", "roll", "--month", month.as_str(), "--region", COUNTY, "--supplementary"];
-        let mut child = jiuzhu(dir, url).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
-        let _ = child.kill();
-        child.wait().unwrap();
-        let now = rolls_of(&db).await;
-        for roll in now.iter().filter(|r| !before.iter().any(|b| b.id == r.id)) {
-            assert_whole(&db, roll).await;
+    // A supplementary roll of the same month killed a little later each
+    // time until one is made: before that no roll, then a whole one.
+    let args = ["pay", "roll", "--month", month.as_str(), "--region", COUNTY, "--supplementary"];
+    let mut delay_ms = 20.0;
+    let mut kills = 0;
+    loop {
+        kill_after(dir, url, &args, delay_ms as u64).await;
+        let new: Vec<_> = rolls_of(&db).await.into_iter().filter(|r| r.id > made.id).collect();
+        match new.as_slice() {
+            [] => kills += 1,
+            [roll] => break assert_whole(&db, roll).await,
+            more => panic!("one run made {} rolls", more.len()),
         }
+        assert!(kills < 40, "pay roll never completed");
+        delay_ms *= 1.25;
     }
+    eprintln!("pay roll: killed {kills} times before it completed in {delay_ms:.0} ms");
+
+    // The return of this month's roll (3,000-odd lines) killed a little
+    // later each time until it is applied: before that nothing of it.
+    let approved = approve_draft(&db).await;
+    let id = approved.id.to_string();
+    run(dir, url, &["pay", "export", &id, "--out", "bank.csv"]);
+    let file = std::fs::read(dir.join("bank.csv")).unwrap();
+    std::fs::write(dir.join("return.csv"), bank_return(&file, &["7"], |_| true)).unwrap();
+    let before = payment_state(&db, approved.id).await;
+    let mut delay_ms = 20.0;
+    let mut kills = 0;
+    while payment_state(&db, approved.id).await == before {
+        assert!(kills < 40, "pay returns never completed");
+        kill_after(dir, url, &["pay", "returns", &id, "return.csv"], delay_ms as u64).await;
+        kills += 1;
+        delay_ms *= 1.25;
+    }
+    eprintln!("pay returns: killed {} times before it completed", kills - 1);
+    let lines = lines_of(&db, approved.id).await;
+    assert_eq!(roll(&db, approved.id).await.state, RollState::Closed);
+    assert_eq!(lines.iter().filter(|l| l.result == LineResult::Paid).count() as i64, approved.lines - 1);
+    assert_eq!(lines.iter().find(|l| l.seq == 7).map(|l| l.result), Some(LineResult::Failed));
+    let mut tx = db.begin_read().await.unwrap();
+    let open = returns::corrections(&mut tx, &Within::everything(), true, 100).await.unwrap();
+    assert_eq!(open.iter().filter(|c| c.roll_id == approved.id).count(), 1, "one correction");
+    drop(tx);
+
     run(dir, url, &["audit", "verify"]);
     db.close().await;
+}
+
+/// Starts `args` and kills it with SIGKILL after `delay_ms` (done or not).
+async fn kill_after(dir: &Path, url: &str, args: &[&str], delay_ms: u64) {
+    let mut child = jiuzhu(dir, url).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+    let _ = child.kill();
+    child.wait().unwrap();
 }
 
 #[tokio::test]
@@ -339,18 +379,18 @@ async fn bank_file_and_return_from_the_command_line_on_postgresql() {
 }
 
 #[tokio::test]
-async fn a_killed_roll_generation_leaves_no_partial_roll_on_sqlite() {
+async fn a_killed_roll_or_return_leaves_nothing_half_done_on_sqlite() {
     let dir = workdir("pay-kill-sqlite");
     let url = format!("sqlite:{}", dir.join("jiuzhu.db").display());
-    killed_roll_generation(&dir, &url).await;
+    killed_at_any_moment(&dir, &url).await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
-async fn a_killed_roll_generation_leaves_no_partial_roll_on_postgresql() {
+async fn a_killed_roll_or_return_leaves_nothing_half_done_on_postgresql() {
     let dir = workdir("pay-kill-postgres");
     let (db, url) = jiuzhu_testkit::postgres_with_url().await;
     db.close().await;
-    killed_roll_generation(&dir, &url).await;
+    killed_at_any_moment(&dir, &url).await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
