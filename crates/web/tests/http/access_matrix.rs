@@ -126,6 +126,8 @@ fn cases() -> Vec<Case> {
         case(Method::POST, "/api/payments/rolls/{id}/returns", PaymentPrepare, true),
         case(Method::GET, "/api/payments/corrections", PaymentRead, false),
         case(Method::POST, "/api/payments/corrections/{id}/resolve", PaymentPrepare, true),
+        case(Method::GET, "/api/payments/overview", PaymentRead, false),
+        case(Method::GET, "/api/payments/rolls/{id}/totals", PaymentRead, true),
         case(Method::GET, "/api/payments/households/{id}", PaymentRead, true),
         case(Method::GET, "/api/payments/households/{id}/statement", PaymentRead, true),
         case(Method::GET, "/api/payments/publication", PaymentRead, false),

@@ -130,7 +130,13 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
     }
     visit("/payments/corrections", "/payments/corrections?all=1".to_string());
     visit("/api/payments/corrections", "/api/payments/corrections?all=true".to_string());
-    for route in ["/payments/rolls/{id}", "/api/payments/rolls/{id}", "/payments/rolls/{id}/bank"] {
+    for route in [
+        "/payments/rolls/{id}",
+        "/api/payments/rolls/{id}",
+        "/payments/rolls/{id}/bank",
+        "/payments/rolls/{id}/totals",
+        "/api/payments/rolls/{id}/totals",
+    ] {
         visit(route, route.replace("{id}", &roll.to_string()));
     }
     for route in [
@@ -164,6 +170,8 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
         "/payees/missing",
         "/api/payments/payees/institutions",
         "/api/payments/payees/missing",
+        "/payments/overview",
+        "/api/payments/overview",
     ] {
         visit(route, route.to_string());
     }
