@@ -429,10 +429,12 @@ pub fn approve(state: RollState, prepared_by: &str, approver: &str, lines: u64) 
 }
 
 /// The bank file is exported from an approved (or already exported) roll
-/// only; exporting again gives the same bytes.
+/// only; exporting again gives the same bytes, after the bank's return
+/// too (a copy of what was sent: the roll stays closed).
 pub fn export(state: RollState) -> Result<RollState, RollError> {
     match state {
         RollState::Approved | RollState::Exported => Ok(RollState::Exported),
+        RollState::Closed => Ok(RollState::Closed),
         other => Err(RollError::NotApproved(other)),
     }
 }
