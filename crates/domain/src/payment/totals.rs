@@ -216,7 +216,7 @@ mod tests {
         assert_eq!(nice_ceiling(7), 10);
         assert_eq!(nice_ceiling(10), 10);
         assert_eq!(nice_ceiling(11), 20);
-        assert_eq!(nice_ceiling(1_260_00), 200_000);
+        assert_eq!(nice_ceiling(126_000), 200_000);
         assert_eq!(nice_ceiling(i64::MAX), i64::MAX);
     }
 }
