@@ -1,8 +1,9 @@
 //! A county's own bank file layout (代发文件格式, issue 12 point 3).
 //!
 //! No national bank-file standard exists: each agent bank of the 一卡通 has
-//! its own template. A county clerk (PaymentPrepare, a county in scope)
-//! records the county's layout with [`record_layout`]: format (CSV,
+//! its own template. A county clerk (PaymentPrepare, the region in scope)
+//! records the county's layout — or a township's, whose rolls go to another
+//! bank — with [`record_layout`]: format (CSV,
 //! fixed-width, xlsx), encoding, header and trailer lines, the columns in
 //! order with title and width. The domain's `BankLayout::validate` decides,
 //! every problem naming its column; the audit record holds the layout
@@ -295,14 +296,21 @@ pub async fn layout_in_force(
     })
 }
 
-/// Whether an actor may record a layout for a region: a county in scope,
-/// PaymentPrepare (the county clerk).
-pub fn may_change(actor: &Actor, region: &RegionCode) -> bool {
-    actor.can(Permission::PaymentPrepare) && actor.scope.contains(region) && region.level() == RegionLevel::County
+/// Whether a region may have its own layout: a county, or a township whose
+/// rolls go to another bank (rolls are made for either).
+fn may_have_layout(region: &RegionCode) -> bool {
+    matches!(region.level(), RegionLevel::County | RegionLevel::Township)
 }
 
-/// Records a new version of a county's layout (PaymentPrepare; the county
-/// in scope; validated by the domain; audited with before and after).
+/// Whether an actor may record a layout for a region: PaymentPrepare (the
+/// county clerk), the region in scope, a county or township.
+pub fn may_change(actor: &Actor, region: &RegionCode) -> bool {
+    actor.can(Permission::PaymentPrepare) && actor.scope.contains(region) && may_have_layout(region)
+}
+
+/// Records a new version of a county's or township's layout
+/// (PaymentPrepare; the region in scope; validated by the domain; audited
+/// with before and after).
 pub async fn record_layout(
     db: &Db,
     actor: &Actor,
@@ -324,8 +332,8 @@ pub async fn record_layout(
     if !actor.scope.contains(&region) {
         return Err(deny(db, actor, now, action, &target, AppError::NotFound).await);
     }
-    if region.level() != RegionLevel::County {
-        return Err(deny(db, actor, now, action, &target, AppError::Forbidden).await);
+    if !may_have_layout(&region) {
+        return Err(AppError::invalid("region", Message::new("payment.layout.page.region_level")));
     }
     let (name, layout) = body.parse()?;
     let json = serde_json::to_string(&layout).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -349,8 +357,9 @@ pub async fn record_layout(
     })
 }
 
-/// The first lines of a file in a layout, made from two invented payees
-/// (the page shows them before anything is saved): for CSV and
+/// The first lines of a file in a layout, made from two invented payees,
+/// their ID and account numbers masked (the page shows them before
+/// anything is saved): for CSV and
 /// fixed-width files the text itself, for xlsx the cells of each row
 /// joined by ` | `. Empty when the layout is not valid.
 pub fn sample(layout: &BankLayout) -> Vec<String> {
@@ -375,8 +384,22 @@ pub fn sample(layout: &BankLayout) -> Vec<String> {
         layout.clone()
     };
     let Ok(file) = bank::render(&shown, &lines) else { return Vec::new() };
+    // The invented numbers shown masked, as every page shows such numbers
+    // (the same length, so the widths stay true).
+    let masked = |text: &str| {
+        let mut text = text.to_string();
+        for l in &lines {
+            for number in [l.id_number.as_str(), l.account.as_str()] {
+                let n = number.len();
+                let mask = format!("{}{}{}", &number[..6], "*".repeat(n - 10), &number[n - 4..]);
+                text = text.replace(number, &mask);
+            }
+        }
+        text
+    };
     bank::text_of(&shown, &file.bytes)
         .lines()
         .map(|l| if layout.format == BankFormat::Xlsx { l.replace(',', " | ") } else { l.to_string() })
+        .map(|l| masked(&l))
         .collect()
 }

@@ -276,6 +276,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("payment.layout.page.encoding", "请选择文字编码。", "Choose an encoding."),
     ("payment.layout.page.region", "请指定县（区）。", "Name the county."),
     (
+        "payment.layout.page.region_level",
+        "只有县（区）或乡镇（街道）可以设定代发格式。",
+        "Only a county or a township may have its own layout.",
+    ),
+    (
         "payment.layout.page.none_stored",
         "政策规定按本地格式导出，但本县尚未设定银行代发格式，请先在“银行代发格式”页设定。",
         "The policy says to use the county's own layout, but none is recorded; set it on the bank file layout page first.",
