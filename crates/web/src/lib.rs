@@ -36,6 +36,7 @@ mod payment;
 mod payment_bank;
 mod payment_overview;
 mod payment_publication;
+mod payment_recovery;
 mod policy;
 mod proxy;
 mod redirect;
@@ -130,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .merge(payment_bank::router())
         .merge(payment_overview::router())
         .merge(payment_publication::router())
+        .merge(payment_recovery::router())
         .merge(job::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::csrf_guard))

@@ -171,7 +171,10 @@ pub(crate) async fn household_section(
             },
         })
         .collect();
-    HistorySection { tr: tr.clone(), rows, statements }.render().map_err(|e| AppError::Internal(e.to_string()))
+    let mut html =
+        HistorySection { tr: tr.clone(), rows, statements }.render().map_err(|e| AppError::Internal(e.to_string()))?;
+    html.push_str(&crate::payment_recovery::household_section(state, actor, tr, household).await?);
+    Ok(html)
 }
 
 // ------------------------------------------------------------ the statement

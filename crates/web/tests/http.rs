@@ -36,6 +36,8 @@ mod payment_bank;
 mod payment_overview;
 #[path = "http/payment_publication.rs"]
 mod payment_publication;
+#[path = "http/payment_recovery.rs"]
+mod payment_recovery;
 #[path = "http/policy.rs"]
 mod policy;
 #[path = "http/privacy_scan.rs"]

@@ -126,6 +126,11 @@ fn cases() -> Vec<Case> {
         case(Method::POST, "/api/payments/rolls/{id}/returns", PaymentPrepare, true),
         case(Method::GET, "/api/payments/corrections", PaymentRead, false),
         case(Method::POST, "/api/payments/corrections/{id}/resolve", PaymentPrepare, true),
+        case(Method::GET, "/api/payments/recoveries", PaymentRead, false),
+        case(Method::POST, "/api/payments/recoveries", PaymentPrepare, true),
+        case(Method::GET, "/api/payments/recoveries/overpayments", PaymentRead, true),
+        case(Method::GET, "/api/payments/recoveries/{id}", PaymentRead, true),
+        case(Method::POST, "/api/payments/recoveries/{id}/settlements", PaymentPrepare, true),
         case(Method::GET, "/api/payments/overview", PaymentRead, false),
         case(Method::GET, "/api/payments/rolls/{id}/totals", PaymentRead, true),
         case(Method::GET, "/api/payments/households/{id}", PaymentRead, true),
@@ -167,6 +172,8 @@ pub(super) struct Fixture {
     correction: i64,
     /// The household's payee account.
     payee_account: i64,
+    /// A recovery of 1,000元 overpaid to the household in September 2025.
+    recovery: i64,
 }
 
 pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
@@ -299,6 +306,27 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
     };
     let roll = jiuzhu_app::payment::roll::generate(&app.db, &system, now(), roll_ask).await.unwrap();
     assert!(roll.lines > 0);
+    let recovery = {
+        use jiuzhu_domain::payment::recovery::{Overpaid, RecoveryCause};
+        use jiuzhu_domain::payment::roll::{Payee, PayeeKey};
+        let september = jiuzhu_domain::entitlement::YearMonth::parse("2025-09").unwrap();
+        let record = store::payment_recovery::NewRecovery {
+            household_id: household,
+            person_id: None,
+            key: PayeeKey { payee: Payee::Household(household), program: jiuzhu_domain::Program::Dibao },
+            region: "340102001001".into(),
+            cause: RecoveryCause::Death,
+            cause_note: "户主死亡".into(),
+            debtor_name: "李秀英".into(),
+            months: vec![Overpaid { month: september, paid: jiuzhu_domain::Fen(100_000), owed: jiuzhu_domain::Fen(0) }],
+            amount: jiuzhu_domain::Fen(100_000),
+            recorded_by: "system".into(),
+        };
+        let mut tx = app.db.begin().await.unwrap();
+        let id = store::payment_recovery::insert_recovery(&mut tx, &record, now()).await.unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
     Fixture {
         household,
         spouse: detail.members[1].id,
@@ -319,6 +347,7 @@ pub(super) async fn fixture_ids(app: &TestApp) -> Fixture {
         roll_version: roll.version,
         correction,
         payee_account,
+        recovery,
     }
 }
 
@@ -345,6 +374,8 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         f.correction
     } else if case.path.starts_with("/api/payments/payees/accounts/") {
         f.payee_account
+    } else if case.path.starts_with("/api/payments/recoveries/") {
+        f.recovery
     } else {
         f.household
     };
@@ -362,6 +393,7 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         "/api/export.xlsx" => format!("{path}?region=340102001"),
         "/api/payments/households/{id}/statement" => format!("{path}?year=2025"),
         "/api/payments/publication" => format!("{path}?month=2025-10"),
+        "/api/payments/recoveries/overpayments" => format!("{path}?household={}", f.household),
         _ => path,
     };
     let body = match (case.method.clone(), case.path) {
@@ -426,6 +458,12 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
             serde_json::json!({"month": "2025-11", "region": "340102001000", "group": "all"}).to_string()
         }
         (Method::POST, "/api/payments/rolls/{id}/approve") => serde_json::json!({"version": f.roll_version}).to_string(),
+        (Method::POST, "/api/payments/recoveries") => {
+            serde_json::json!({"household_id": f.household, "program": "dibao", "cause_note": "户主死亡"}).to_string()
+        }
+        (Method::POST, "/api/payments/recoveries/{id}/settlements") => {
+            serde_json::json!({"kind": "repaid", "amount_yuan": "100.00", "note": "收据 1", "version": 1}).to_string()
+        }
         (Method::PUT, "/api/calendar") => "2027-01-01,holiday,元旦\n".to_string(),
         (Method::POST, "/api/tokens") => serde_json::json!({"name": "矩阵", "days": 30}).to_string(),
         (Method::POST, "/api/public/notices/{village}/{notice}/objections") => {
@@ -519,11 +557,13 @@ async fn every_role_in_every_region_gets_exactly_its_rights() {
                     // The fixture's roll is a draft: its export and return
                     // pass the permission and the scope and meet the rule
                     // that the roll be approved (or exported); a village
-                    // with nothing paid that month cannot be published.
+                    // with nothing paid that month cannot be published; the
+                    // fixture's household has nothing overpaid to record.
                     StatusCode::CONFLICT
                         if case.path == "/api/payments/rolls/{id}/export"
                             || case.path == "/api/payments/rolls/{id}/returns"
-                            || case.path == "/api/payments/publication/{village}/{month}/publish" =>
+                            || case.path == "/api/payments/publication/{village}/{month}/publish"
+                            || (case.path == "/api/payments/recoveries" && case.method == Method::POST) =>
                     {
                         "allowed"
                     }

@@ -123,6 +123,11 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
         }
     };
 
+    let recovered = app.get("/api/payments/recoveries?all=true").await.json();
+    let recoveries = json_ids(&recovered, "id");
+    let recovery_households = json_ids(&recovered, "household_id");
+    assert!(!recoveries.is_empty(), "the demo records a recovery: {recovered}");
+
     let mut uris: Vec<(String, String)> = Vec::new();
     let mut visit = |route: &str, uri: String| uris.push((route.to_string(), uri));
     for route in ["/payments", "/api/payments/rolls", "/payments/corrections", "/api/payments/corrections"] {
@@ -138,6 +143,18 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
         "/api/payments/rolls/{id}/totals",
     ] {
         visit(route, route.replace("{id}", &roll.to_string()));
+    }
+    // The recoveries (the demo records one), each one's page.
+    for route in ["/payments/recoveries", "/api/payments/recoveries"] {
+        visit(route, route.to_string());
+    }
+    visit("/payments/recoveries", "/payments/recoveries?all=1".to_string());
+    visit("/api/payments/recoveries", "/api/payments/recoveries?all=true".to_string());
+    for (r, h) in recoveries.iter().zip(&recovery_households) {
+        for route in ["/payments/recoveries/{id}", "/api/payments/recoveries/{id}"] {
+            visit(route, route.replace("{id}", &r.to_string()));
+        }
+        visit("/households/{id}", format!("/households/{h}"));
     }
     for route in [
         "/households",
@@ -189,6 +206,8 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
         ] {
             visit(route, route.replace("{id}", &h.to_string()));
         }
+        visit("/payments/recoveries/find", format!("/payments/recoveries/find?household={h}"));
+        visit("/api/payments/recoveries/overpayments", format!("/api/payments/recoveries/overpayments?household={h}"));
         let year = jiuzhu_domain::i18n::china_date(now()).format("%Y");
         visit("/api/payments/households/{id}/statement", format!("/api/payments/households/{h}/statement?year={year}"));
     }
