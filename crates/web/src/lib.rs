@@ -34,6 +34,7 @@ mod pages;
 mod payee;
 mod payment;
 mod payment_bank;
+mod payment_layout;
 mod payment_overview;
 mod payment_publication;
 mod payment_recovery;
@@ -129,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notice_board::router())
         .merge(payment::router())
         .merge(payment_bank::router())
+        .merge(payment_layout::router())
         .merge(payment_overview::router())
         .merge(payment_publication::router())
         .merge(payment_recovery::router())

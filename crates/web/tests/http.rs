@@ -32,6 +32,8 @@ mod payee;
 mod payment;
 #[path = "http/payment_bank.rs"]
 mod payment_bank;
+#[path = "http/payment_layout.rs"]
+mod payment_layout;
 #[path = "http/payment_overview.rs"]
 mod payment_overview;
 #[path = "http/payment_publication.rs"]

@@ -126,6 +126,8 @@ fn cases() -> Vec<Case> {
         case(Method::POST, "/api/payments/rolls/{id}/returns", PaymentPrepare, true),
         case(Method::GET, "/api/payments/corrections", PaymentRead, false),
         case(Method::POST, "/api/payments/corrections/{id}/resolve", PaymentPrepare, true),
+        case(Method::GET, "/api/payments/layout", PaymentRead, true),
+        case(Method::POST, "/api/payments/layout", PaymentPrepare, true),
         case(Method::GET, "/api/payments/recoveries", PaymentRead, false),
         case(Method::POST, "/api/payments/recoveries", PaymentPrepare, true),
         case(Method::GET, "/api/payments/recoveries/overpayments", PaymentRead, true),
@@ -393,6 +395,7 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
         "/api/export.xlsx" => format!("{path}?region=340102001"),
         "/api/payments/households/{id}/statement" => format!("{path}?year=2025"),
         "/api/payments/publication" => format!("{path}?month=2025-10"),
+        "/api/payments/layout" => format!("{path}?region=340102001"),
         "/api/payments/recoveries/overpayments" => format!("{path}?household={}", f.household),
         _ => path,
     };
@@ -458,6 +461,13 @@ fn request(case: &Case, f: &Fixture, token: &str) -> Request<Body> {
             serde_json::json!({"month": "2025-11", "region": "340102001000", "group": "all"}).to_string()
         }
         (Method::POST, "/api/payments/rolls/{id}/approve") => serde_json::json!({"version": f.roll_version}).to_string(),
+        (Method::POST, "/api/payments/layout") => serde_json::json!({
+            "name": "城关镇代发格式", "format": "csv", "encoding": "gbk", "header": true, "trailer": true,
+            "columns": [{"field": "seq", "title": "序号"}, {"field": "name", "title": "姓名"},
+                {"field": "id_number", "title": "身份证号"}, {"field": "account", "title": "账号"},
+                {"field": "amount", "title": "金额"}, {"field": "result", "title": "处理结果"}]
+        })
+        .to_string(),
         (Method::POST, "/api/payments/recoveries") => {
             serde_json::json!({"household_id": f.household, "program": "dibao", "cause_note": "户主死亡"}).to_string()
         }

@@ -130,7 +130,14 @@ async fn no_page_or_api_answer_shows_a_full_id_or_phone_number() {
 
     let mut uris: Vec<(String, String)> = Vec::new();
     let mut visit = |route: &str, uri: String| uris.push((route.to_string(), uri));
-    for route in ["/payments", "/api/payments/rolls", "/payments/corrections", "/api/payments/corrections"] {
+    for route in [
+        "/payments",
+        "/api/payments/rolls",
+        "/payments/corrections",
+        "/api/payments/corrections",
+        "/payments/layout",
+        "/api/payments/layout",
+    ] {
         visit(route, route.to_string());
     }
     visit("/payments/corrections", "/payments/corrections?all=1".to_string());
