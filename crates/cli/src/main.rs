@@ -107,6 +107,10 @@ enum Command {
         /// Write a roster CSV (UTF-8) here instead of loading the database.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// No month paid yet: the county with its entitlements and accounts
+        /// but no payment roll (the payments benchmark's setup).
+        #[arg(long)]
+        unpaid: bool,
     },
     /// Load administrative regions from a CSV of `code,name` lines (统计用区划代码).
     Regions { file: std::path::PathBuf },
@@ -267,7 +271,7 @@ async fn run() -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("--trusted-proxy / JIUZHU_TRUSTED_PROXIES: {e}"))?;
             let db = open(&cli.db, &audit_files).await?;
             if demo {
-                if load_demo(&db, households, seed, true).await? {
+                if load_demo(&db, households, seed, true, true).await? {
                     let started = std::time::Instant::now();
                     let found =
                         demo::load_demo_verification(&db, &Actor::system(), system_now(), seed, households).await?;
@@ -296,11 +300,11 @@ async fn run() -> Result<()> {
             }
             served?;
         }
-        Command::Demo { households, seed, out } => match out {
+        Command::Demo { households, seed, out, unpaid } => match out {
             Some(path) => write_demo_csv(&path, households, seed)?,
             None => {
                 let db = open(&cli.db, &audit_files).await?;
-                load_demo(&db, households, seed, false).await?;
+                load_demo(&db, households, seed, false, !unpaid).await?;
             }
         },
         Command::Regions { file } => {
@@ -753,10 +757,10 @@ fn redact(url: &str) -> String {
 
 /// Loads the demo county; false when it was skipped (the database already
 /// has households).
-async fn load_demo(db: &Db, households: usize, seed: u64, skip_if_loaded: bool) -> Result<bool> {
+async fn load_demo(db: &Db, households: usize, seed: u64, skip_if_loaded: bool, paid: bool) -> Result<bool> {
     let started = std::time::Instant::now();
     let mut last_shown = 0;
-    let res = demo::load_demo(db, &Actor::system(), system_now(), seed, households, &mut |done, total| {
+    let mut progress = |done: usize, total: usize| {
         if done == total || done - last_shown >= total / 100 {
             last_shown = done;
             eprint!(
@@ -765,8 +769,13 @@ async fn load_demo(db: &Db, households: usize, seed: u64, skip_if_loaded: bool) 
             );
             let _ = std::io::stderr().flush();
         }
-    })
-    .await;
+    };
+    let (actor, now) = (Actor::system(), system_now());
+    let res = if paid {
+        demo::load_demo(db, &actor, now, seed, households, &mut progress).await
+    } else {
+        demo::load_demo_unpaid(db, &actor, now, seed, households, &mut progress).await
+    };
     match res {
         Ok(n) => {
             eprintln!("\n示范县已载入：{n} 户，用时 {:.1} 秒", started.elapsed().as_secs_f64());
