@@ -248,7 +248,18 @@ async fn an_offset_needs_the_policy_and_never_leaves_a_negative_line(db: Db) {
         cause_note: "2026年4月复核，自2月起调减为300元".into(),
         ..Default::default()
     };
-    let r = recovery::record_recovery(&db, &clerk(), at(4), &form).await.unwrap();
+    // Two clerks record it at once: it is recorded once, the other told
+    // nothing is left to record.
+    let (one, two) = (clerk(), clerk());
+    let (a, b) = tokio::join!(
+        recovery::record_recovery(&db, &one, at(4), &form),
+        recovery::record_recovery(&db, &two, at(4), &form)
+    );
+    let (r, other) = match (a, b) {
+        (Ok(r), Err(e)) | (Err(e), Ok(r)) => (r, e),
+        other => panic!("expected one recovery, got {other:?}"),
+    };
+    assert!(matches!(other, AppError::Conflict(m) if m.key == "recovery.error.nothing_overpaid"));
     assert_eq!((r.amount_fen, r.debtor_name.as_str()), (76_000, "赵大勇"));
 
     // April is paid at 300元: the later line an offset may name.

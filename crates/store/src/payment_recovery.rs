@@ -21,7 +21,7 @@ use jiuzhu_domain::payment::recovery::{Overpaid, RecoveryCause, RecoveryState, S
 use jiuzhu_domain::payment::roll::{LineResult, PayeeKey, RollState};
 use jiuzhu_domain::{Fen, Program};
 
-use crate::{Result, StoreError, Tx, Within, on_tx};
+use crate::{Backend, Result, StoreError, Tx, Within, on_tx};
 
 fn corrupt(what: &str, id: i64) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(format!("payment recovery {id}: bad {what}").into()))
@@ -416,4 +416,25 @@ pub async fn later_lines(tx: &mut Tx, key: PayeeKey, after: YearMonth) -> Result
         }
     }
     Ok(lines)
+}
+
+/// Holds the household's row (PostgreSQL; SQLite's write transaction
+/// already holds the database) until `tx` ends: two clerks recording the
+/// same overpayment at once record it once, the second finding it recorded.
+pub async fn lock_household(tx: &mut Tx, household_id: i64) -> Result<()> {
+    lock_row(tx, "SELECT id FROM household WHERE id = $1 FOR UPDATE", household_id).await
+}
+
+/// Holds a payment line's row (PostgreSQL) until `tx` ends: two offsets
+/// against one line never take more than it pays together.
+pub async fn lock_line(tx: &mut Tx, line_id: i64) -> Result<()> {
+    lock_row(tx, "SELECT id FROM payment_line WHERE id = $1 FOR UPDATE", line_id).await
+}
+
+async fn lock_row(tx: &mut Tx, sql: &'static str, id: i64) -> Result<()> {
+    if tx.db.backend() == Backend::Sqlite {
+        return Ok(());
+    }
+    let _: Option<(i64,)> = on_tx!(tx, |conn| sqlx::query_as(sql).bind(id).fetch_optional(&mut *conn).await?);
+    Ok(())
 }

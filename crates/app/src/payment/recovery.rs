@@ -283,6 +283,7 @@ pub async fn record_recovery(db: &Db, actor: &Actor, now: DateTime<Utc>, form: &
     }
     let mut tx = db.begin().await?;
     let household = household_or_deny!(tx, db, actor, now, form.household_id, action);
+    store::lock_household(&mut tx, household.id).await?;
     let found = overpayments_of(&mut tx, &household).await?;
     let Some(f) =
         found.into_iter().find(|f| f.plan.line.program == program && f.plan.line.recipient.person() == form.person_id)
@@ -418,6 +419,7 @@ pub async fn settle(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64, form: &
 async fn check_offset_line(tx: &mut Tx, row: &RecoveryRow, line_id: Option<i64>, amount: Fen) -> Result<i64> {
     let bad = || AppError::invalid("line_id", Message::new("recovery.error.offset_line"));
     let line_id = line_id.ok_or_else(bad)?;
+    store::lock_line(tx, line_id).await?;
     let line = store::offset_line(tx, line_id).await?.ok_or_else(bad)?;
     let last_recovered: Option<YearMonth> = store::recovery_months(tx, row.id).await?.iter().map(|o| o.month).max();
     let later = last_recovered.is_none_or(|last| line.last_month > last);
