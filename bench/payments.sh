@@ -12,7 +12,6 @@
 #                       time); default: one after the other
 #   SETUP=reuse         SQLite only: keep the county an earlier run left in
 #                       bench/out/payments-PAYEES and time the steps again
-#                       (results in bench/out/payments-PAYEES[-unpaid], ignored by git)
 #   HISTORY=no          the demo county without its four months paid
 #                       (`jiuzhu demo --unpaid`): the timed roll is then the
 #                       county's first, one month owed per payee and no
@@ -42,6 +41,7 @@
 #             /api/payments/rolls/ID/returns (64 MiB upload limit: not at
 #             1,000,000)
 #
+# Results and logs: bench/out/payments-PAYEES[-unpaid]/ (ignored by git).
 # CLI steps: wall time and max RSS by /usr/bin/time. API steps: the wall time
 # is curl's (request to last byte), the peak memory is the server's (VmHWM,
 # reset through /proc/PID/clear_refs before each request). The 1-minute load
