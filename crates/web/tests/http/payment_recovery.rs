@@ -104,7 +104,8 @@ async fn recoveries_over_http(app: &mut TestApp) {
 
     // The find page shows November, 1,360.00元, the cause in words.
     let html = app.get(&find).await.text();
-    for text in ["张建国", "最低生活保障", "死亡", "2025年11月", "1,360.00元", "0.00元", "登记追回"] {
+    for text in ["张建国", "最低生活保障", "死亡", "2025年11月", "1,360.00元", "0.00元", "登记追回"]
+    {
         assert!(html.contains(text), "the find page lacks “{text}”: {html}");
     }
     assert_words_only(&html);
