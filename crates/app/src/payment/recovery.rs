@@ -356,6 +356,24 @@ fn refused(e: RecoveryError) -> AppError {
     AppError::invalid(field, e.message())
 }
 
+/// A recovery, when it lies in the actor's region (else `NotFound`, the
+/// attempt recorded as denied), with the audit target naming its region.
+async fn recovery_in_scope(
+    mut tx: Tx,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: i64,
+    action: &str,
+) -> Result<(Tx, RecoveryRow, RegionCode, Target)> {
+    let Some(row) = store::get_recovery(&mut tx, id).await? else { return Err(AppError::NotFound) };
+    let region = RegionCode::parse(&row.region).map_err(|_| AppError::Internal(format!("recovery {id}: region")))?;
+    let target = Target::new("payment_recovery", id, Some(&region));
+    if !actor.scope.contains(&region) {
+        return Err(deny_in(tx, actor, now, action, &target, AppError::NotFound).await);
+    }
+    Ok((tx, row, region, target))
+}
+
 /// Settles a recovery in part or whole (PaymentPrepare; in scope; audited):
 /// repaid, offset against a later line where the policy allows it, or
 /// written off with a reason; never beyond what is outstanding.
@@ -368,13 +386,7 @@ pub async fn settle(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64, form: &
     let amount = Fen::parse_yuan(&form.amount_yuan)
         .map_err(|_| AppError::invalid("amount_yuan", Message::new("money.error")))?;
     let note = clean_note(&form.note);
-    let mut tx = db.begin().await?;
-    let Some(row) = store::get_recovery(&mut tx, id).await? else { return Err(AppError::NotFound) };
-    let region = RegionCode::parse(&row.region).map_err(|_| AppError::Internal(format!("recovery {id}: region")))?;
-    let target = Target::new("payment_recovery", id, Some(&region));
-    if !actor.scope.contains(&region) {
-        return Err(deny_in(tx, actor, now, action, &target, AppError::NotFound).await);
-    }
+    let (mut tx, row, region, target) = recovery_in_scope(db.begin().await?, actor, now, id, action).await?;
     if row.version != form.version {
         return Err(AppError::Conflict(Message::new("recovery.error.changed")));
     }
@@ -486,13 +498,7 @@ pub async fn recovery_detail(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64
     let action = "payment_recovery_viewed";
     let target = Target::new("payment_recovery", id, None);
     require(db, actor, now, Permission::PaymentRead, action, &target).await?;
-    let mut tx = db.begin_read().await?;
-    let Some(row) = store::get_recovery(&mut tx, id).await? else { return Err(AppError::NotFound) };
-    let region = RegionCode::parse(&row.region).map_err(|_| AppError::Internal(format!("recovery {id}: region")))?;
-    let target = Target::new("payment_recovery", id, Some(&region));
-    if !actor.scope.contains(&region) {
-        return Err(deny_in(tx, actor, now, action, &target, AppError::NotFound).await);
-    }
+    let (mut tx, row, region, target) = recovery_in_scope(db.begin_read().await?, actor, now, id, action).await?;
     let offset_allowed = resolve(&policy_versions(&mut tx).await?, &region, china_date(now)).policy.recovery_offset;
     let last = store::recovery_months(&mut tx, id).await?.iter().map(|o| o.month).max();
     let offset_lines = match last {
@@ -521,13 +527,7 @@ pub async fn get_recovery(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64) -
     let action = "payment_recovery_viewed";
     let target = Target::new("payment_recovery", id, None);
     require(db, actor, now, Permission::PaymentRead, action, &target).await?;
-    let mut tx = db.begin_read().await?;
-    let Some(row) = store::get_recovery(&mut tx, id).await? else { return Err(AppError::NotFound) };
-    let region = RegionCode::parse(&row.region).map_err(|_| AppError::Internal(format!("recovery {id}: region")))?;
-    let target = Target::new("payment_recovery", id, Some(&region));
-    if !actor.scope.contains(&region) {
-        return Err(deny_in(tx, actor, now, action, &target, AppError::NotFound).await);
-    }
+    let (mut tx, row, _, target) = recovery_in_scope(db.begin_read().await?, actor, now, id, action).await?;
     let view = recovery_view(&mut tx, row).await?;
     audit(&mut tx, actor, now, action, &target, None, None).await?;
     tx.commit().await?;
