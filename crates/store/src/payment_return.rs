@@ -24,8 +24,8 @@ use crate::{Result, StoreError, Tx, Within, on_tx};
 pub const RETURN_EXISTS: &str = "payment_return_roll_id_key";
 
 /// Records the bank file on an approved (or already exported) roll, which
-/// becomes `exported`; a closed roll's copy leaves it closed. `NotFound`
-/// when the roll is a draft or was exported with a different SHA-256.
+/// becomes `exported`. `NotFound` when the roll is in another state or was
+/// exported with a different SHA-256.
 pub async fn record_export(
     tx: &mut Tx,
     roll_id: i64,
@@ -37,11 +37,10 @@ pub async fn record_export(
 ) -> Result<()> {
     let done = on_tx!(tx, |conn| {
         sqlx::query(
-            "UPDATE payment_roll SET state = CASE WHEN state = 'closed' THEN 'closed' ELSE 'exported' END,
-                 file_sha256 = $2, file_lines = $3, file_total_fen = $4,
+            "UPDATE payment_roll SET state = 'exported', file_sha256 = $2, file_lines = $3, file_total_fen = $4,
                  exported_at = COALESCE(exported_at, $5), exported_by = COALESCE(exported_by, $6),
-                 updated_at = $5, version = CASE WHEN state = 'approved' THEN version + 1 ELSE version END
-             WHERE id = $1 AND state IN ('approved', 'exported', 'closed') AND (file_sha256 IS NULL OR file_sha256 = $2)",
+                 updated_at = $5, version = CASE WHEN state = 'exported' THEN version ELSE version + 1 END
+             WHERE id = $1 AND state IN ('approved', 'exported') AND (file_sha256 IS NULL OR file_sha256 = $2)",
         )
         .bind(roll_id)
         .bind(sha256)

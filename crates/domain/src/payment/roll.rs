@@ -389,6 +389,8 @@ pub enum RollError {
     NotApproved(RollState),
     #[error("the roll has no line to pay")]
     Empty,
+    #[error("the roll's return is in; it is closed")]
+    Closed,
 }
 
 impl RollError {
@@ -402,6 +404,7 @@ impl RollError {
                 Message::new("payment.roll.error.not_approved").part("state", Part::Label(state.message_key()))
             }
             RollError::Empty => Message::new("payment.roll.error.empty"),
+            RollError::Closed => Message::new("payment.roll.error.closed"),
         }
     }
 }
@@ -429,12 +432,13 @@ pub fn approve(state: RollState, prepared_by: &str, approver: &str, lines: u64) 
 }
 
 /// The bank file is exported from an approved (or already exported) roll
-/// only; exporting again gives the same bytes, after the bank's return
-/// too (a copy of what was sent: the roll stays closed).
+/// only; exporting again gives the same bytes. Once the bank's return is
+/// in, no payable file leaves the system again: a copy sent to the bank
+/// would be paid with no return to reconcile it.
 pub fn export(state: RollState) -> Result<RollState, RollError> {
     match state {
         RollState::Approved | RollState::Exported => Ok(RollState::Exported),
-        RollState::Closed => Ok(RollState::Closed),
+        RollState::Closed => Err(RollError::Closed),
         other => Err(RollError::NotApproved(other)),
     }
 }

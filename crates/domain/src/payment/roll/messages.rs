@@ -38,6 +38,11 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("payment.roll.error.not_approved", "花名册当前状态为“{state}”，尚未审批", "The roll is “{state}”, not approved"),
     ("payment.roll.error.empty", "花名册中没有可发放的人员", "The roll has no one to pay"),
     (
+        "payment.roll.error.closed",
+        "本花名册已导入银行回盘，发放已结束，不再导出代发文件",
+        "The bank's return of this roll is in and its payment is over; its bank file is not exported again",
+    ),
+    (
         "payment.roll.error.already_paid",
         "花名册中有人员的同一月份已在其他已审批的花名册中发放，请重新生成后再审批",
         "Someone in the roll is already paid for the same month by another approved roll; regenerate it first",

@@ -220,7 +220,8 @@ fn the_preparer_cannot_approve_and_only_a_draft_is_approved() {
     assert_eq!(export(RollState::Draft), Err(RollError::NotApproved(RollState::Draft)));
     assert_eq!(export(RollState::Approved), Ok(RollState::Exported));
     assert_eq!(export(RollState::Exported), Ok(RollState::Exported));
-    assert_eq!(export(RollState::Closed), Ok(RollState::Closed), "a copy of the file sent; still closed");
+    assert_eq!(export(RollState::Closed), Err(RollError::Closed), "no payable copy once the return is in");
+    assert!(crate::i18n::has_key(RollError::Closed.message().key));
     assert_eq!(close(RollState::Exported), Ok(RollState::Closed));
     assert!(crate::i18n::has_key(RollError::SamePerson.message().key));
 }
