@@ -68,33 +68,14 @@ async fn account(raw: &RawDb, external_id: &str, number: &str) {
     .await;
 }
 
-/// The bank's return of an exported file, the lines of `failed` amounts failing.
-fn bank_return(file: &[u8], failed: &[(&str, &str)]) -> Vec<u8> {
-    let (text, _, _) = encoding_rs::GBK.decode(file);
-    let lines: Vec<String> = text
-        .lines()
-        .map(|line| {
-            if line.starts_with("序号") {
-                format!("{line},处理结果,失败原因")
-            } else if line.starts_with("合计") {
-                line.to_string()
-            } else {
-                match failed.iter().find(|(amount, _)| line.contains(&format!(",{amount},"))) {
-                    Some((_, reason)) => format!("{line},失败,{reason}"),
-                    None => format!("{line},成功,"),
-                }
-            }
-        })
-        .collect();
-    encoding_rs::GBK.encode(&(lines.join("\r\n") + "\r\n")).0.into_owned()
-}
-
 /// Approves, exports and returns a roll at `at`, the lines of `failed` failing.
 async fn paid_roll(db: &Db, month: &str, kind: RollKind, at: DateTime<Utc>, failed: &[(&str, &str)]) -> i64 {
     let roll = pay::generate(db, &preparer(), at, ask(month, kind)).await.unwrap();
     pay::approve(db, &approver(), at, roll.id, roll.version).await.unwrap();
     let file = export_file(db, &preparer(), at, roll.id).await.unwrap();
-    import_return(db, &preparer(), at, roll.id, "回盘.csv", &bank_return(&file.bytes, failed)).await.unwrap();
+    import_return(db, &preparer(), at, roll.id, "回盘.csv", &jiuzhu_testkit::bank::bank_return(&file.bytes, failed))
+        .await
+        .unwrap();
     roll.id
 }
 
@@ -133,7 +114,7 @@ async fn a_household_sees_its_payments_and_a_village_its_publication(db: Db) {
         now(),
         draft.id,
         "回盘.csv",
-        &bank_return(&file.bytes, &[("680.00", "账户已销户")]),
+        &jiuzhu_testkit::bank::bank_return(&file.bytes, &[("680.00", "账户已销户")]),
     )
     .await
     .unwrap();

@@ -10,7 +10,9 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use jiuzhu_app::entitlement::{self, EntitlementChange};
 use jiuzhu_app::import::import_roster;
+use jiuzhu_app::payment::export::export_file;
 use jiuzhu_app::payment::recovery::{self as recovery, RecoveryForm, SettleForm};
+use jiuzhu_app::payment::returns::import_return;
 use jiuzhu_app::payment::roll::{self as pay, GenerateRoll};
 use jiuzhu_app::{Actor, AppError, Db, Scope, policy, registry};
 use jiuzhu_domain::assistance::PolicyPatch;
@@ -24,7 +26,8 @@ use jiuzhu_testkit::RawDb;
 
 jiuzhu_testkit::on_both_databases!(
     a_death_entered_after_months_were_paid_is_recovered_and_settled,
-    an_offset_needs_the_policy_and_never_leaves_a_negative_line
+    an_offset_needs_the_policy_and_never_leaves_a_negative_line,
+    months_sent_and_not_yet_returned_are_not_recovered
 );
 
 fn at(month: u32) -> DateTime<Utc> {
@@ -56,10 +59,14 @@ fn hekou_clerk() -> Actor {
     Actor::user(204, "hekou", &[Role::TownshipClerk], Scope::Region(code("340102002")))
 }
 
+/// A month's roll generated, approved, exported and returned all paid.
 async fn paid_roll(db: &Db, month: &str, when: DateTime<Utc>) {
     let ask = GenerateRoll { month: m(month), region: None, group: ProgramGroup::All, kind: RollKind::Regular };
     let roll = pay::generate(db, &clerk(), when, ask).await.unwrap();
     pay::approve(db, &approver(), when, roll.id, roll.version).await.unwrap();
+    let file = export_file(db, &clerk(), when, roll.id).await.unwrap();
+    let returned = jiuzhu_testkit::bank::bank_return(&file.bytes, &[]);
+    import_return(db, &clerk(), when, roll.id, "回盘.csv", &returned).await.unwrap();
 }
 
 /// The sample county with its roster (SF-0001 低保 1,360元, SF-0002 特困
@@ -130,7 +137,7 @@ async fn a_death_entered_after_months_were_paid_is_recovered_and_settled(db: Db)
     let form = RecoveryForm {
         household_id: home,
         program: "dibao".into(),
-        cause_note: "户主张建国2026年1月死亡，家属4月报告".into(),
+        cause_note: "户主张建国（340102195803120137）2026年1月死亡，家属4月报告".into(),
         debtor_name: Some("李秀英（配偶）".into()),
         expected_fen: Some(272_000),
         ..Default::default()
@@ -148,6 +155,8 @@ async fn a_death_entered_after_months_were_paid_is_recovered_and_settled(db: Db)
         (272_000, 272_000, "open", "death")
     );
     assert_eq!(r.debtor_name, "李秀英(配偶)");
+    // A number typed into the note is shown masked, as in case texts.
+    assert!(r.cause_note.contains("张建国") && !r.cause_note.contains("340102195803120137"), "{}", r.cause_note);
     assert_eq!(r.months.len(), 2);
     // Recorded once: nothing is left to find or record.
     assert!(recovery::find_overpayments(&db, &clerk(), at(4), home).await.unwrap().is_empty());
@@ -304,4 +313,29 @@ async fn an_offset_needs_the_policy_and_never_leaves_a_negative_line(db: Db) {
     assert_eq!(refused(used.unwrap_err()), ["抵扣金额超过该笔发放尚可抵扣的0.00元，发放金额不能为负。"]);
     // No payment line is ever negative.
     assert_eq!(raw.count("SELECT COUNT(*) FROM payment_line WHERE amount_fen < 0").await, 0);
+}
+
+async fn months_sent_and_not_yet_returned_are_not_recovered(db: Db) {
+    let raw = county(db).await;
+    let db = raw.db.clone();
+    let home = household(&raw, "SF-0003").await;
+    // Given April's roll approved and sent, the bank's return not yet in,
+    let ask = GenerateRoll { month: m("2026-04"), region: None, group: ProgramGroup::All, kind: RollKind::Regular };
+    let roll = pay::generate(&db, &clerk(), at(4), ask).await.unwrap();
+    pay::approve(&db, &approver(), at(4), roll.id, roll.version).await.unwrap();
+    let file = export_file(&db, &clerk(), at(4), roll.id).await.unwrap();
+    // when the head's death in February is entered,
+    let id = dibao_entitlement(&db, home).await;
+    entitlement::end_entitlement(&db, &approver(), at(4), id, m("2026-02"), EndReason::Death).await.unwrap();
+    // then March, paid, is found; April, which the bank may still fail, is not;
+    let months = |found: &[recovery::OverpaymentView]| -> Vec<i64> {
+        found.iter().flat_map(|f| f.months.iter().map(|o| o.month)).collect()
+    };
+    let found = recovery::find_overpayments(&db, &clerk(), at(4), home).await.unwrap();
+    assert_eq!(months(&found), [202603]);
+    // once the return says April was paid, April is found too.
+    let returned = jiuzhu_testkit::bank::bank_return(&file.bytes, &[]);
+    import_return(&db, &clerk(), at(4), roll.id, "回盘.csv", &returned).await.unwrap();
+    let found = recovery::find_overpayments(&db, &clerk(), at(4), home).await.unwrap();
+    assert_eq!(months(&found), [202603, 202604]);
 }

@@ -3,7 +3,7 @@
 //! settlements.
 //!
 //! - [`paid_months`]: what a payee line was actually paid, month by month
-//!   (its live claims), and [`recorded_months`]: what recoveries already
+//!   (its live claims on lines the bank returned paid), and [`recorded_months`]: what recoveries already
 //!   took of each month; the domain (`payment::recovery`) computes the
 //!   excess against the entitlements now.
 //! - [`insert_recovery`] writes the recovery and its months.
@@ -31,12 +31,15 @@ fn month(n: i64, id: i64) -> Result<YearMonth> {
     YearMonth::from_yyyymm(n).ok_or_else(|| corrupt("month", id))
 }
 
-/// What a payee line was paid (or sent): its live claims, fen per month.
+/// What a payee line was paid: its live claims whose line the bank's
+/// return said paid, fen per month (a line sent and not yet returned may
+/// still fail, its months then owed again).
 pub async fn paid_months(tx: &mut Tx, key: PayeeKey) -> Result<Vec<(YearMonth, Fen)>> {
     let rows: Vec<(i64, i64)> = on_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT month, fen FROM payment_claim WHERE payee_key = $1 AND program = $2 AND state = 'live'
-             ORDER BY month",
+            "SELECT c.month, c.fen FROM payment_claim c JOIN payment_line l ON l.id = c.line_id
+             WHERE c.payee_key = $1 AND c.program = $2 AND c.state = 'live' AND l.result = 'paid'
+             ORDER BY c.month",
         )
         .bind(key.payee.code())
         .bind(key.program.code())
@@ -147,10 +150,31 @@ impl RecoveryRow {
     }
 }
 
-type RecoveryFlat = (i64, i64, Option<i64>, String, String, String, String, String, String, i64, i64, String);
-type RecoveryRest = (String, DateTime<Utc>, DateTime<Utc>, i64);
+/// A recovery's row as read: sixteen columns, sqlx's largest tuple.
+type RecoveryTuple = (
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    i64,
+);
 
-fn recovery_from((t, rest): (RecoveryFlat, RecoveryRest)) -> Result<RecoveryRow> {
+/// The columns of [`RecoveryTuple`], in order.
+const RECOVERY_COLUMNS: &str = "id, household_id, person_id, payee_key, program, region_code, cause, cause_note,
+    debtor_name, amount_fen, settled_fen, state, recorded_by, recorded_at, updated_at, version";
+
+fn recovery_from(t: RecoveryTuple) -> Result<RecoveryRow> {
     let id = t.0;
     let payee = jiuzhu_domain::payment::roll::Payee::parse(&t.3).ok_or_else(|| corrupt("payee", id))?;
     let program = Program::parse(&t.4).ok_or_else(|| corrupt("program", id))?;
@@ -166,37 +190,25 @@ fn recovery_from((t, rest): (RecoveryFlat, RecoveryRest)) -> Result<RecoveryRow>
         amount: Fen(t.9),
         settled: Fen(t.10),
         state: RecoveryState::parse(&t.11).ok_or_else(|| corrupt("state", id))?,
-        recorded_by: rest.0,
-        recorded_at: rest.1,
-        updated_at: rest.2,
-        version: rest.3,
+        recorded_by: t.12,
+        recorded_at: t.13,
+        updated_at: t.14,
+        version: t.15,
     })
 }
 
 async fn recovery_rows(tx: &mut Tx, filter: &str, binds: (&str, &str, i64, i64)) -> Result<Vec<RecoveryRow>> {
-    let flat = format!(
-        "SELECT id, household_id, person_id, payee_key, program, region_code, cause, cause_note, debtor_name,
-             amount_fen, settled_fen, state FROM payment_recovery {filter}"
-    );
-    let rest = format!("SELECT recorded_by, recorded_at, updated_at, version FROM payment_recovery {filter}");
-    let (a, b): (Vec<RecoveryFlat>, Vec<RecoveryRest>) = on_tx!(tx, |conn| {
-        let a = sqlx::query_as(sqlx::AssertSqlSafe(flat))
+    let sql = format!("SELECT {RECOVERY_COLUMNS} FROM payment_recovery {filter}");
+    let rows: Vec<RecoveryTuple> = on_tx!(tx, |conn| {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(binds.0)
             .bind(binds.1)
             .bind(binds.2)
             .bind(binds.3)
             .fetch_all(&mut *conn)
-            .await?;
-        let b = sqlx::query_as(sqlx::AssertSqlSafe(rest))
-            .bind(binds.0)
-            .bind(binds.1)
-            .bind(binds.2)
-            .bind(binds.3)
-            .fetch_all(&mut *conn)
-            .await?;
-        (a, b)
+            .await?
     });
-    a.into_iter().zip(b).map(recovery_from).collect()
+    rows.into_iter().map(recovery_from).collect()
 }
 
 /// The recoveries of households inside `within` (open ones only, or all),
@@ -400,6 +412,7 @@ pub async fn later_lines(tx: &mut Tx, key: PayeeKey, after: YearMonth) -> Result
         sqlx::query_as(
             "SELECT l.id FROM payment_line l JOIN payment_roll r ON r.id = l.roll_id
              WHERE l.payee_key = $1 AND l.program = $2 AND l.last_month > $3 AND r.state <> 'draft'
+               AND l.result IN ('paid', 'pending')
              ORDER BY l.last_month DESC, l.id DESC LIMIT 24",
         )
         .bind(key.payee.code())

@@ -9,6 +9,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+pub mod bank;
 pub mod hostile;
 pub mod page_scan;
 

@@ -28,7 +28,7 @@ use jiuzhu_domain::i18n::{Message, china_date};
 use jiuzhu_domain::payment::recovery::{
     self as rules, PayeeLine, Recovery, RecoveryCause, RecoveryError, RecoveryPlan, Settlement, SettlementKind,
 };
-use jiuzhu_domain::payment::roll::{Payee, PayeeKey, RollState};
+use jiuzhu_domain::payment::roll::{LineResult, Payee, PayeeKey, RollState};
 use jiuzhu_domain::policy::resolve;
 use jiuzhu_domain::{Fen, Permission, Program, RegionCode};
 use jiuzhu_store::entitlement as store_entitlements;
@@ -43,6 +43,7 @@ use crate::Actor;
 use crate::access::{Target, audit, deny_in, require, within_requested};
 use crate::error::{AppError, Result};
 use crate::policy::policy_versions;
+use crate::privacy::mask_text;
 use crate::registry::{household_if_in_scope, household_or_deny};
 
 /// Recoveries listed at most.
@@ -99,7 +100,7 @@ fn settlement_view(s: SettlementRow) -> SettlementView {
         id: s.id,
         kind: s.kind.code().to_string(),
         amount_fen: s.amount.0,
-        note: s.note,
+        note: mask_text(&s.note),
         line_id: s.line_id,
         settled_by: s.settled_by,
         settled_at: s.settled_at,
@@ -143,8 +144,8 @@ async fn recovery_view(tx: &mut Tx, r: RecoveryRow) -> Result<RecoveryView> {
         program: r.key.program.code().to_string(),
         region_code: r.region.clone(),
         cause: r.cause.code().to_string(),
-        cause_note: r.cause_note.clone(),
-        debtor_name: r.debtor_name.clone(),
+        cause_note: mask_text(&r.cause_note),
+        debtor_name: mask_text(&r.debtor_name),
         amount_fen: r.amount.0,
         settled_fen: r.settled.0,
         outstanding_fen: r.outstanding().0,
@@ -435,7 +436,10 @@ async fn check_offset_line(tx: &mut Tx, row: &RecoveryRow, line_id: Option<i64>,
     let line = store::offset_line(tx, line_id).await?.ok_or_else(bad)?;
     let last_recovered: Option<YearMonth> = store::recovery_months(tx, row.id).await?.iter().map(|o| o.month).max();
     let later = last_recovered.is_none_or(|last| line.last_month > last);
-    if line.key != row.key || line.roll_state == RollState::Draft || !later {
+    // A failed line's months are paid again by another line; a line without
+    // an account was never sent: neither is a payment to offset against.
+    let paying = matches!(line.result, LineResult::Paid | LineResult::Pending);
+    if line.key != row.key || line.roll_state == RollState::Draft || !later || !paying {
         return Err(bad());
     }
     let left = Fen(line.amount.0 - store::offsets_of_line(tx, line_id).await?.0);

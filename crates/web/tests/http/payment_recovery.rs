@@ -33,6 +33,7 @@ async fn account(app: &TestApp, external_id: &str, name: &str, number: &str) {
     jiuzhu_app::payee::set_account(&app.db, &Actor::system(), household, &form, now()).await.unwrap();
 }
 
+/// A month's roll generated, approved, exported and returned all paid.
 async fn paid_roll(app: &TestApp, month: &str) {
     let clerk = Actor::user(90, "clerk", &[Role::CountyClerk], county());
     let approver = Actor::user(91, "shenpi", &[Role::CountyApprover], county());
@@ -44,6 +45,9 @@ async fn paid_roll(app: &TestApp, month: &str) {
     };
     let roll = pay::generate(&app.db, &clerk, now(), ask).await.unwrap();
     pay::approve(&app.db, &approver, now(), roll.id, roll.version).await.unwrap();
+    let file = jiuzhu_app::payment::export::export_file(&app.db, &clerk, now(), roll.id).await.unwrap();
+    let returned = jiuzhu_testkit::bank::bank_return(&file.bytes, &[]);
+    jiuzhu_app::payment::returns::import_return(&app.db, &clerk, now(), roll.id, "回盘.csv", &returned).await.unwrap();
 }
 
 /// The visible text of a page (tags dropped).
