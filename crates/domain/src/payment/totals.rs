@@ -116,7 +116,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("payment.totals.title", "发放结果合计", "Totals of the roll"),
     (
         "payment.totals.hint",
-        "重新发放指发放失败的月份已由补充发放或以后月份的花名册发放成功；未结清指发放失败且尚未重新发放。",
+        "重新发放指发放失败的月份已由补充发放或以后月份的花名册发放成功；待补发指发放失败且尚未重新发放。",
         "Re-paid: failed months paid later by a supplementary or a later roll; outstanding: failed and not yet re-paid.",
     ),
     ("payment.totals.item", "项目", "Item"),
@@ -129,7 +129,7 @@ pub static MESSAGES: &[(&str, &str, &str)] = &[
     ("payment.totals.paid", "已发放", "Paid"),
     ("payment.totals.failed", "发放失败", "Failed"),
     ("payment.totals.repaid", "已重新发放", "Re-paid"),
-    ("payment.totals.outstanding", "未结清", "Outstanding"),
+    ("payment.totals.outstanding", "待补发", "Outstanding"),
     ("payment.totals.back", "返回花名册", "Back to the roll"),
     ("payment.export_xlsx", "导出Excel", "Export to Excel"),
     ("payment.xlsx.seq", "序号", "No."),

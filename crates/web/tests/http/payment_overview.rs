@@ -123,7 +123,7 @@ async fn what_was_paid(app: &mut TestApp) {
         ("totals-prepared", "已编制（有收款账户）", 2, "2,040.00元"),
         ("totals-paid", "已发放", 1, "1,360.00元"),
         ("totals-failed", "发放失败", 1, "680.00元"),
-        ("totals-outstanding", "未结清", 1, "680.00元"),
+        ("totals-outstanding", "待补发", 1, "680.00元"),
     ] {
         let expected = format!(
             "<tr id=\"{row}\"><td>{label}</td><td class=\"num\">{lines}</td><td class=\"num\">{amount}</td></tr>"
