@@ -30,7 +30,7 @@ use serde::Deserialize;
 use crate::error::{ApiErrorBody, ApiProblem, ApiResult, api_fail};
 use crate::session::{ApiAuthed, Authed};
 use crate::tr::Tr;
-use crate::view::{PageResult, fail, messages, refused, render};
+use crate::view::{PageResult, encode_rfc5987, fail, messages, refused, render};
 use crate::{ApiLang, AppState, UiLang};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -44,19 +44,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/payments/rolls/{id}/returns", post(api_import))
         .route("/api/payments/corrections", get(api_corrections))
         .route("/api/payments/corrections/{id}/resolve", post(api_resolve))
-}
-
-/// `filename*` of RFC 6266/5987: the UTF-8 bytes, percent-encoded.
-fn encode_rfc5987(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The download of an exported file: its content type and a Chinese file

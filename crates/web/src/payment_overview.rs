@@ -372,17 +372,8 @@ async fn totals_page(
 /// one beside it).
 fn xlsx_download(lang: Lang, name: &str, ascii: &str, bytes: Result<Vec<u8>, sheet::XlsxError>) -> PageResult {
     let bytes = bytes.map_err(|e| fail(lang)(AppError::Internal(e.to_string())))?;
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let disposition =
+        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::view::encode_rfc5987(name));
     Ok((
         [
             (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),

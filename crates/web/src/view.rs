@@ -36,6 +36,20 @@ pub(crate) fn messages(lang: Lang, err: &AppError) -> Option<Vec<String>> {
     }
 }
 
+/// `filename*` of RFC 6266/5987: the UTF-8 bytes, percent-encoded, so a
+/// Chinese file name survives every browser.
+pub(crate) fn encode_rfc5987(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// A PDF shown in the browser, saved as `{name}.pdf`.
 pub(crate) fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
     (
