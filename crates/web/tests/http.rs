@@ -563,6 +563,24 @@ fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String,
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// The visible text of a page: the tags dropped, each a space.
+fn visible(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Text of a PDF through poppler's `pdftotext`, and its font table through
 /// `pdffonts` (Debian `poppler-utils`, installed by `scripts/test`).
 fn pdf_text_and_fonts(pdf: &[u8]) -> (String, String) {

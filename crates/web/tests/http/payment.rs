@@ -13,30 +13,12 @@ use jiuzhu_domain::payment::roll::{ProgramGroup, RollKind};
 use jiuzhu_domain::{RegionCode, Role};
 use tokio::sync::watch;
 
-use super::{TestApp, now};
+use super::{TestApp, now, visible};
 
 async fn run_jobs(app: &TestApp) {
     let (_stop, stop) = watch::channel(false);
     let config = WorkerConfig::new("http-test");
     while work_one(&app.db, &config, &now, &stop).await.unwrap().is_some() {}
-}
-
-/// The visible text of a page (tags dropped), to look for codes in.
-fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// No stored code on the page (in English, 低保 and 特困 are written

@@ -13,7 +13,7 @@ use jiuzhu_domain::entitlement::YearMonth;
 use jiuzhu_domain::payment::roll::{ProgramGroup, RollKind};
 use jiuzhu_domain::{RegionCode, Role};
 
-use super::{TestApp, now};
+use super::{TestApp, now, visible};
 
 fn county() -> Scope {
     Scope::Region(RegionCode::parse("340102").unwrap())
@@ -67,24 +67,6 @@ pub(super) fn every_line_failed(file: &[u8], reason: &str) -> Vec<u8> {
 
 fn gbk(lines: &[String]) -> Vec<u8> {
     encoding_rs::GBK.encode(&(lines.join("\r\n") + "\r\n")).0.into_owned()
-}
-
-/// The visible text of a page (tags dropped).
-fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Words only: no code, no fen, no full ID or account number.

@@ -9,7 +9,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use super::TestApp;
+use super::{TestApp, visible};
 
 fn urlencode(s: &str) -> String {
     let mut out = String::new();
@@ -53,24 +53,6 @@ fn fixed_form(op: &str, widths: &[&str]) -> String {
     }
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     form(&refs)
-}
-
-/// The visible text of a page (tags dropped).
-fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 fn assert_words_only(html: &str) {

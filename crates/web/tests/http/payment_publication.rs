@@ -18,28 +18,10 @@ use jiuzhu_domain::entitlement::YearMonth;
 use jiuzhu_domain::payment::roll::{ProgramGroup, RollKind};
 use jiuzhu_domain::{RegionCode, Role};
 
-use super::{TestApp, now, pdf_text_and_fonts};
+use super::{TestApp, now, pdf_text_and_fonts, visible};
 
 fn county_user(id: i64, login: &str, role: Role) -> Actor {
     Actor::user(id, login, &[role], Scope::Region(RegionCode::parse("340102").unwrap()))
-}
-
-/// The visible text of a page (tags dropped).
-fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 fn assert_words_only(html: &str) {

@@ -15,7 +15,7 @@ use jiuzhu_domain::entitlement::{EndReason, YearMonth};
 use jiuzhu_domain::payment::roll::{ProgramGroup, RollKind};
 use jiuzhu_domain::{RegionCode, Role};
 
-use super::{TestApp, now};
+use super::{TestApp, now, visible};
 
 fn county() -> Scope {
     Scope::Region(RegionCode::parse("340102").unwrap())
@@ -48,24 +48,6 @@ async fn paid_roll(app: &TestApp, month: &str) {
     let file = jiuzhu_app::payment::export::export_file(&app.db, &clerk, now(), roll.id).await.unwrap();
     let returned = jiuzhu_testkit::bank::bank_return(&file.bytes, &[]);
     jiuzhu_app::payment::returns::import_return(&app.db, &clerk, now(), roll.id, "回盘.csv", &returned).await.unwrap();
-}
-
-/// The visible text of a page (tags dropped).
-fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Words only: no code, no fen, no full ID number.

@@ -14,7 +14,7 @@ use jiuzhu_app::{Actor, auth, demo};
 use jiuzhu_domain::Role;
 use jiuzhu_store::Db;
 
-use super::{PASSWORD, TestApp};
+use super::{PASSWORD, TestApp, visible};
 
 /// The demo county's policy (seed 001): rural 620元, urban 800元.
 const RURAL: &str = "620.00元";
@@ -211,24 +211,6 @@ async fn one_standard_on_every_page_and_a_township_overrides_it_from_its_date(db
     assert!(row.contains(RURAL), "the county's own: {row}");
     let row = t.part(&format!("/assistance-policies?region={other}"), "in-force-dibao_rural", "</tr>").await;
     assert!(row.contains(RURAL), "{row}");
-}
-
-/// The text a reader sees: tags and attributes removed.
-fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 #[tokio::test]
