@@ -153,7 +153,7 @@ async fn bank_view(state: &AppState, auth: &Authed, lang: Lang, id: i64) -> Resu
         exported: r.file_sha256.is_some(),
         approved,
         closed: r.state == RollState::Closed,
-        can_export: prepare && matches!(r.state, RollState::Approved | RollState::Exported),
+        can_export: prepare && jiuzhu_domain::payment::roll::export(r.state).is_ok(),
         can_import: prepare && r.state == RollState::Exported,
         errors: vec![],
         problems: vec![],
