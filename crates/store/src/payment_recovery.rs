@@ -406,18 +406,25 @@ pub async fn offsets_of_line(tx: &mut Tx, line_id: i64) -> Result<Fen> {
 
 /// The payment lines of a payee line past their draft paying a month after
 /// `after`, with what offsets already took of each, newest first: where an
-/// offset may be set.
-pub async fn later_lines(tx: &mut Tx, key: PayeeKey, after: YearMonth) -> Result<Vec<(OffsetLine, Fen)>> {
+/// offset may be set. Looked up through the household's lines (the
+/// recovery's household; a payee line is paid in one household's name).
+pub async fn later_lines(
+    tx: &mut Tx,
+    household_id: i64,
+    key: PayeeKey,
+    after: YearMonth,
+) -> Result<Vec<(OffsetLine, Fen)>> {
     let ids: Vec<(i64,)> = on_tx!(tx, |conn| {
         sqlx::query_as(
             "SELECT l.id FROM payment_line l JOIN payment_roll r ON r.id = l.roll_id
-             WHERE l.payee_key = $1 AND l.program = $2 AND l.last_month > $3 AND r.state <> 'draft'
-               AND l.result IN ('paid', 'pending')
+             WHERE l.household_id = $4 AND l.payee_key = $1 AND l.program = $2 AND l.last_month > $3
+               AND r.state <> 'draft' AND l.result IN ('paid', 'pending')
              ORDER BY l.last_month DESC, l.id DESC LIMIT 24",
         )
         .bind(key.payee.code())
         .bind(key.program.code())
         .bind(after.yyyymm())
+        .bind(household_id)
         .fetch_all(&mut *conn)
         .await?
     });

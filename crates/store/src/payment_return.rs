@@ -6,11 +6,11 @@
 //!   the roll, which becomes `exported`; a later export must give the same
 //!   SHA-256 (the roll is frozen), so the first export's values stay.
 //! - A return is applied in the caller's transaction, only after it
-//!   reconciled: [`insert_return`] (one per roll, [`RETURN_EXISTS`]),
-//!   [`fail_line`] for each failure (the line failed with the bank's reason;
-//!   the app holds its claims and opens its correction with
-//!   [`open_correction`]), then [`mark_paid`] for every other line sent, in
-//!   one statement, and [`close_roll`].
+//!   reconciled, in a handful of set-based statements whatever its size:
+//!   [`insert_return`] (one per roll, [`RETURN_EXISTS`]), [`fail_lines`]
+//!   (the failures with the bank's reasons, a few hundred to a statement),
+//!   [`hold_failed`] (their claims held) and [`open_corrections`], then
+//!   [`mark_paid`] for every other line sent and [`close_roll`].
 //! - Corrections: listed by a [`Within`] ([`corrections`]), resolved once
 //!   ([`resolve_correction`]) when the account is fixed, after which the
 //!   app releases the line's claims so that the next roll pays those months.
@@ -138,36 +138,69 @@ pub async fn get_return(tx: &mut Tx, roll_id: i64) -> Result<Option<ReturnRow>> 
     }))
 }
 
-/// A line that failed: what its correction needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FailedLine {
-    pub line_id: i64,
-    pub household_id: i64,
-    pub region: String,
-    pub amount: Fen,
+/// How many failures one statement marks (two binds each).
+const FAILURES_PER_STATEMENT: usize = 500;
+
+/// Marks the pending lines of the roll with these 序号 failed, each with
+/// the bank's reason, a few hundred to a statement; how many were marked
+/// (fewer than asked when a 序号 is not a pending line of the roll).
+pub async fn fail_lines(tx: &mut Tx, roll_id: i64, failures: &[(i64, &str)]) -> Result<u64> {
+    let mut done = 0;
+    for chunk in failures.chunks(FAILURES_PER_STATEMENT) {
+        let values =
+            (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "UPDATE payment_line SET result = 'failed', failure_reason = v.column2
+             FROM (VALUES {values}) AS v
+             WHERE payment_line.roll_id = $1 AND payment_line.seq = v.column1 AND payment_line.result = 'pending'"
+        );
+        done += on_tx!(tx, |conn| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(roll_id);
+            for (seq, reason) in chunk {
+                query = query.bind(*seq).bind(*reason);
+            }
+            query.execute(&mut *conn).await?.rows_affected()
+        });
+    }
+    Ok(done)
 }
 
-/// Marks a pending line of the roll failed with the bank's reason; none
-/// when the roll has no pending line of that 序号.
-pub async fn fail_line(tx: &mut Tx, roll_id: i64, seq: i64, reason: &str) -> Result<Option<FailedLine>> {
-    let row: Option<(i64, i64, String, i64)> = on_tx!(tx, |conn| {
-        sqlx::query_as(
-            "UPDATE payment_line SET result = 'failed', failure_reason = $3
-             WHERE roll_id = $1 AND seq = $2 AND result = 'pending'
-             RETURNING id, household_id, region_code, amount_fen",
+/// Holds the live claims of the roll's failed lines: no roll pays those
+/// months again until the correction releases them. How many.
+pub async fn hold_failed(tx: &mut Tx, roll_id: i64) -> Result<u64> {
+    let done = on_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE payment_claim SET state = 'held'
+             WHERE roll_id = $1 AND state = 'live'
+               AND line_id IN (SELECT id FROM payment_line WHERE roll_id = $1 AND result = 'failed')",
         )
         .bind(roll_id)
-        .bind(seq)
-        .bind(reason)
-        .fetch_optional(&mut *conn)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+    });
+    Ok(done)
+}
+
+/// Opens a correction for each failed line of the roll, with the bank's
+/// reason, in the order of their 序号; their ids.
+pub async fn open_corrections(tx: &mut Tx, roll_id: i64, return_id: i64, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    let mut ids: Vec<i64> = on_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "INSERT INTO payment_correction (line_id, roll_id, return_id, household_id, region_code, amount_fen,
+                 reason, state, opened_at)
+             SELECT id, roll_id, $2, household_id, region_code, amount_fen, COALESCE(failure_reason, ''), 'open', $3
+             FROM payment_line WHERE roll_id = $1 AND result = 'failed' ORDER BY seq
+             RETURNING id",
+        )
+        .bind(roll_id)
+        .bind(return_id)
+        .bind(now)
+        .fetch_all(&mut *conn)
         .await?
     });
-    Ok(row.map(|(line_id, household_id, region, amount)| FailedLine {
-        line_id,
-        household_id,
-        region,
-        amount: Fen(amount),
-    }))
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// Marks every other pending line of the roll paid, in one statement; how many.
@@ -196,35 +229,6 @@ pub async fn close_roll(tx: &mut Tx, roll_id: i64, now: DateTime<Utc>) -> Result
         .rows_affected()
     });
     if done == 1 { Ok(()) } else { Err(StoreError::NotFound) }
-}
-
-/// Opens the correction of a failed line; its id.
-pub async fn open_correction(
-    tx: &mut Tx,
-    roll_id: i64,
-    return_id: i64,
-    line: &FailedLine,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let (id,): (i64,) = on_tx!(tx, |conn| {
-        sqlx::query_as(
-            "INSERT INTO payment_correction (line_id, roll_id, return_id, household_id, region_code, amount_fen,
-                 reason, state, opened_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8) RETURNING id",
-        )
-        .bind(line.line_id)
-        .bind(roll_id)
-        .bind(return_id)
-        .bind(line.household_id)
-        .bind(&line.region)
-        .bind(line.amount.0)
-        .bind(reason)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?
-    });
-    Ok(id)
 }
 
 /// A correction with its line's payee and roll.

@@ -4,11 +4,12 @@
 //!
 //! - **Generation** ([`generate_lines`]) is three statements, none of them a
 //!   loop per payee: the months owed (entitlements × a month series from a
-//!   recursive CTE, minus the months claimed live or held) become the roll's
-//!   draft claims; the claims grouped by payee, programme and kind (current
-//!   or 补发) become its lines, numbered (序号) by region and household, with
-//!   a snapshot of the payee's name, ID number and current account; each
-//!   claim is then linked to its line. A payee without a current account
+//!   recursive CTE, minus the months claimed live or held) are gathered in a
+//!   temporary table, each numbered with its line's 序号 (by region and
+//!   household); the lines are inserted from them grouped by payee,
+//!   programme and kind (current or 补发), with a snapshot of the payee's
+//!   name, ID number and current account; then the roll's draft claims,
+//!   each already linked to its line. A payee without a current account
 //!   (`payee_account` row not replaced) still gets a line, marked
 //!   `no_account`: it is listed in the draft, not counted in the roll's
 //!   total, not sent, and its claims are dropped at approval so its months
@@ -27,7 +28,8 @@
 //! Claims' states: `draft` (the roll is a draft), `live` (approved, sent or
 //! paid), `held` (a failed payment whose correction is open: not paid
 //! again yet), `released` (the correction may pay it again: a later roll
-//! claims the month anew). [`hold_line`] and [`release_line`] move them.
+//! claims the month anew). A return holds them
+//! ([`crate::payment_return::hold_failed`]); [`release_line`] releases them.
 
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::entitlement::YearMonth;
@@ -256,44 +258,73 @@ pub async fn clear_lines(tx: &mut Tx, roll_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// The months owed, as the roll's draft claims: every month from the roll's
-/// `paid_from` through its month that an entitlement of a household inside
-/// the roll's region and of the roll's programmes owes, and that no live or
-/// held claim has taken.
-const CLAIMS_SQL: &str = "
+/// The table the months owed are gathered in while a roll is generated
+/// (temporary: the session's own, dropped before the transaction ends).
+const OWED_TABLE: &str = "
+CREATE TEMP TABLE payment_owed (
+    seq BIGINT NOT NULL, kind TEXT NOT NULL, payee_key TEXT NOT NULL, household_id BIGINT NOT NULL,
+    person_id BIGINT, program TEXT NOT NULL, region_code TEXT NOT NULL, month BIGINT NOT NULL,
+    fen BIGINT NOT NULL, entitlement_id BIGINT NOT NULL)";
+
+/// The months owed: every month from the roll's `paid_from` through its
+/// month that an entitlement of a household inside the roll's region and
+/// of the roll's programmes owes, and that no live or held claim has taken;
+/// each numbered with the 序号 of the line that will pay it (by region,
+/// household, payee, programme, current before 补发).
+///
+/// An entitlement whose months in that span are all taken is passed over
+/// after one count of its claims (one descent of an index, whatever the
+/// history), so only the months of payees owed something are checked one
+/// by one: a county paying its 60th month checks each payee once, not 60
+/// times.
+const OWED_SQL: &str = "
 WITH RECURSIVE months (m) AS (
     SELECT r.paid_from FROM payment_roll r WHERE r.id = $1 AND r.paid_from <= r.month
     UNION ALL
     SELECT CASE WHEN m % 100 = 12 THEN m + 89 ELSE m + 1 END FROM months, payment_roll r
     WHERE r.id = $1 AND m < r.month
 ),
-owed AS (
-    SELECT e.id AS entitlement_id, e.household_id, e.person_id, e.program, e.monthly_fen, mo.m AS month,
-           CASE WHEN e.person_id IS NULL THEN 'h' || e.household_id ELSE 'p' || e.person_id END AS payee_key
+ents AS (
+    SELECT e.id AS entitlement_id, e.household_id, e.person_id, e.program, e.monthly_fen, h.region_code,
+           r.month AS roll_month,
+           CASE WHEN e.person_id IS NULL THEN 'h' || e.household_id ELSE 'p' || e.person_id END AS payee_key,
+           CASE WHEN e.first_month > r.paid_from THEN e.first_month ELSE r.paid_from END AS lo,
+           CASE WHEN e.last_month IS NOT NULL AND e.last_month < r.month THEN e.last_month ELSE r.month END AS hi
     FROM payment_roll r
     JOIN entitlement e ON (r.program_group = 'all' OR e.program = r.program_group) AND e.program IN ('dibao', 'tekun')
     JOIN household h ON h.id = e.household_id AND h.region_code >= $2 AND h.region_code < $3
-    JOIN months mo ON mo.m >= e.first_month AND (e.last_month IS NULL OR mo.m <= e.last_month)
     WHERE r.id = $1 AND r.state = 'draft'
+),
+open AS (
+    SELECT t.* FROM ents t
+    WHERE t.lo <= t.hi AND (t.lo = t.hi OR
+        (SELECT COUNT(*) FROM payment_claim c WHERE c.payee_key = t.payee_key AND c.program = t.program
+             AND c.month >= t.lo AND c.month <= t.hi AND c.state = 'live')
+        + (SELECT COUNT(*) FROM payment_claim c WHERE c.payee_key = t.payee_key AND c.program = t.program
+             AND c.month >= t.lo AND c.month <= t.hi AND c.state = 'held')
+        < (t.hi / 100 * 12 + t.hi % 100) - (t.lo / 100 * 12 + t.lo % 100) + 1)
+),
+owed AS (
+    SELECT o.*, mo.m AS month, CASE WHEN mo.m = o.roll_month THEN 'current' ELSE 'backpay' END AS kind
+    FROM open o JOIN months mo ON mo.m >= o.lo AND mo.m <= o.hi
+    WHERE NOT EXISTS (SELECT 1 FROM payment_claim c WHERE c.payee_key = o.payee_key AND c.program = o.program
+                          AND c.month = mo.m AND c.state = 'live')
+      AND NOT EXISTS (SELECT 1 FROM payment_claim c WHERE c.payee_key = o.payee_key AND c.program = o.program
+                          AND c.month = mo.m AND c.state = 'held')
 )
-INSERT INTO payment_claim (roll_id, line_id, kind, payee_key, household_id, person_id, program, month, fen,
-                           entitlement_id, state)
-SELECT $1, NULL, CASE WHEN o.month = r.month THEN 'current' ELSE 'backpay' END, o.payee_key, o.household_id,
-       o.person_id, o.program, o.month, o.monthly_fen, o.entitlement_id, 'draft'
-FROM owed o JOIN payment_roll r ON r.id = $1
-WHERE NOT EXISTS (
-    SELECT 1 FROM payment_claim c
-    WHERE c.payee_key = o.payee_key AND c.program = o.program AND c.month = o.month AND c.state IN ('live', 'held'))";
+INSERT INTO payment_owed (seq, kind, payee_key, household_id, person_id, program, region_code, month, fen,
+                          entitlement_id)
+SELECT DENSE_RANK() OVER (ORDER BY region_code, household_id, payee_key, program, kind DESC), kind, payee_key,
+       household_id, person_id, program, region_code, month, monthly_fen, entitlement_id
+FROM owed";
 
-/// The claims grouped into lines, numbered by region, household and payee,
-/// with the payee's snapshot and current account.
+/// The months owed grouped into lines, with the payee's snapshot (the head
+/// for a household's line) and current account.
 const LINES_SQL: &str = "
 INSERT INTO payment_line (roll_id, seq, kind, payee_key, household_id, person_id, program, region_code,
                           entitlement_id, first_month, last_month, month_count, amount_fen, payee_name, id_number,
                           holder, account_name, bank, account_number, institution_name, result, failure_reason)
-SELECT g.roll_id,
-       ROW_NUMBER() OVER (ORDER BY h.region_code, g.household_id, g.payee_key, g.program, g.kind DESC),
-       g.kind, g.payee_key, g.household_id, g.person_id, g.program, h.region_code, g.entitlement_id,
+SELECT $1, g.seq, g.kind, g.payee_key, g.household_id, g.person_id, g.program, g.region_code, g.entitlement_id,
        g.first_month, g.last_month, g.month_count, g.amount_fen,
        COALESCE(p.name, ''), COALESCE(p.id_number, ''),
        COALESCE(pah.holder, pap.holder), COALESCE(pah.account_name, pap.account_name), COALESCE(pah.bank, pap.bank),
@@ -301,42 +332,60 @@ SELECT g.roll_id,
        CASE WHEN COALESCE(pah.account_number, pap.account_number) IS NULL THEN 'no_account' ELSE 'pending' END,
        NULL
 FROM (
-    SELECT roll_id, kind, payee_key, household_id, person_id, program, MAX(entitlement_id) AS entitlement_id,
-           MIN(month) AS first_month, MAX(month) AS last_month, COUNT(*) AS month_count,
-           CAST(SUM(fen) AS BIGINT) AS amount_fen
-    FROM payment_claim WHERE roll_id = $1
-    GROUP BY roll_id, kind, payee_key, household_id, person_id, program
+    SELECT seq, MIN(kind) AS kind, MIN(payee_key) AS payee_key, MIN(household_id) AS household_id,
+           MIN(person_id) AS person_id, MIN(program) AS program, MIN(region_code) AS region_code,
+           MAX(entitlement_id) AS entitlement_id, MIN(month) AS first_month, MAX(month) AS last_month,
+           COUNT(*) AS month_count, CAST(SUM(fen) AS BIGINT) AS amount_fen
+    FROM payment_owed GROUP BY seq
 ) g
-JOIN household h ON h.id = g.household_id
-LEFT JOIN person p ON p.id = COALESCE(g.person_id,
-    (SELECT hp.id FROM person hp WHERE hp.household_id = g.household_id AND hp.relation = 'head'
-     ORDER BY hp.id LIMIT 1))
+LEFT JOIN (SELECT household_id, MIN(id) AS id FROM person WHERE relation = 'head' GROUP BY household_id) hd
+    ON g.person_id IS NULL AND hd.household_id = g.household_id
+LEFT JOIN person p ON p.id = COALESCE(g.person_id, hd.id)
 LEFT JOIN payee_account pah ON g.person_id IS NULL AND pah.household_id = g.household_id
     AND pah.person_id IS NULL AND pah.replaced_at IS NULL
 LEFT JOIN payee_account pap ON pap.person_id = g.person_id AND pap.replaced_at IS NULL
-LEFT JOIN institution i ON i.id = COALESCE(pah.institution_id, pap.institution_id)";
+LEFT JOIN institution i ON i.id = COALESCE(pah.institution_id, pap.institution_id)
+ORDER BY g.seq";
+
+/// Each month owed, as a draft claim of its line.
+const CLAIMS_SQL: &str = "
+INSERT INTO payment_claim (roll_id, line_id, kind, payee_key, household_id, person_id, program, month, fen,
+                           entitlement_id, state)
+SELECT $1, l.id, o.kind, o.payee_key, o.household_id, o.person_id, o.program, o.month, o.fen, o.entitlement_id,
+       'draft'
+FROM payment_owed o JOIN payment_line l ON l.roll_id = $1 AND l.seq = o.seq
+ORDER BY o.seq, o.month";
 
 /// Generates a draft's lines from the entitlements in force (after
-/// [`clear_lines`] when regenerating), and records its totals. Three
-/// set-based statements and an update; nothing for a roll not in draft.
+/// [`clear_lines`] when regenerating), and records its totals: the months
+/// owed gathered once (a temporary table), the lines inserted from them in
+/// order, then the claims already linked to their line — each row written
+/// once. Nothing for a roll not in draft.
+///
+/// On PostgreSQL the new rows' statistics are gathered before the
+/// transaction ends, so the approval, export and return that follow at
+/// once are not planned blind (an approval planned before them read every
+/// line of every roll for each claim).
 pub async fn generate_lines(tx: &mut Tx, roll_id: i64, now: DateTime<Utc>) -> Result<Generated> {
     let roll = get_roll(tx, roll_id).await?.ok_or(StoreError::NotFound)?;
     let (from, to) = region_range(Some(&roll.region));
+    if let crate::TxConn::Postgres(conn) = &mut tx.conn {
+        // A county set's roll sorts and hashes a million rows: in memory,
+        // and without compiling each statement first (JIT took a second of
+        // the lines' statement at a million payees).
+        sqlx::query("SET LOCAL work_mem = '256MB'").execute(&mut **conn).await?;
+        sqlx::query("SET LOCAL jit = off").execute(&mut **conn).await?;
+    }
     on_tx!(tx, |conn| {
-        sqlx::query(CLAIMS_SQL).bind(roll_id).bind(&from).bind(&to).execute(&mut *conn).await?;
+        sqlx::query(OWED_TABLE).execute(&mut *conn).await?;
+        sqlx::query(OWED_SQL).bind(roll_id).bind(&from).bind(&to).execute(&mut *conn).await?;
         sqlx::query(LINES_SQL).bind(roll_id).execute(&mut *conn).await?;
-        sqlx::query(
-            "UPDATE payment_claim SET line_id = (
-                 SELECT l.id FROM payment_line l
-                 WHERE l.roll_id = payment_claim.roll_id AND l.payee_key = payment_claim.payee_key
-                   AND l.program = payment_claim.program AND l.kind = payment_claim.kind)
-             WHERE roll_id = $1",
-        )
-        .bind(roll_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
+        sqlx::query(CLAIMS_SQL).bind(roll_id).execute(&mut *conn).await?;
+        sqlx::query("DROP TABLE payment_owed").execute(&mut *conn).await?.rows_affected()
     });
+    if let crate::TxConn::Postgres(conn) = &mut tx.conn {
+        sqlx::query("ANALYZE payment_line, payment_claim").execute(&mut **conn).await?;
+    }
     update_totals(tx, roll_id, now).await
 }
 
@@ -405,12 +454,6 @@ pub async fn approve_roll(tx: &mut Tx, roll_id: i64, version: i64, approver: &st
             .rows_affected()
     });
     Ok(())
-}
-
-/// Records a failed payment's claims as held (its correction is open): no
-/// roll pays those months again until [`release_line`].
-pub async fn hold_line(tx: &mut Tx, line_id: i64) -> Result<u64> {
-    set_claims(tx, line_id, "live", "held").await
 }
 
 /// Releases a failed payment's held claims: the next roll (regular or
@@ -677,24 +720,26 @@ pub struct DifferenceRow {
     pub payee_name: String,
 }
 
+/// A payee is matched within its household (`payment_line_household_idx`):
+/// a payee line is paid in one household's name.
 const DIFF_SQL: &str = "
 SELECT 'new' AS c, l.payee_key AS k, l.program AS p, l.household_id AS h, l.payee_name AS n,
        0 AS a, l.amount_fen AS b, 0 AS m
 FROM payment_line l
 WHERE l.roll_id = $1 AND l.kind = 'current'
-  AND NOT EXISTS (SELECT 1 FROM payment_line q WHERE q.roll_id = $2 AND q.kind = 'current'
-                  AND q.payee_key = l.payee_key AND q.program = l.program)
+  AND NOT EXISTS (SELECT 1 FROM payment_line q WHERE q.household_id = l.household_id AND q.roll_id = $2
+                  AND q.kind = 'current' AND q.payee_key = l.payee_key AND q.program = l.program)
 UNION ALL
 SELECT 'changed', l.payee_key, l.program, l.household_id, l.payee_name, q.amount_fen, l.amount_fen, 0
-FROM payment_line l JOIN payment_line q ON q.roll_id = $2 AND q.kind = 'current'
-     AND q.payee_key = l.payee_key AND q.program = l.program
+FROM payment_line l JOIN payment_line q ON q.household_id = l.household_id AND q.roll_id = $2
+     AND q.kind = 'current' AND q.payee_key = l.payee_key AND q.program = l.program
 WHERE l.roll_id = $1 AND l.kind = 'current' AND q.amount_fen <> l.amount_fen
 UNION ALL
 SELECT 'stopped', q.payee_key, q.program, q.household_id, q.payee_name, q.amount_fen, 0, 0
 FROM payment_line q
 WHERE q.roll_id = $2 AND q.kind = 'current'
-  AND NOT EXISTS (SELECT 1 FROM payment_line l WHERE l.roll_id = $1 AND l.kind = 'current'
-                  AND l.payee_key = q.payee_key AND l.program = q.program)
+  AND NOT EXISTS (SELECT 1 FROM payment_line l WHERE l.household_id = q.household_id AND l.roll_id = $1
+                  AND l.kind = 'current' AND l.payee_key = q.payee_key AND l.program = q.program)
 UNION ALL
 SELECT 'backpay', l.payee_key, l.program, l.household_id, l.payee_name, 0, l.amount_fen, l.month_count
 FROM payment_line l

@@ -506,7 +506,7 @@ pub async fn recovery_detail(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64
     let offset_allowed = resolve(&policy_versions(&mut tx).await?, &region, china_date(now)).policy.recovery_offset;
     let last = store::recovery_months(&mut tx, id).await?.iter().map(|o| o.month).max();
     let offset_lines = match last {
-        Some(last) if offset_allowed => store::later_lines(&mut tx, row.key, last)
+        Some(last) if offset_allowed => store::later_lines(&mut tx, row.household_id, row.key, last)
             .await?
             .into_iter()
             .map(|(l, taken)| OffsetLineView {

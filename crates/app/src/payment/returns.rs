@@ -127,15 +127,19 @@ pub async fn import_return_then(
         }
         other => other?,
     };
-    let mut corrections = Vec::new();
-    for o in &outcomes {
-        let BankResult::Failed { reason } = &o.result else { continue };
-        let line = store_returns::fail_line(&mut tx, id, i64::from(o.seq), reason)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("roll {id}: line {} not pending", o.seq)))?;
-        rolls::hold_line(&mut tx, line.line_id).await?;
-        corrections.push(store_returns::open_correction(&mut tx, id, return_id, &line, reason, now).await?);
+    let failures: Vec<(i64, &str)> = outcomes
+        .iter()
+        .filter_map(|o| match &o.result {
+            BankResult::Failed { reason } => Some((i64::from(o.seq), reason.as_str())),
+            BankResult::Paid => None,
+        })
+        .collect();
+    let marked = store_returns::fail_lines(&mut tx, id, &failures).await?;
+    if marked != failures.len() as u64 {
+        return Err(AppError::Internal(format!("roll {id}: {marked} of {} failed lines were pending", failures.len())));
     }
+    store_returns::hold_failed(&mut tx, id).await?;
+    let corrections = store_returns::open_corrections(&mut tx, id, return_id, now).await?;
     store_returns::mark_paid(&mut tx, id).await?;
     store_returns::close_roll(&mut tx, id, now).await?;
     let target = Target::new("payment_roll", id, Some(&roll.region));
