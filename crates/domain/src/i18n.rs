@@ -838,7 +838,7 @@ impl Part {
 /// `2025年10月31日` or `2025-10-31`.
 pub fn format_date(lang: Lang, date: NaiveDate) -> String {
     match lang {
-        Lang::Zh => date.format("%Y年%m月%d日").to_string(),
+        Lang::Zh => date.format("%Y年%-m月%-d日").to_string(),
         Lang::En => date.format("%Y-%m-%d").to_string(),
     }
 }

@@ -298,6 +298,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_bank_layouts.sql"),
         postgres: include_str!("../migrations/postgres/0016_bank_layouts.sql"),
     },
+    Migration {
+        version: 17,
+        name: "payment_claim_indexes",
+        sqlite: include_str!("../migrations/sqlite/0017_payment_claim_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0017_payment_claim_indexes.sql"),
+    },
 ];
 
 impl Db {

@@ -435,11 +435,13 @@ async fn check_offset_line(tx: &mut Tx, row: &RecoveryRow, line_id: Option<i64>,
     store::lock_line(tx, line_id).await?;
     let line = store::offset_line(tx, line_id).await?.ok_or_else(bad)?;
     let last_recovered: Option<YearMonth> = store::recovery_months(tx, row.id).await?.iter().map(|o| o.month).max();
-    let later = last_recovered.is_none_or(|last| line.last_month > last);
-    // A failed line's months are paid again by another line; a line without
-    // an account was never sent: neither is a payment to offset against.
-    let paying = matches!(line.result, LineResult::Paid | LineResult::Pending);
-    if line.key != row.key || line.roll_state == RollState::Draft || !later || !paying {
+    let later = rules::LaterLine {
+        key: line.key,
+        roll_state: line.roll_state,
+        last_month: line.last_month,
+        result: line.result,
+    };
+    if !rules::may_offset_against(row.key, last_recovered, &later) {
         return Err(bad());
     }
     let left = Fen(line.amount.0 - store::offsets_of_line(tx, line_id).await?.0);

@@ -382,7 +382,7 @@ async fn generate_in(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, work: &Roll
                 return Err(AppError::NotFound);
             }
             let first = rolls::first_regular_month(tx, &region, ask.group).await?;
-            let paid_from = first.map_or(ask.month, |f| f.min(ask.month));
+            let paid_from = rules::paid_from(first, ask.month);
             let new = NewRoll {
                 region,
                 group: ask.group,

@@ -893,7 +893,7 @@ fn the_history_of_a_case_reads_as_sentences_with_money_in_yuan_and_dates_as_date
     };
     assert_eq!(
         recount.message().render(Lang::Zh),
-        "按新载入的放假安排重新计算办理时限：本环节时限由2027年01月04日改为2027年01月05日；总办理时限：2027年02月10日"
+        "按新载入的放假安排重新计算办理时限：本环节时限由2027年1月4日改为2027年1月5日；总办理时限：2027年2月10日"
     );
 }
 

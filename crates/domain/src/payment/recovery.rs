@@ -21,6 +21,7 @@ use crate::entitlement::{Entitlement, Recipient, YearMonth};
 use crate::household::Program;
 use crate::i18n::Message;
 use crate::money::Fen;
+use crate::payment::roll::{LineResult, PayeeKey, RollState};
 
 labeled_enum! {
     /// Why months already paid are no longer owed.
@@ -257,6 +258,29 @@ pub struct Offset {
 pub fn offset_against(line_amount: Fen, outstanding: Fen) -> Offset {
     let offset = Fen(outstanding.0.clamp(0, line_amount.0.max(0)));
     Offset { pays: Fen(line_amount.0.max(0) - offset.0), offset }
+}
+
+/// A later payment line, as an offset sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LaterLine {
+    pub key: PayeeKey,
+    pub roll_state: RollState,
+    /// The last month it pays.
+    pub last_month: YearMonth,
+    pub result: LineResult,
+}
+
+/// Whether an offset of a recovery of payee line `key`, whose months
+/// recovered end with `last_recovered`, may name `line`: the same payee
+/// line, in a roll past its draft, paying a month after the months
+/// recovered, and a payment made or on its way — a failed line's months
+/// are paid again by another line, and a line without an account was never
+/// sent.
+pub fn may_offset_against(key: PayeeKey, last_recovered: Option<YearMonth>, line: &LaterLine) -> bool {
+    line.key == key
+        && line.roll_state != RollState::Draft
+        && last_recovered.is_none_or(|last| line.last_month > last)
+        && matches!(line.result, LineResult::Paid | LineResult::Pending)
 }
 
 /// The texts of recoveries (part of the one catalogue).

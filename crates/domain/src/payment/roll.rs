@@ -409,6 +409,15 @@ impl RollError {
     }
 }
 
+/// The first month a roll may pay back: the month of the region's first
+/// regular roll (`first_regular`, its own region or one containing it or
+/// inside it), so nothing from before the system paid there is paid back;
+/// the roll's own month for the region's first roll, or for a roll of a
+/// month before it.
+pub fn paid_from(first_regular: Option<YearMonth>, month: YearMonth) -> YearMonth {
+    first_regular.map_or(month, |first| first.min(month))
+}
+
 /// A draft may be regenerated (its lines made anew); nothing else may.
 pub fn may_regenerate(state: RollState) -> Result<(), RollError> {
     match state {

@@ -206,3 +206,32 @@ proptest! {
         }
     }
 }
+
+fn later(key: PayeeKey, state: RollState, last: &str, result: LineResult) -> LaterLine {
+    LaterLine { key, roll_state: state, last_month: m(last), result }
+}
+
+fn dibao_key() -> PayeeKey {
+    PayeeKey { payee: crate::payment::roll::Payee::Household(HOME), program: Program::Dibao }
+}
+
+#[test]
+fn given_months_recovered_to_june_when_an_offset_names_a_later_line_then_only_a_payment_after_june_will_do() {
+    // Given a recovery of the household's 低保 whose months recovered end in 2026年6月
+    let key = dibao_key();
+    let last = Some(m("2026-06"));
+    // When the offset names the household's approved July line, paid or on its way
+    // Then it may be set against it
+    assert!(may_offset_against(key, last, &later(key, RollState::Closed, "2026-07", LineResult::Paid)));
+    assert!(may_offset_against(key, last, &later(key, RollState::Exported, "2026-07", LineResult::Pending)));
+    // But not a line of June or before: those are the months being recovered
+    assert!(!may_offset_against(key, last, &later(key, RollState::Closed, "2026-06", LineResult::Paid)));
+    // Nor a draft's line (it may still change), a failed line (paid again by
+    // another) or a line never sent for want of an account
+    assert!(!may_offset_against(key, last, &later(key, RollState::Draft, "2026-07", LineResult::Pending)));
+    assert!(!may_offset_against(key, last, &later(key, RollState::Closed, "2026-07", LineResult::Failed)));
+    assert!(!may_offset_against(key, last, &later(key, RollState::Approved, "2026-07", LineResult::NoAccount)));
+    // Nor another payee line's payment, even of the same household
+    let tekun = PayeeKey { program: Program::Tekun, ..key };
+    assert!(!may_offset_against(key, last, &later(tekun, RollState::Closed, "2026-07", LineResult::Paid)));
+}

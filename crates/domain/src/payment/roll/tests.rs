@@ -302,3 +302,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn given_no_roll_yet_when_the_first_is_made_then_it_pays_back_nothing_before_its_month() {
+    // Given a county that has never paid through the system
+    // When its first roll, for 2026年3月, is made
+    // Then it pays from 2026年3月: months before were paid outside it
+    assert_eq!(paid_from(None, ym(2026, 3)), ym(2026, 3));
+}
+
+#[test]
+fn given_a_first_roll_when_a_later_month_is_made_then_it_pays_back_to_the_first() {
+    // Given the county's first regular roll was 2026年3月
+    // When the roll of 2026年7月 is made
+    // Then it may pay back every month owed since 2026年3月
+    assert_eq!(paid_from(Some(ym(2026, 3)), ym(2026, 7)), ym(2026, 3));
+    // and a roll of a month before the first pays from its own month
+    assert_eq!(paid_from(Some(ym(2026, 3)), ym(2026, 1)), ym(2026, 1));
+}
