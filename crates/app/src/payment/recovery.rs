@@ -28,7 +28,7 @@ use jiuzhu_domain::i18n::{Message, china_date};
 use jiuzhu_domain::payment::recovery::{
     self as rules, PayeeLine, Recovery, RecoveryCause, RecoveryError, RecoveryPlan, Settlement, SettlementKind,
 };
-use jiuzhu_domain::payment::roll::{LineResult, Payee, PayeeKey, RollState};
+use jiuzhu_domain::payment::roll::{Payee, PayeeKey};
 use jiuzhu_domain::policy::resolve;
 use jiuzhu_domain::{Fen, Permission, Program, RegionCode};
 use jiuzhu_store::entitlement as store_entitlements;
