@@ -235,7 +235,7 @@ async fn household_page_shows_members_and_history_and_missing_is_404() {
     assert!(!html.contains("340102196005210247"));
     let revealed = app.get(&format!("/households/{id}?reveal=1")).await.text();
     assert!(revealed.contains("340102196005210247"), "revealed on request");
-    assert!(html.contains("1960年05月21日") && html.contains("肢体") && html.contains("2级"));
+    assert!(html.contains("1960年5月21日") && html.contains("肢体") && html.contains("2级"));
     assert!(html.contains("花名册导入") && html.contains("2025年10月31日 09:30"));
     let missing = app.get("/households/999999").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
