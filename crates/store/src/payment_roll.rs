@@ -274,9 +274,10 @@ CREATE TEMP TABLE payment_owed (
 ///
 /// An entitlement whose months in that span are all taken is passed over
 /// after one count of its claims (one descent of an index, whatever the
-/// history), so only the months of payees owed something are checked one
-/// by one: a county paying its 60th month checks each payee once, not 60
-/// times.
+/// history; a month held by failed lines counts once, and not at all when
+/// it is also live — a later roll may have paid it after the failure), so
+/// only the months of payees owed something are checked one by one: a
+/// county paying its 60th month checks each payee once, not 60 times.
 const OWED_SQL: &str = "
 WITH RECURSIVE months (m) AS (
     SELECT r.paid_from FROM payment_roll r WHERE r.id = $1 AND r.paid_from <= r.month
@@ -300,8 +301,10 @@ open AS (
     WHERE t.lo <= t.hi AND (t.lo = t.hi OR
         (SELECT COUNT(*) FROM payment_claim c WHERE c.payee_key = t.payee_key AND c.program = t.program
              AND c.month >= t.lo AND c.month <= t.hi AND c.state = 'live')
-        + (SELECT COUNT(*) FROM payment_claim c WHERE c.payee_key = t.payee_key AND c.program = t.program
-             AND c.month >= t.lo AND c.month <= t.hi AND c.state = 'held')
+        + (SELECT COUNT(DISTINCT c.month) FROM payment_claim c WHERE c.payee_key = t.payee_key
+             AND c.program = t.program AND c.month >= t.lo AND c.month <= t.hi AND c.state = 'held'
+             AND NOT EXISTS (SELECT 1 FROM payment_claim x WHERE x.payee_key = c.payee_key
+                                 AND x.program = c.program AND x.month = c.month AND x.state = 'live'))
         < (t.hi / 100 * 12 + t.hi % 100) - (t.lo / 100 * 12 + t.lo % 100) + 1)
 ),
 owed AS (

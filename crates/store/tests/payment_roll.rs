@@ -331,4 +331,28 @@ async fn agrees(db: Db, seed: u64) {
     let distinct: HashSet<(PayeeKey, YearMonth)> = live.iter().map(|(k, month, _)| (*k, *month)).collect();
     assert_eq!(distinct.len(), live.len());
     tx.commit().await.unwrap();
+
+    // A month can be live in one roll and held in others: a roll's line
+    // failed (its months held) after a later draft had claimed them as 补发,
+    // and that draft was then approved — once or twice. Such a month is
+    // taken once: April still pays every payee its April.
+    raw.execute(
+        "INSERT INTO payment_claim (roll_id, line_id, kind, payee_key, household_id, person_id, program, month, fen,
+             entitlement_id, state)
+         SELECT roll_id, line_id, kind, payee_key, household_id, person_id, program, month, fen, entitlement_id, 'held'
+         FROM payment_claim WHERE state = 'live' AND month = 202601;
+         INSERT INTO payment_claim (roll_id, line_id, kind, payee_key, household_id, person_id, program, month, fen,
+             entitlement_id, state)
+         SELECT roll_id, line_id, kind, payee_key, household_id, person_id, program, month, fen, entitlement_id, 'held'
+         FROM payment_claim WHERE state = 'live' AND month = 202601",
+    )
+    .await;
+    let mut tx = db.begin().await.unwrap();
+    let taken: Taken = taken_claims(&mut tx, &Within::everything()).await.unwrap().into_iter().collect();
+    let april = insert_roll(&mut tx, &new_roll("2026-04", &region, ProgramGroup::All), t0()).await.unwrap();
+    generate_lines(&mut tx, april, t0()).await.unwrap();
+    let (april_lines, _) = stored(&mut tx, april).await;
+    assert_eq!(april_lines, expected(ask("2026-04"), &entitlements, &taken));
+    assert!(april_lines.keys().any(|(_, kind)| *kind == "current"));
+    tx.commit().await.unwrap();
 }
