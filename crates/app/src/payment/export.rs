@@ -65,7 +65,7 @@ pub async fn layout_for(tx: &mut Tx, roll: &RollRow, now: DateTime<Utc>) -> Resu
 }
 
 /// Every line of a roll sent to the bank (those with an account), by 序号.
-pub(crate) async fn sent_lines(tx: &mut Tx, roll_id: i64) -> Result<Vec<LineRow>> {
+async fn sent_lines(tx: &mut Tx, roll_id: i64) -> Result<Vec<LineRow>> {
     let mut lines = Vec::new();
     let mut after = 0;
     loop {
@@ -111,7 +111,7 @@ pub fn memo(kind: LineKind, program: Program, month: YearMonth, first: YearMonth
 /// kind and months: the catalogue is searched, and a roll has a million
 /// lines.
 #[derive(Default)]
-pub(crate) struct Words(HashMap<(LineKind, Program, YearMonth, YearMonth), (String, String)>);
+struct Words(HashMap<(LineKind, Program, YearMonth, YearMonth), (String, String)>);
 
 impl Words {
     fn of(&mut self, roll: &RollRow, line: &LineRow) -> &(String, String) {
@@ -124,7 +124,7 @@ impl Words {
 }
 
 /// The bank's line of a roll line.
-pub(crate) fn bank_line(roll: &RollRow, line: &LineRow, words: &mut Words) -> Result<BankLine> {
+fn bank_line(roll: &RollRow, line: &LineRow, words: &mut Words) -> Result<BankLine> {
     let broken = |what: &str| AppError::Internal(format!("payment line {}: {what}", line.id));
     let seq = u32::try_from(line.seq).map_err(|_| broken("序号"))?;
     let id_number = IdNumber::parse(&line.id_number).map_err(|_| broken("ID number"))?;
