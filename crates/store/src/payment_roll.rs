@@ -8,24 +8,30 @@
 //!   temporary table, each numbered with its line's 序号 (by region and
 //!   household); the lines are inserted from them grouped by payee,
 //!   programme and kind (current or 补发), with a snapshot of the payee's
-//!   name, ID number and current account; then the roll's draft claims,
-//!   each already linked to its line. A payee without a current account
-//!   (`payee_account` row not replaced) still gets a line, marked
-//!   `no_account`: it is listed in the draft, not counted in the roll's
-//!   total, not sent, and its claims are dropped at approval so its months
-//!   stay owed and are paid back once an account is recorded.
+//!   name, ID number and current account; then the draft claims of the
+//!   lines that pay several months (each month's amount and entitlement,
+//!   which may differ). A line of one month — nearly every line of a county
+//!   paid each month — is its own claim while the roll is a draft: its
+//!   month, amount and entitlement are its own columns, so a million-line
+//!   draft writes a million rows, not two million. A payee without a
+//!   current account (`payee_account` row not replaced) still gets a line,
+//!   marked `no_account`: it is listed in the draft, not counted in the
+//!   roll's total, not sent, and claims nothing when the roll is approved,
+//!   so its months stay owed and are paid back once an account is recorded.
 //! - **Regeneration** ([`clear_lines`]) deletes a draft's lines and claims.
-//! - **Approval** ([`approve_roll`]) sets the state and makes the claims
-//!   live in the same transaction; the partial unique index
-//!   `payment_claim_payee_key_key` refuses a (payee, programme, month)
-//!   claimed live twice, as [`StoreError::Conflict`] with that name
-//!   ([`ALREADY_PAID`]).
+//! - **Approval** ([`approve_roll`]) sets the state and makes every sent
+//!   line's months live claims in the same transaction (a one-month line's
+//!   claim written then, a longer line's draft claims made live); the
+//!   partial unique index `payment_claim_payee_key_key` refuses a (payee,
+//!   programme, month) claimed live twice, as [`StoreError::Conflict`] with
+//!   that name ([`ALREADY_PAID`]).
 //! - **Reads**: rolls of a region ([`list_rolls`], by a [`Within`]), a roll's
 //!   lines paginated ([`roll_lines`], what the bank file and the return
 //!   file are made from and matched to), totals by programme and township,
 //!   and the differences from the previous month's roll.
 //!
-//! Claims' states: `draft` (the roll is a draft), `live` (approved, sent or
+//! Claims' states: `draft` (the roll is a draft; lines of several months
+//! only), `live` (approved, sent or
 //! paid), `held` (a failed payment whose correction is open: not paid
 //! again yet), `released` (the correction may pay it again: a later roll
 //! claims the month anew). A return holds them
@@ -278,23 +284,28 @@ CREATE TEMP TABLE payment_owed (
 /// it is also live — a later roll may have paid it after the failure), so
 /// only the months of payees owed something are checked one by one: a
 /// county paying its 60th month checks each payee once, not 60 times.
+///
+/// The roll's month (`$1`), first month paid back (`$4`) and programme group
+/// (`$5`) are parameters, not a join with the roll: the planner then knows
+/// how many entitlements a county set has (joined with its one roll row,
+/// they were estimated at 1% and every household and claim was probed one
+/// by one).
 const OWED_SQL: &str = "
 WITH RECURSIVE months (m) AS (
-    SELECT r.paid_from FROM payment_roll r WHERE r.id = $1 AND r.paid_from <= r.month
+    SELECT CAST($4 AS BIGINT) WHERE $4 <= $1
     UNION ALL
-    SELECT CASE WHEN m % 100 = 12 THEN m + 89 ELSE m + 1 END FROM months, payment_roll r
-    WHERE r.id = $1 AND m < r.month
+    SELECT CASE WHEN m % 100 = 12 THEN m + 89 ELSE m + 1 END FROM months WHERE m < $1
 ),
 ents AS (
     SELECT e.id AS entitlement_id, e.household_id, e.person_id, e.program, e.monthly_fen, h.region_code,
-           r.month AS roll_month,
+           CAST($1 AS BIGINT) AS roll_month,
            CASE WHEN e.person_id IS NULL THEN 'h' || e.household_id ELSE 'p' || e.person_id END AS payee_key,
-           CASE WHEN e.first_month > r.paid_from THEN e.first_month ELSE r.paid_from END AS lo,
-           CASE WHEN e.last_month IS NOT NULL AND e.last_month < r.month THEN e.last_month ELSE r.month END AS hi
-    FROM payment_roll r
-    JOIN entitlement e ON (r.program_group = 'all' OR e.program = r.program_group) AND e.program IN ('dibao', 'tekun')
+           CASE WHEN e.first_month > $4 THEN e.first_month ELSE $4 END AS lo,
+           CASE WHEN e.last_month IS NOT NULL AND e.last_month < $1 THEN e.last_month ELSE $1 END AS hi
+    FROM entitlement e
     JOIN household h ON h.id = e.household_id AND h.region_code >= $2 AND h.region_code < $3
-    WHERE r.id = $1 AND r.state = 'draft'
+    WHERE ($5 = 'all' OR e.program = $5) AND e.program IN ('dibao', 'tekun')
+      AND e.first_month <= $1 AND (e.last_month IS NULL OR e.last_month >= $4)
 ),
 open AS (
     SELECT t.* FROM ents t
@@ -350,13 +361,15 @@ LEFT JOIN payee_account pap ON pap.person_id = g.person_id AND pap.replaced_at I
 LEFT JOIN institution i ON i.id = COALESCE(pah.institution_id, pap.institution_id)
 ORDER BY g.seq";
 
-/// Each month owed, as a draft claim of its line.
+/// Each month owed by a line of several months, as a draft claim of its
+/// line (a line of one month is its own claim until approval).
 const CLAIMS_SQL: &str = "
 INSERT INTO payment_claim (roll_id, line_id, kind, payee_key, household_id, person_id, program, month, fen,
                            entitlement_id, state)
 SELECT $1, l.id, o.kind, o.payee_key, o.household_id, o.person_id, o.program, o.month, o.fen, o.entitlement_id,
        'draft'
-FROM payment_owed o JOIN payment_line l ON l.roll_id = $1 AND l.seq = o.seq
+FROM payment_owed o JOIN payment_line l ON l.roll_id = $1 AND l.seq = o.seq AND l.month_count > 1
+WHERE o.seq IN (SELECT seq FROM payment_owed GROUP BY seq HAVING COUNT(*) > 1)
 ORDER BY o.seq, o.month";
 
 /// Generates a draft's lines from the entitlements in force (after
@@ -371,7 +384,11 @@ ORDER BY o.seq, o.month";
 /// line of every roll for each claim).
 pub async fn generate_lines(tx: &mut Tx, roll_id: i64, now: DateTime<Utc>) -> Result<Generated> {
     let roll = get_roll(tx, roll_id).await?.ok_or(StoreError::NotFound)?;
+    if roll.state != RollState::Draft {
+        return update_totals(tx, roll_id, now).await;
+    }
     let (from, to) = region_range(Some(&roll.region));
+    let (month, paid_from, group) = (roll.month.yyyymm(), roll.paid_from.yyyymm(), roll.group.code());
     if let crate::TxConn::Postgres(conn) = &mut tx.conn {
         // A county set's roll sorts and hashes a million rows: in memory,
         // and without compiling each statement first (JIT took a second of
@@ -381,7 +398,16 @@ pub async fn generate_lines(tx: &mut Tx, roll_id: i64, now: DateTime<Utc>) -> Re
     }
     on_tx!(tx, |conn| {
         sqlx::query(OWED_TABLE).execute(&mut *conn).await?;
-        sqlx::query(OWED_SQL).bind(roll_id).bind(&from).bind(&to).execute(&mut *conn).await?;
+        sqlx::query(OWED_SQL).bind(month).bind(&from).bind(&to).bind(paid_from).bind(group).execute(&mut *conn).await?;
+        0
+    });
+    if let crate::TxConn::Postgres(conn) = &mut tx.conn {
+        // A temporary table has no statistics until asked: planned as a
+        // few hundred rows, the lines' statement below probed an index per
+        // line and sorted a million rows on disk.
+        sqlx::query("ANALYZE payment_owed").execute(&mut **conn).await?;
+    }
+    on_tx!(tx, |conn| {
         sqlx::query(LINES_SQL).bind(roll_id).execute(&mut *conn).await?;
         sqlx::query(CLAIMS_SQL).bind(roll_id).execute(&mut *conn).await?;
         sqlx::query("DROP TABLE payment_owed").execute(&mut *conn).await?.rows_affected()
@@ -396,13 +422,15 @@ async fn update_totals(tx: &mut Tx, roll_id: i64, now: DateTime<Utc>) -> Result<
     on_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE payment_roll SET
-                 line_count = (SELECT COUNT(*) FROM payment_line WHERE roll_id = $1 AND result <> 'no_account'),
-                 total_fen = (SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payment_line
-                              WHERE roll_id = $1 AND result <> 'no_account'),
-                 no_account_count = (SELECT COUNT(*) FROM payment_line WHERE roll_id = $1 AND result = 'no_account'),
-                 no_account_fen = (SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payment_line
-                                   WHERE roll_id = $1 AND result = 'no_account'),
-                 updated_at = $2, version = version + 1
+                 line_count = t.sent, total_fen = t.sent_fen, no_account_count = t.unsent,
+                 no_account_fen = t.unsent_fen, updated_at = $2, version = version + 1
+             FROM (SELECT COALESCE(SUM(CASE WHEN result <> 'no_account' THEN 1 ELSE 0 END), 0) AS sent,
+                          CAST(COALESCE(SUM(CASE WHEN result <> 'no_account' THEN amount_fen ELSE 0 END), 0)
+                               AS BIGINT) AS sent_fen,
+                          COALESCE(SUM(CASE WHEN result = 'no_account' THEN 1 ELSE 0 END), 0) AS unsent,
+                          CAST(COALESCE(SUM(CASE WHEN result = 'no_account' THEN amount_fen ELSE 0 END), 0)
+                               AS BIGINT) AS unsent_fen
+                   FROM payment_line WHERE roll_id = $1) t
              WHERE id = $1",
         )
         .bind(roll_id)
@@ -446,6 +474,19 @@ pub async fn approve_roll(tx: &mut Tx, roll_id: i64, version: i64, approver: &st
         sqlx::query(
             "DELETE FROM payment_claim WHERE roll_id = $1
                AND EXISTS (SELECT 1 FROM payment_line l WHERE l.id = payment_claim.line_id AND l.result = 'no_account')",
+        )
+        .bind(roll_id)
+        .execute(&mut *conn)
+        .await?;
+        // A one-month line claims its month now, from its own columns; a
+        // longer line's draft claims become live.
+        sqlx::query(
+            "INSERT INTO payment_claim (roll_id, line_id, kind, payee_key, household_id, person_id, program, month,
+                                        fen, entitlement_id, state)
+             SELECT roll_id, id, kind, payee_key, household_id, person_id, program, first_month, amount_fen,
+                    entitlement_id, 'live'
+             FROM payment_line WHERE roll_id = $1 AND month_count = 1 AND result <> 'no_account'
+             ORDER BY id",
         )
         .bind(roll_id)
         .execute(&mut *conn)
@@ -619,12 +660,19 @@ pub async fn sent_entries(
 }
 
 /// The months a roll's lines claim: (payee line, month, fen, entitlement,
-/// line id), by line and month.
+/// line id), by line and month — a draft's one-month lines claiming their
+/// own month.
 pub async fn roll_claims(tx: &mut Tx, roll_id: i64) -> Result<Vec<(PayeeKey, YearMonth, Fen, i64, i64)>> {
     let rows: Vec<(String, String, i64, i64, i64, i64)> = on_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT payee_key, program, month, fen, entitlement_id, COALESCE(line_id, 0) FROM payment_claim
-             WHERE roll_id = $1 ORDER BY line_id, month",
+            "SELECT payee_key, program, month, fen, entitlement_id, line_id FROM (
+                 SELECT payee_key, program, month, fen, entitlement_id, COALESCE(line_id, 0) AS line_id
+                 FROM payment_claim WHERE roll_id = $1
+                 UNION ALL
+                 SELECT l.payee_key, l.program, l.first_month, l.amount_fen, l.entitlement_id, l.id
+                 FROM payment_line l JOIN payment_roll r ON r.id = l.roll_id AND r.state = 'draft'
+                 WHERE l.roll_id = $1 AND l.month_count = 1
+             ) c ORDER BY line_id, month",
         )
         .bind(roll_id)
         .fetch_all(&mut *conn)

@@ -301,6 +301,15 @@ async fn agrees(db: Db, seed: u64) {
     let second = insert_roll(&mut tx, &new_roll("2026-03", &township, ProgramGroup::Dibao), t0()).await.unwrap();
     generate_lines(&mut tx, second, t0()).await.unwrap();
     assert!(!stored(&mut tx, second).await.0.is_empty());
+    // (The fixture's 补发 is owed for want of an account; the lines of
+    // several months are given one, so both rolls send them too.)
+    execute_raw(
+        &mut tx,
+        "UPDATE payment_line SET result = 'pending', account_number = '6228480000000000'
+         WHERE result = 'no_account' AND month_count > 1",
+    )
+    .await
+    .unwrap();
     let version = get_roll(&mut tx, march).await.unwrap().unwrap().version;
     approve_roll(&mut tx, march, version, "approver", t0()).await.unwrap();
     tx.commit().await.unwrap();
@@ -309,6 +318,26 @@ async fn agrees(db: Db, seed: u64) {
     match approve_roll(&mut tx, second, version, "approver", t0()).await {
         Err(StoreError::Conflict { constraint }) => assert_eq!(constraint, ALREADY_PAID),
         other => panic!("a month approved twice: {other:?}"),
+    }
+    drop(tx);
+    // Refused as well when only its lines of several months (their draft
+    // claims made live) pay a month already paid: the one-month lines
+    // (claims written at approval) taken away.
+    let mut tx = db.begin().await.unwrap();
+    let gone = format!("roll_id = {second} AND (month_count = 1 OR result = 'no_account')");
+    execute_raw(
+        &mut tx,
+        &format!("DELETE FROM payment_claim WHERE line_id IN (SELECT id FROM payment_line WHERE {gone})"),
+    )
+    .await
+    .unwrap();
+    execute_raw(&mut tx, &format!("DELETE FROM payment_line WHERE {gone}")).await.unwrap();
+    let left = roll_lines(&mut tx, second, 0, 100_000).await.unwrap();
+    assert!(!left.is_empty() && left.iter().all(|l| l.months > 1), "{left:?}");
+    let version = get_roll(&mut tx, second).await.unwrap().unwrap().version;
+    match approve_roll(&mut tx, second, version, "approver", t0()).await {
+        Err(StoreError::Conflict { constraint }) => assert_eq!(constraint, ALREADY_PAID),
+        other => panic!("a month approved twice through a line of several months: {other:?}"),
     }
     drop(tx);
 
