@@ -304,6 +304,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_payment_claim_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0017_payment_claim_indexes.sql"),
     },
+    Migration {
+        version: 18,
+        name: "payment_line_household_order",
+        sqlite: include_str!("../migrations/sqlite/0018_payment_line_household_order.sql"),
+        postgres: include_str!("../migrations/postgres/0018_payment_line_household_order.sql"),
+    },
 ];
 
 impl Db {
@@ -344,7 +350,11 @@ impl Db {
             let read = pool_options(SQLITE_READERS).connect_with(options.create_if_missing(false)).await?;
             Ok(DbPool::Sqlite(SqliteDb { read, write }).into())
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)?;
+            // No JIT compilation (a startup option of every connection):
+            // jiuzhu's statements are short, or set-based over indexed rows,
+            // and compiling them cost a second of a million-line roll's
+            // generation, approval and return.
+            let options = PgConnectOptions::from_str(url)?.options([("jit", "off")]);
             let pool = PgPoolOptions::new().max_connections(10).connect_with(options).await?;
             Ok(DbPool::Postgres(pool).into())
         } else {

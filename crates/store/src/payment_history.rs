@@ -62,10 +62,12 @@ pub struct HistoryLine {
 type Flat = (i64, i64, i64, String, String, String, String, String, i64, String, String, i64, i64, i64, i64, String);
 type Rest = (Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<String>, Option<DateTime<Utc>>);
 
-const FROM: &str = "FROM payment_line l JOIN payment_roll r ON r.id = l.roll_id
+/// Roll by roll (`payment_line_roll_household_idx`; the CROSS JOIN keeps
+/// SQLite from reading every line first).
+const FROM: &str = "FROM payment_roll r CROSS JOIN payment_line l
      LEFT JOIN payment_return pr ON pr.roll_id = r.id
      LEFT JOIN payment_correction c ON c.line_id = l.id
-     WHERE l.household_id = $1 AND r.state <> 'draft'
+     WHERE l.roll_id = r.id AND l.household_id = $1 AND r.state <> 'draft'
      ORDER BY r.month DESC, r.id DESC, l.seq";
 
 fn history_from((t, rest): (Flat, Rest)) -> Result<HistoryLine> {

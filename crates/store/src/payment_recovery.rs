@@ -416,8 +416,8 @@ pub async fn later_lines(
 ) -> Result<Vec<(OffsetLine, Fen)>> {
     let ids: Vec<(i64,)> = on_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT l.id FROM payment_line l JOIN payment_roll r ON r.id = l.roll_id
-             WHERE l.household_id = $4 AND l.payee_key = $1 AND l.program = $2 AND l.last_month > $3
+            "SELECT l.id FROM payment_roll r CROSS JOIN payment_line l
+             WHERE l.roll_id = r.id AND l.household_id = $4 AND l.payee_key = $1 AND l.program = $2 AND l.last_month > $3
                AND r.state <> 'draft' AND l.result IN ('paid', 'pending')
              ORDER BY l.last_month DESC, l.id DESC LIMIT 24",
         )

@@ -5,10 +5,10 @@
 //! - **Generation** ([`generate_lines`]) is three statements, none of them a
 //!   loop per payee: the months owed (entitlements × a month series from a
 //!   recursive CTE, minus the months claimed live or held) are gathered in a
-//!   temporary table, each numbered with its line's 序号 (by region and
-//!   household); the lines are inserted from them grouped by payee,
-//!   programme and kind (current or 补发), with a snapshot of the payee's
-//!   name, ID number and current account; then the draft claims of the
+//!   temporary table, each numbered with its line's 序号 (by household);
+//!   the lines are inserted from them grouped by payee, programme and kind
+//!   (current or 补发), with a snapshot of the payee's name, ID number and
+//!   current account; then the draft claims of the
 //!   lines that pay several months (each month's amount and entitlement,
 //!   which may differ). A line of one month — nearly every line of a county
 //!   paid each month — is its own claim while the roll is a draft: its
@@ -275,8 +275,9 @@ CREATE TEMP TABLE payment_owed (
 /// The months owed: every month from the roll's `paid_from` through its
 /// month that an entitlement of a household inside the roll's region and
 /// of the roll's programmes owes, and that no live or held claim has taken;
-/// each numbered with the 序号 of the line that will pay it (by region,
-/// household, payee, programme, current before 补发).
+/// each numbered with the 序号 of the line that will pay it (by household,
+/// payee, programme, current before 补发: in the order of the households,
+/// so that every index of the new lines grows at its end).
 ///
 /// An entitlement whose months in that span are all taken is passed over
 /// after one count of its claims (one descent of an index, whatever the
@@ -328,7 +329,7 @@ owed AS (
 )
 INSERT INTO payment_owed (seq, kind, payee_key, household_id, person_id, program, region_code, month, fen,
                           entitlement_id)
-SELECT DENSE_RANK() OVER (ORDER BY region_code, household_id, payee_key, program, kind DESC), kind, payee_key,
+SELECT DENSE_RANK() OVER (ORDER BY household_id, payee_key, program, kind DESC), kind, payee_key,
        household_id, person_id, program, region_code, month, monthly_fen, entitlement_id
 FROM owed";
 
@@ -390,11 +391,9 @@ pub async fn generate_lines(tx: &mut Tx, roll_id: i64, now: DateTime<Utc>) -> Re
     let (from, to) = region_range(Some(&roll.region));
     let (month, paid_from, group) = (roll.month.yyyymm(), roll.paid_from.yyyymm(), roll.group.code());
     if let crate::TxConn::Postgres(conn) = &mut tx.conn {
-        // A county set's roll sorts and hashes a million rows: in memory,
-        // and without compiling each statement first (JIT took a second of
-        // the lines' statement at a million payees).
+        // A county set's roll sorts and hashes a million rows: in memory
+        // (JIT is off for every connection: `Db::open`).
         sqlx::query("SET LOCAL work_mem = '256MB'").execute(&mut **conn).await?;
-        sqlx::query("SET LOCAL jit = off").execute(&mut **conn).await?;
     }
     on_tx!(tx, |conn| {
         sqlx::query(OWED_TABLE).execute(&mut *conn).await?;
@@ -815,7 +814,7 @@ pub struct DifferenceRow {
     pub payee_name: String,
 }
 
-/// A payee is matched within its household (`payment_line_household_idx`):
+/// A payee is matched within its household (`payment_line_roll_household_idx`):
 /// a payee line is paid in one household's name.
 const DIFF_SQL: &str = "
 SELECT 'new' AS c, l.payee_key AS k, l.program AS p, l.household_id AS h, l.payee_name AS n,
