@@ -138,26 +138,60 @@ pub async fn get_return(tx: &mut Tx, roll_id: i64) -> Result<Option<ReturnRow>> 
     }))
 }
 
-/// How many failures one statement marks (two binds each).
+/// How many failures one statement marks (two binds each), and how many
+/// lines one statement holds or opens corrections for (one bind each).
 const FAILURES_PER_STATEMENT: usize = 500;
+const LINES_PER_STATEMENT: usize = 1_000;
 
 /// Marks the pending lines of the roll with these 序号 failed, each with
-/// the bank's reason, a few hundred to a statement; how many were marked
-/// (fewer than asked when a 序号 is not a pending line of the roll).
-pub async fn fail_lines(tx: &mut Tx, roll_id: i64, failures: &[(i64, &str)]) -> Result<u64> {
-    let mut done = 0;
+/// the bank's reason, a few hundred to a statement; the ids of the lines
+/// marked, in ascending order (fewer than asked when a 序号 is not a
+/// pending line of the roll).
+pub async fn fail_lines(tx: &mut Tx, roll_id: i64, failures: &[(i64, &str)]) -> Result<Vec<i64>> {
+    let mut done = Vec::with_capacity(failures.len());
     for chunk in failures.chunks(FAILURES_PER_STATEMENT) {
         let values =
             (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3)).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "UPDATE payment_line SET result = 'failed', failure_reason = v.column2
              FROM (VALUES {values}) AS v
-             WHERE payment_line.roll_id = $1 AND payment_line.seq = v.column1 AND payment_line.result = 'pending'"
+             WHERE payment_line.roll_id = $1 AND payment_line.seq = v.column1 AND payment_line.result = 'pending'
+             RETURNING payment_line.id"
+        );
+        let ids: Vec<i64> = on_tx!(tx, |conn| {
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(roll_id);
+            for (seq, reason) in chunk {
+                query = query.bind(*seq).bind(*reason);
+            }
+            query.fetch_all(&mut *conn).await?
+        });
+        done.extend(ids);
+    }
+    done.sort_unstable();
+    Ok(done)
+}
+
+/// `$2, $3, …` for a chunk of ids after the roll's `$1`.
+fn id_binds(n: usize) -> String {
+    (0..n).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ")
+}
+
+/// Holds the live claims of these failed lines of the roll (from
+/// [`fail_lines`]): no roll pays those months again until the correction
+/// releases them. How many. Each line's claims are found through the
+/// roll's claim index, not by reading every line of the roll.
+pub async fn hold_failed(tx: &mut Tx, roll_id: i64, lines: &[i64]) -> Result<u64> {
+    let mut done = 0;
+    for chunk in lines.chunks(LINES_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE payment_claim SET state = 'held'
+             WHERE roll_id = $1 AND state = 'live' AND line_id IN ({})",
+            id_binds(chunk.len())
         );
         done += on_tx!(tx, |conn| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(roll_id);
-            for (seq, reason) in chunk {
-                query = query.bind(*seq).bind(*reason);
+            for id in chunk {
+                query = query.bind(*id);
             }
             query.execute(&mut *conn).await?.rows_affected()
         });
@@ -165,40 +199,38 @@ pub async fn fail_lines(tx: &mut Tx, roll_id: i64, failures: &[(i64, &str)]) -> 
     Ok(done)
 }
 
-/// Holds the live claims of the roll's failed lines: no roll pays those
-/// months again until the correction releases them. How many.
-pub async fn hold_failed(tx: &mut Tx, roll_id: i64) -> Result<u64> {
-    let done = on_tx!(tx, |conn| {
-        sqlx::query(
-            "UPDATE payment_claim SET state = 'held'
-             WHERE roll_id = $1 AND state = 'live'
-               AND line_id IN (SELECT id FROM payment_line WHERE roll_id = $1 AND result = 'failed')",
-        )
-        .bind(roll_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-    });
-    Ok(done)
-}
-
-/// Opens a correction for each failed line of the roll, with the bank's
-/// reason, in the order of their 序号; their ids.
-pub async fn open_corrections(tx: &mut Tx, roll_id: i64, return_id: i64, now: DateTime<Utc>) -> Result<Vec<i64>> {
-    let mut ids: Vec<i64> = on_tx!(tx, |conn| {
-        sqlx::query_scalar(
+/// Opens a correction for each of these failed lines of the roll, with
+/// the bank's reason, in the order of their 序号 (ascending ids: a roll's
+/// lines are written in 序号 order); their ids.
+pub async fn open_corrections(
+    tx: &mut Tx,
+    roll_id: i64,
+    return_id: i64,
+    now: DateTime<Utc>,
+    lines: &[i64],
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(lines.len());
+    for chunk in lines.chunks(LINES_PER_STATEMENT) {
+        let n = chunk.len();
+        let sql = format!(
             "INSERT INTO payment_correction (line_id, roll_id, return_id, household_id, region_code, amount_fen,
                  reason, state, opened_at)
-             SELECT id, roll_id, $2, household_id, region_code, amount_fen, COALESCE(failure_reason, ''), 'open', $3
-             FROM payment_line WHERE roll_id = $1 AND result = 'failed' ORDER BY seq
+             SELECT id, roll_id, ${}, household_id, region_code, amount_fen, COALESCE(failure_reason, ''), 'open', ${}
+             FROM payment_line WHERE roll_id = $1 AND result = 'failed' AND id IN ({}) ORDER BY seq
              RETURNING id",
-        )
-        .bind(roll_id)
-        .bind(return_id)
-        .bind(now)
-        .fetch_all(&mut *conn)
-        .await?
-    });
+            n + 2,
+            n + 3,
+            id_binds(n)
+        );
+        let opened: Vec<i64> = on_tx!(tx, |conn| {
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(roll_id);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.bind(return_id).bind(now).fetch_all(&mut *conn).await?
+        });
+        ids.extend(opened);
+    }
     ids.sort_unstable();
     Ok(ids)
 }

@@ -158,11 +158,12 @@ pub async fn import_return_then(
         })
         .collect();
     let marked = store_returns::fail_lines(&mut tx, id, &failures).await?;
-    if marked != failures.len() as u64 {
-        return Err(AppError::Internal(format!("roll {id}: {marked} of {} failed lines were pending", failures.len())));
+    if marked.len() != failures.len() {
+        let n = marked.len();
+        return Err(AppError::Internal(format!("roll {id}: {n} of {} failed lines were pending", failures.len())));
     }
-    store_returns::hold_failed(&mut tx, id).await?;
-    let corrections = store_returns::open_corrections(&mut tx, id, return_id, now).await?;
+    store_returns::hold_failed(&mut tx, id, &marked).await?;
+    let corrections = store_returns::open_corrections(&mut tx, id, return_id, now, &marked).await?;
     store_returns::mark_paid(&mut tx, id).await?;
     store_returns::close_roll(&mut tx, id, now).await?;
     let target = Target::new("payment_roll", id, Some(&roll.region));
