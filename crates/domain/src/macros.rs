@@ -29,6 +29,11 @@ macro_rules! labeled_enum {
 
             /// Parses a code, a label in either language, or an alias.
             pub fn parse(raw: &str) -> Option<Self> {
+                // A code as stored, the common case (every row read back):
+                // no text to normalise.
+                if let Some(v) = Self::ALL.iter().copied().find(|v| v.code() == raw) {
+                    return Some(v);
+                }
                 let key = $crate::text::header_key(raw);
                 if key.is_empty() {
                     return None;

@@ -124,97 +124,136 @@ pub fn content_type(layout: &BankLayout) -> &'static str {
 }
 
 /// Writes the bank file of `lines` in `layout`; every problem if any line
-/// cannot be written (or the layout is not valid).
+/// cannot be written (or the layout is not valid). [`BankWriter`] line by
+/// line.
 pub fn render(layout: &BankLayout, lines: &[BankLine]) -> Result<BankFile, Vec<Problem>> {
-    if let Err(problems) = layout.validate() {
-        return Err(problems
-            .into_iter()
-            .map(|p| Problem {
-                line: None,
-                column: p.column.map(|c| ColumnRef { index: c - 1, header: p.title.clone() }),
-                message: p.message,
-            })
-            .collect());
+    let mut writer = BankWriter::new(layout, lines.len())?;
+    for line in lines {
+        writer.push(line);
     }
-    let mut problems = Vec::new();
-    let first = usize::from(layout.header) + 1;
-    let mut total = Fen::ZERO;
-    let mut seen = std::collections::HashSet::with_capacity(lines.len());
-    for (i, line) in lines.iter().enumerate() {
+    writer.finish()
+}
+
+/// Writes a bank file as its lines come, in order: a CSV or fixed-width
+/// file is encoded line by line (a million-line roll is read a page at a
+/// time and never held whole), an xlsx keeps its lines for the workbook,
+/// which is written at the end. Problems are gathered with their line and
+/// column; [`BankWriter::finish`] returns them all, or the file.
+pub struct BankWriter<'a> {
+    layout: &'a BankLayout,
+    out: Vec<u8>,
+    problems: Vec<Problem>,
+    /// None for UTF-8.
+    encoder: Option<encoding_rs::Encoder>,
+    buffer: Vec<u8>,
+    cells: Vec<String>,
+    seen: std::collections::HashSet<u32>,
+    total: Fen,
+    count: usize,
+    /// An xlsx's lines, written at the end.
+    held: Vec<BankLine>,
+}
+
+impl<'a> BankWriter<'a> {
+    /// A writer of about `lines` lines in `layout` (its header written);
+    /// the layout's problems if it is not valid.
+    pub fn new(layout: &'a BankLayout, lines: usize) -> Result<Self, Vec<Problem>> {
+        if let Err(problems) = layout.validate() {
+            return Err(problems
+                .into_iter()
+                .map(|p| Problem {
+                    line: None,
+                    column: p.column.map(|c| ColumnRef { index: c - 1, header: p.title.clone() }),
+                    message: p.message,
+                })
+                .collect());
+        }
+        let text = layout.format != BankFormat::Xlsx;
+        let encoder = match layout.encoding {
+            TextEncoding::Utf8 => None,
+            TextEncoding::Gbk => Some(encoding_rs::GBK.new_encoder()),
+            TextEncoding::Gb18030 => Some(encoding_rs::GB18030.new_encoder()),
+        };
+        let mut writer = BankWriter {
+            layout,
+            out: Vec::with_capacity(if text { lines * 128 + 256 } else { 0 }),
+            problems: Vec::new(),
+            encoder,
+            buffer: Vec::new(),
+            cells: vec![String::new(); layout.columns.len()],
+            seen: std::collections::HashSet::with_capacity(lines),
+            total: Fen::ZERO,
+            count: 0,
+            held: Vec::new(),
+        };
+        if text && layout.header {
+            let titles: Vec<String> = layout.columns.iter().map(|c| c.title.clone()).collect();
+            writer.line(1, &titles);
+        }
+        Ok(writer)
+    }
+
+    /// The next line of the roll.
+    pub fn push(&mut self, line: &BankLine) {
+        let layout = self.layout;
+        let number = usize::from(layout.header) + 1 + self.count;
+        self.count += 1;
         let at = |field: BankField, message: Message| Problem {
-            line: Some(first + i),
+            line: Some(number),
             column: layout
                 .position(field)
                 .map(|index| ColumnRef { index, header: layout.columns[index].title.clone() }),
             message,
         };
         if line.amount.0 <= 0 {
-            problems.push(at(
+            self.problems.push(at(
                 BankField::Amount,
                 Message::new("payment.file.amount_not_positive").arg("amount", line.amount),
             ));
         }
-        if !seen.insert(line.seq) {
-            problems.push(at(BankField::Seq, Message::new("payment.file.seq_twice").arg("seq", line.seq)));
+        if !self.seen.insert(line.seq) {
+            self.problems.push(at(BankField::Seq, Message::new("payment.file.seq_twice").arg("seq", line.seq)));
         }
-        match total.checked_add(line.amount) {
-            Some(t) => total = t,
-            None => problems.push(at(BankField::Amount, Message::new("payment.file.total_too_large"))),
+        match self.total.checked_add(line.amount) {
+            Some(t) => self.total = t,
+            None => self.problems.push(at(BankField::Amount, Message::new("payment.file.total_too_large"))),
         }
-    }
-    let bytes = match layout.format {
-        BankFormat::Xlsx if problems.is_empty() => xlsx(layout, lines, total).map_err(|e| {
-            vec![Problem { line: None, column: None, message: Message::new("payment.file.xlsx").arg("detail", e) }]
-        })?,
-        BankFormat::Xlsx => Vec::new(),
-        BankFormat::Csv | BankFormat::FixedWidth => text(layout, lines, total, &mut problems),
-    };
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    Ok(BankFile { bytes, sha256, lines: lines.len(), total })
-}
-
-/// A CSV or fixed-width file in the layout's encoding.
-fn text(layout: &BankLayout, lines: &[BankLine], total: Fen, problems: &mut Vec<Problem>) -> Vec<u8> {
-    let encoder = match layout.encoding {
-        TextEncoding::Utf8 => None,
-        TextEncoding::Gbk => Some(encoding_rs::GBK.new_encoder()),
-        TextEncoding::Gb18030 => Some(encoding_rs::GB18030.new_encoder()),
-    };
-    let mut out = Vec::with_capacity(lines.len() * 128 + 256);
-    let mut writer = TextWriter { layout, out: &mut out, problems, encoder, buffer: Vec::new() };
-    if layout.header {
-        let titles: Vec<String> = layout.columns.iter().map(|c| c.title.clone()).collect();
-        writer.line(1, &titles);
-    }
-    let first = usize::from(layout.header) + 1;
-    let mut cells = vec![String::new(); layout.columns.len()];
-    for (i, line) in lines.iter().enumerate() {
+        if layout.format == BankFormat::Xlsx {
+            self.held.push(line.clone());
+            return;
+        }
+        let mut cells = std::mem::take(&mut self.cells);
         for (cell, column) in cells.iter_mut().zip(&layout.columns) {
             cell.clear();
             line.write(column.field, cell);
         }
-        writer.line(first + i, &cells);
+        self.line(number, &cells);
+        self.cells = cells;
     }
-    if layout.trailer {
-        let cells = layout.trailer_cells(&total.to_plain_yuan(), lines.len());
-        writer.line(first + lines.len(), &cells);
+
+    /// The file, or every problem found.
+    pub fn finish(mut self) -> Result<BankFile, Vec<Problem>> {
+        let layout = self.layout;
+        let bytes = match layout.format {
+            BankFormat::Xlsx if self.problems.is_empty() => xlsx(layout, &self.held, self.total).map_err(|e| {
+                vec![Problem { line: None, column: None, message: Message::new("payment.file.xlsx").arg("detail", e) }]
+            })?,
+            BankFormat::Xlsx => Vec::new(),
+            BankFormat::Csv | BankFormat::FixedWidth => {
+                if layout.trailer {
+                    let cells = layout.trailer_cells(&self.total.to_plain_yuan(), self.count);
+                    self.line(usize::from(layout.header) + 1 + self.count, &cells);
+                }
+                std::mem::take(&mut self.out)
+            }
+        };
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        Ok(BankFile { bytes, sha256, lines: self.count, total: self.total })
     }
-    out
-}
 
-struct TextWriter<'a> {
-    layout: &'a BankLayout,
-    out: &'a mut Vec<u8>,
-    problems: &'a mut Vec<Problem>,
-    /// None for UTF-8.
-    encoder: Option<encoding_rs::Encoder>,
-    buffer: Vec<u8>,
-}
-
-impl TextWriter<'_> {
     /// Writes one line of cells (a trailer may have one more cell than
     /// there are columns: it takes the last column's width, or none).
     fn line(&mut self, number: usize, cells: &[String]) {

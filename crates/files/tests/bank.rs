@@ -214,10 +214,11 @@ fn a_negative_amount_a_repeated_number_and_a_line_break_are_refused() {
     lines[1].memo = "低保\n金".into();
     assert_eq!(
         zh(&render(&BankLayout::yikatong(), &lines).unwrap_err()),
+        // In the order of the lines.
         [
             "第2行 H列（金额）：发放金额须大于零，现为-1.00元。",
-            "第4行 A列（序号）：序号2重复。",
             "第3行 I列（摘要）：内容中有换行等控制字符。",
+            "第4行 A列（序号）：序号2重复。",
         ]
     );
 }

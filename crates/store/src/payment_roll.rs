@@ -640,19 +640,34 @@ pub async fn roll_lines(tx: &mut Tx, roll_id: i64, after: i64, limit: i64) -> Re
     rows.into_iter().map(line_from).collect()
 }
 
-/// What a bank's return is reconciled against, of the lines sent (with an
-/// account) by 序号 from `after` (exclusive), at most `limit`: 序号, the name
-/// the bank was told (the account's, else the payee's), ID number, account
-/// number and amount.
-pub async fn sent_entries(
-    tx: &mut Tx,
-    roll_id: i64,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<(i64, String, String, String, Fen)>> {
-    let rows: Vec<(i64, String, String, String, i64)> = on_tx!(tx, |conn| {
+/// A line sent to the bank (it has an account), as the bank file says it
+/// and its return is matched against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentLine {
+    pub seq: i64,
+    /// The name the bank is told: the account's, else the payee's.
+    pub name: String,
+    pub id_number: String,
+    pub account: String,
+    pub bank: String,
+    pub program: Program,
+    pub kind: LineKind,
+    pub first: YearMonth,
+    pub last: YearMonth,
+    pub amount: Fen,
+}
+
+type SentTuple = (i64, String, String, String, String, String, String, i64, i64, i64);
+
+/// The lines sent (with an account) by 序号 from `after` (exclusive), at
+/// most `limit`: ten columns of each, not the whole line (what the bank
+/// file is written from and its return reconciled against; a roll has a
+/// million lines).
+pub async fn sent_lines(tx: &mut Tx, roll_id: i64, after: i64, limit: i64) -> Result<Vec<SentLine>> {
+    let rows: Vec<SentTuple> = on_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT seq, COALESCE(account_name, payee_name), id_number, account_number, amount_fen
+            "SELECT seq, COALESCE(account_name, payee_name), id_number, account_number, COALESCE(bank, ''),
+                    program, kind, first_month, last_month, amount_fen
              FROM payment_line
              WHERE roll_id = $1 AND seq > $2 AND result <> 'no_account' AND account_number IS NOT NULL
              ORDER BY seq LIMIT $3",
@@ -663,7 +678,22 @@ pub async fn sent_entries(
         .fetch_all(&mut *conn)
         .await?
     });
-    Ok(rows.into_iter().map(|(seq, name, id, account, fen)| (seq, name, id, account, Fen(fen))).collect())
+    rows.into_iter()
+        .map(|(seq, name, id_number, account, bank, program, kind, first, last, amount)| {
+            Ok(SentLine {
+                seq,
+                name,
+                id_number,
+                account,
+                bank,
+                program: Program::parse(&program).ok_or_else(|| corrupt("program", roll_id))?,
+                kind: LineKind::parse(&kind).ok_or_else(|| corrupt("line kind", roll_id))?,
+                first: month(first, roll_id)?,
+                last: month(last, roll_id)?,
+                amount: Fen(amount),
+            })
+        })
+        .collect()
 }
 
 /// The months a roll's lines claim: (payee line, month, fen, entitlement,

@@ -21,10 +21,10 @@ use chrono::{DateTime, Utc};
 use jiuzhu_domain::entitlement::YearMonth;
 use jiuzhu_domain::i18n::{Lang, Message};
 use jiuzhu_domain::payment::layout::BankLayout;
-use jiuzhu_domain::payment::roll::{self as rules, LineKind, LineResult};
+use jiuzhu_domain::payment::roll::{self as rules, LineKind};
 use jiuzhu_domain::{IdNumber, Permission, Program};
 use jiuzhu_files::bank::{self, BankLine};
-use jiuzhu_store::payment_roll::{self as rolls, LineRow, RollRow};
+use jiuzhu_store::payment_roll::{RollRow, SentLine};
 use jiuzhu_store::{Db, StoreError, Tx, payment_return as returns};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -34,9 +34,6 @@ use super::roll::roll_in_scope;
 use crate::Actor;
 use crate::access::{Target, audit, require};
 use crate::error::{AppError, FieldError, Result};
-
-/// Lines read from the store at a time.
-const PAGE: i64 = 10_000;
 
 /// A bank file as exported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,23 +59,6 @@ pub struct FileSummary {
 /// `custom`, else the 一卡通 CSV (`payment::layout::for_roll`).
 pub async fn layout_for(tx: &mut Tx, roll: &RollRow, now: DateTime<Utc>) -> Result<BankLayout> {
     Ok(super::layout::for_roll(tx, roll, now).await?.0)
-}
-
-/// Every line of a roll sent to the bank (those with an account), by 序号.
-async fn sent_lines(tx: &mut Tx, roll_id: i64) -> Result<Vec<LineRow>> {
-    let mut lines = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = rolls::roll_lines(tx, roll_id, after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        let full = page.len() as i64 == PAGE;
-        lines.extend(page.into_iter().filter(|l| l.result != LineResult::NoAccount));
-        if !full {
-            break;
-        }
-    }
-    Ok(lines)
 }
 
 /// The programme's words on the bank file: 补贴项目 and the memo's short name.
@@ -114,28 +94,26 @@ pub fn memo(kind: LineKind, program: Program, month: YearMonth, first: YearMonth
 struct Words(HashMap<(LineKind, Program, YearMonth, YearMonth), (String, String)>);
 
 impl Words {
-    fn of(&mut self, roll: &RollRow, line: &LineRow) -> &(String, String) {
-        let program = line.key.program;
-        self.0.entry((line.kind, program, line.first, line.last)).or_insert_with(|| {
-            let item = jiuzhu_domain::i18n::t(Lang::Zh, words(program).0).to_string();
-            (item, memo(line.kind, program, roll.month, line.first, line.last))
+    fn of(&mut self, roll: &RollRow, line: &SentLine) -> &(String, String) {
+        self.0.entry((line.kind, line.program, line.first, line.last)).or_insert_with(|| {
+            let item = jiuzhu_domain::i18n::t(Lang::Zh, words(line.program).0).to_string();
+            (item, memo(line.kind, line.program, roll.month, line.first, line.last))
         })
     }
 }
 
-/// The bank's line of a roll line.
-fn bank_line(roll: &RollRow, line: &LineRow, words: &mut Words) -> Result<BankLine> {
-    let broken = |what: &str| AppError::Internal(format!("payment line {}: {what}", line.id));
+/// The bank's line of a line sent.
+fn bank_line(roll: &RollRow, line: SentLine, words: &mut Words) -> Result<BankLine> {
+    let broken = |what: &str| AppError::Internal(format!("payment roll {}, line {}: {what}", roll.id, line.seq));
     let seq = u32::try_from(line.seq).map_err(|_| broken("序号"))?;
     let id_number = IdNumber::parse(&line.id_number).map_err(|_| broken("ID number"))?;
-    let account = line.account_number.clone().ok_or_else(|| broken("no account"))?;
-    let (item, memo) = words.of(roll, line).clone();
+    let (item, memo) = words.of(roll, &line).clone();
     Ok(BankLine {
         seq,
-        name: line.account_name.clone().unwrap_or_else(|| line.payee_name.clone()),
+        name: line.name,
         id_number,
-        account,
-        bank: line.bank.clone().unwrap_or_default(),
+        account: line.account,
+        bank: line.bank,
         item,
         period: roll.month,
         amount: line.amount,
@@ -160,14 +138,20 @@ pub async fn export_file(db: &Db, actor: &Actor, now: DateTime<Utc>, id: i64) ->
         return Err(AppError::Conflict(e.message()));
     }
     let (layout, layout_id) = super::layout::for_roll(&mut tx, &roll, now).await?;
-    let lines = sent_lines(&mut tx, id).await?;
-    let mut words = Words::default();
-    let lines = lines.iter().map(|l| bank_line(&roll, l, &mut words)).collect::<Result<Vec<_>>>()?;
-    let file = bank::render(&layout, &lines).map_err(|problems| {
+    let refused = |problems: Vec<jiuzhu_files::roster::Problem>| {
         AppError::Invalid(
             problems.iter().map(|p| FieldError { field: "file", message: bank::problem_message(p) }).collect(),
         )
-    })?;
+    };
+    // Written as the lines are read, a page at a time.
+    let mut writer = bank::BankWriter::new(&layout, usize::try_from(roll.lines).unwrap_or(0)).map_err(refused)?;
+    let mut words = Words::default();
+    super::each_sent_line(&mut tx, id, |line| {
+        writer.push(&bank_line(&roll, line, &mut words)?);
+        Ok(())
+    })
+    .await?;
+    let file = writer.finish().map_err(refused)?;
     let summary = FileSummary { sha256: file.sha256.clone(), lines: file.lines as i64, total_fen: file.total.0 };
     match returns::record_export(&mut tx, id, &file.sha256, summary.lines, file.total, &actor.login, now).await {
         Err(StoreError::NotFound) => return Err(AppError::Conflict(Message::new("payment.export.changed"))),

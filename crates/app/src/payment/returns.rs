@@ -54,32 +54,23 @@ pub struct ReturnImported {
     pub corrections: Vec<i64>,
 }
 
-/// Lines read from the store at a time.
-const PAGE: i64 = 20_000;
-
 /// What the return is reconciled against: every line sent, by 序号, read
-/// narrow (five columns, not the whole line: a roll has a million lines).
+/// narrow (not the whole line: a roll has a million lines).
 async fn sent_entries(tx: &mut Tx, roll_id: i64) -> Result<Vec<RollEntry>> {
     let mut entries = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = rolls::sent_entries(tx, roll_id, after, PAGE).await?;
-        let full = page.len() as i64 == PAGE;
-        for (seq, name, id_number, account, amount) in page {
-            after = seq;
-            let broken = |what: &str| AppError::Internal(format!("payment roll {roll_id}, line {seq}: {what}"));
-            entries.push(RollEntry {
-                seq: u32::try_from(seq).map_err(|_| broken("序号"))?,
-                name,
-                id_number: IdNumber::parse(&id_number).map_err(|_| broken("ID number"))?,
-                account,
-                amount,
-            });
-        }
-        if !full {
-            return Ok(entries);
-        }
-    }
+    super::each_sent_line(tx, roll_id, |line| {
+        let broken = |what: &str| AppError::Internal(format!("payment roll {roll_id}, line {}: {what}", line.seq));
+        entries.push(RollEntry {
+            seq: u32::try_from(line.seq).map_err(|_| broken("序号"))?,
+            id_number: IdNumber::parse(&line.id_number).map_err(|_| broken("ID number"))?,
+            name: line.name,
+            account: line.account,
+            amount: line.amount,
+        });
+        Ok(())
+    })
+    .await?;
+    Ok(entries)
 }
 
 fn refused(problems: impl IntoIterator<Item = Message>) -> AppError {
