@@ -199,9 +199,11 @@ pub async fn hold_failed(tx: &mut Tx, roll_id: i64, lines: &[i64]) -> Result<u64
     Ok(done)
 }
 
-/// Opens a correction for each of these failed lines of the roll, with
-/// the bank's reason, in the order of their 序号 (ascending ids: a roll's
-/// lines are written in 序号 order); their ids.
+/// Opens a correction for each of these failed lines of the roll (from
+/// [`fail_lines`]), with the bank's reason, in the order of their 序号
+/// (ascending ids: a roll's lines are written in 序号 order); their ids.
+/// The lines are found by id (`roll_id + 0`: offered the roll's index,
+/// SQLite walked the roll's million lines in 序号 order for each statement).
 pub async fn open_corrections(
     tx: &mut Tx,
     roll_id: i64,
@@ -216,7 +218,7 @@ pub async fn open_corrections(
             "INSERT INTO payment_correction (line_id, roll_id, return_id, household_id, region_code, amount_fen,
                  reason, state, opened_at)
              SELECT id, roll_id, ${}, household_id, region_code, amount_fen, COALESCE(failure_reason, ''), 'open', ${}
-             FROM payment_line WHERE roll_id = $1 AND result = 'failed' AND id IN ({}) ORDER BY seq
+             FROM payment_line WHERE id IN ({}) AND roll_id + 0 = $1 AND result = 'failed' ORDER BY id
              RETURNING id",
             n + 2,
             n + 3,
