@@ -277,23 +277,28 @@ async fn demo_recovery(
         tx.commit().await?;
         lines
     };
-    let Some(line) = lines.iter().skip(lines.len() / 2).chain(lines.iter()).find(|l| {
+    let candidates = lines.iter().skip(lines.len() / 2).chain(lines.iter()).filter(|l| {
         l.kind == LineKind::Current
             && l.key.program == Program::Dibao
             && matches!(l.key.payee, Payee::Household(_))
             && l.result == LineResult::Paid
             && Some(l.household_id) != avoid
-    }) else {
-        return Ok(None);
-    };
+    });
     let died = this_month.plus(-DEATH_MONTHS_AGO);
     let entered = at(this_month, 1, 9, 0, now);
-    match end_entitlement(db, &approver()?, entered, line.entitlement_id, died, EndReason::Death).await {
-        Ok(()) => {}
-        // An entitlement that began after the month of death: no demo recovery.
-        Err(AppError::Conflict(_)) => return Ok(None),
-        Err(e) => return Err(e),
+    let mut chosen = None;
+    for line in candidates.take(50) {
+        match end_entitlement(db, &approver()?, entered, line.entitlement_id, died, EndReason::Death).await {
+            Ok(()) => {
+                chosen = Some(line);
+                break;
+            }
+            // An entitlement that began after the month of death: the next.
+            Err(AppError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        }
     }
+    let Some(line) = chosen else { return Ok(None) };
     let clerk = clerk()?;
     let found = find_overpayments(db, &clerk, at(this_month, 1, 9, 30, now), line.household_id).await?;
     let Some(overpaid) = found.iter().find(|o| o.person_id.is_none() && o.program == Program::Dibao.code()) else {
