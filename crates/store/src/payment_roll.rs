@@ -242,8 +242,22 @@ pub struct Generated {
     pub no_account_lines: i64,
 }
 
-/// Removes a draft's lines and claims (before generating it again).
+/// Removes a draft's lines and claims (before generating it again), after
+/// locking the roll and moving its version on: an approval of the version
+/// seen before waits for the regeneration and is then refused (a draft of
+/// one-month lines has no claim rows for the two to meet on). `NotFound`
+/// when the roll is no longer a draft.
 pub async fn clear_lines(tx: &mut Tx, roll_id: i64) -> Result<()> {
+    let locked = on_tx!(tx, |conn| {
+        sqlx::query("UPDATE payment_roll SET version = version + 1 WHERE id = $1 AND state = 'draft'")
+            .bind(roll_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+    });
+    if locked != 1 {
+        return Err(StoreError::NotFound);
+    }
     on_tx!(tx, |conn| {
         sqlx::query(
             "DELETE FROM payment_claim WHERE roll_id = $1

@@ -312,6 +312,10 @@ async fn agrees(db: Db, seed: u64) {
     .unwrap();
     let version = get_roll(&mut tx, march).await.unwrap().unwrap().version;
     approve_roll(&mut tx, march, version, "approver", t0()).await.unwrap();
+    // An approved roll is not cleared for regeneration: its lines stay.
+    let approved_lines = roll_lines(&mut tx, march, 0, 100_000).await.unwrap().len();
+    assert!(matches!(clear_lines(&mut tx, march).await, Err(StoreError::NotFound)));
+    assert_eq!(roll_lines(&mut tx, march, 0, 100_000).await.unwrap().len(), approved_lines);
     tx.commit().await.unwrap();
     let mut tx = db.begin().await.unwrap();
     let version = get_roll(&mut tx, second).await.unwrap().unwrap().version;

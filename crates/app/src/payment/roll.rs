@@ -399,7 +399,11 @@ async fn generate_in(tx: &mut Tx, actor: &Actor, now: DateTime<Utc>, work: &Roll
                 return Err(AppError::NotFound);
             }
             rules::may_regenerate(row.state).map_err(rule_error)?;
-            rolls::clear_lines(tx, row.id).await?;
+            // Approved meanwhile: the roll changed under the job.
+            match rolls::clear_lines(tx, row.id).await {
+                Err(StoreError::NotFound) => return Err(conflict("payment.roll.error.stale")),
+                other => other?,
+            }
             (row.id, "payment_roll_regenerated")
         }
     };

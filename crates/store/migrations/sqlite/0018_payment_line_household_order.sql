@@ -7,3 +7,9 @@
 -- roll by roll (a county has a few hundred rolls, each one descent).
 DROP INDEX payment_line_household_idx;
 CREATE INDEX payment_line_roll_household_idx ON payment_line (roll_id, household_id);
+
+-- A one-month line claims its month at approval, from the line itself; the
+-- draft claims such lines got before this version go (they would be made
+-- live beside the claim written at approval, and the approval refused).
+DELETE FROM payment_claim WHERE state = 'draft'
+    AND line_id IN (SELECT id FROM payment_line WHERE month_count = 1);
