@@ -152,6 +152,25 @@ async fn every_month_owed_is_paid_exactly_once(db: Db) {
     let elsewhere = Actor::user(205, "other", &[Role::CountyApprover], Scope::Region(code("340103")));
     assert!(matches!(pay::get_roll(&db, &elsewhere, now(), january).await, Err(AppError::NotFound)));
 
+    // A draft made before migration 0018 also had a draft claim for each
+    // one-month line; the migration drops them, so its approval below
+    // claims each month once (it was refused as paid twice).
+    raw.execute(&format!(
+        "INSERT INTO payment_claim (roll_id, line_id, kind, payee_key, household_id, person_id, program, month, fen,
+             entitlement_id, state)
+         SELECT roll_id, id, kind, payee_key, household_id, person_id, program, first_month, amount_fen,
+             entitlement_id, 'draft'
+         FROM payment_line WHERE roll_id = {january} AND month_count = 1"
+    ))
+    .await;
+    raw.rerun_migration(
+        18,
+        "DROP INDEX payment_line_roll_household_idx;
+         CREATE INDEX payment_line_household_idx ON payment_line (household_id, roll_id)",
+    )
+    .await;
+    assert_eq!(raw.count(&format!("SELECT COUNT(*) FROM payment_claim WHERE roll_id = {january}")).await, 0);
+
     // The approver approves what they saw; the roll is then frozen.
     let seen = pay::get_roll(&db, &approver(), now(), january).await.unwrap();
     assert!(seen.can_approve);
