@@ -259,21 +259,12 @@ pub async fn clear_lines(tx: &mut Tx, roll_id: i64) -> Result<()> {
         return Err(StoreError::NotFound);
     }
     on_tx!(tx, |conn| {
-        sqlx::query(
-            "DELETE FROM payment_claim WHERE roll_id = $1
-               AND EXISTS (SELECT 1 FROM payment_roll r WHERE r.id = $1 AND r.state = 'draft')",
-        )
-        .bind(roll_id)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "DELETE FROM payment_line WHERE roll_id = $1
-               AND EXISTS (SELECT 1 FROM payment_roll r WHERE r.id = $1 AND r.state = 'draft')",
-        )
-        .bind(roll_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
+        sqlx::query("DELETE FROM payment_claim WHERE roll_id = $1").bind(roll_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM payment_line WHERE roll_id = $1")
+            .bind(roll_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
     });
     Ok(())
 }
@@ -422,21 +413,27 @@ pub async fn generate_lines(tx: &mut Tx, roll_id: i64, now: DateTime<Utc>) -> Re
         sqlx::query(OWED_SQL).bind(month).bind(&from).bind(&to).bind(paid_from).bind(group).execute(&mut *conn).await?;
         0
     });
-    if let crate::TxConn::Postgres(conn) = &mut tx.conn {
-        // A temporary table has no statistics until asked: planned as a
-        // few hundred rows, the lines' statement below probed an index per
-        // line and sorted a million rows on disk.
-        sqlx::query("ANALYZE payment_owed").execute(&mut **conn).await?;
-    }
+    // A temporary table has no statistics until asked: planned as a few
+    // hundred rows, the lines' statement below probed an index per line and
+    // sorted a million rows on disk.
+    analyze_on_postgres(tx, "payment_owed").await?;
     on_tx!(tx, |conn| {
         sqlx::query(LINES_SQL).bind(roll_id).execute(&mut *conn).await?;
         sqlx::query(CLAIMS_SQL).bind(roll_id).execute(&mut *conn).await?;
         sqlx::query("DROP TABLE payment_owed").execute(&mut *conn).await?.rows_affected()
     });
-    if let crate::TxConn::Postgres(conn) = &mut tx.conn {
-        sqlx::query("ANALYZE payment_line, payment_claim").execute(&mut **conn).await?;
-    }
+    analyze_on_postgres(tx, "payment_line, payment_claim").await?;
     update_totals(tx, roll_id, now).await
+}
+
+/// Gathers PostgreSQL's statistics of `tables` (rows a statement of this
+/// transaction just wrote, which the next ones would otherwise be planned
+/// without); nothing on SQLite, whose statistics jiuzhu never gathers.
+async fn analyze_on_postgres(tx: &mut Tx, tables: &'static str) -> Result<()> {
+    if let crate::TxConn::Postgres(conn) = &mut tx.conn {
+        sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {tables}"))).execute(&mut **conn).await?;
+    }
+    Ok(())
 }
 
 async fn update_totals(tx: &mut Tx, roll_id: i64, now: DateTime<Utc>) -> Result<Generated> {
@@ -518,12 +515,9 @@ pub async fn approve_roll(tx: &mut Tx, roll_id: i64, version: i64, approver: &st
             .await?
             .rows_affected()
     });
-    if let crate::TxConn::Postgres(conn) = &mut tx.conn {
-        // The claims just written have no statistics yet: the return that
-        // follows would be planned as if the roll had none.
-        sqlx::query("ANALYZE payment_claim").execute(&mut **conn).await?;
-    }
-    Ok(())
+    // The claims just written have no statistics yet: the return that
+    // follows would be planned as if the roll had none.
+    analyze_on_postgres(tx, "payment_claim").await
 }
 
 /// Releases a failed payment's held claims: the next roll (regular or
