@@ -18,6 +18,7 @@
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::Fen;
 
+use crate::sql::{Param, Sql, bind_params};
 use crate::{Result, StoreError, Tx, Within, on_tx};
 
 /// The constraint that allows one accepted return per roll.
@@ -150,20 +151,15 @@ const LINES_PER_STATEMENT: usize = 1_000;
 pub async fn fail_lines(tx: &mut Tx, roll_id: i64, failures: &[(i64, &str)]) -> Result<Vec<i64>> {
     let mut done = Vec::with_capacity(failures.len());
     for chunk in failures.chunks(FAILURES_PER_STATEMENT) {
-        let values =
-            (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3)).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "UPDATE payment_line SET result = 'failed', failure_reason = v.column2
-             FROM (VALUES {values}) AS v
-             WHERE payment_line.roll_id = $1 AND payment_line.seq = v.column1 AND payment_line.result = 'pending'
-             RETURNING payment_line.id"
-        );
+        let mut sql = Sql::new("UPDATE payment_line SET result = 'failed', failure_reason = v.column2 FROM (VALUES ");
+        for (i, (seq, reason)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" }).bind(Param::Int(*seq)).push(", ");
+            sql.bind(Param::Text((*reason).to_string())).push(")");
+        }
+        sql.push(") AS v WHERE payment_line.roll_id = ").bind(Param::Int(roll_id));
+        sql.push(" AND payment_line.seq = v.column1 AND payment_line.result = 'pending' RETURNING payment_line.id");
         let ids: Vec<i64> = on_tx!(tx, |conn| {
-            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(roll_id);
-            for (seq, reason) in chunk {
-                query = query.bind(*seq).bind(*reason);
-            }
-            query.fetch_all(&mut *conn).await?
+            bind_params!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), sql.params).fetch_all(&mut *conn).await?
         });
         done.extend(ids);
     }
@@ -171,9 +167,16 @@ pub async fn fail_lines(tx: &mut Tx, roll_id: i64, failures: &[(i64, &str)]) -> 
     Ok(done)
 }
 
-/// `$2, $3, …` for a chunk of ids after the roll's `$1`.
-fn id_binds(n: usize) -> String {
-    (0..n).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ")
+/// Appends `IN (…)` of these ids.
+fn push_in(sql: &mut Sql, ids: &[i64]) {
+    sql.push(" IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(Param::Int(*id));
+    }
+    sql.push(")");
 }
 
 /// Holds the live claims of these failed lines of the roll (from
@@ -183,17 +186,14 @@ fn id_binds(n: usize) -> String {
 pub async fn hold_failed(tx: &mut Tx, roll_id: i64, lines: &[i64]) -> Result<u64> {
     let mut done = 0;
     for chunk in lines.chunks(LINES_PER_STATEMENT) {
-        let sql = format!(
-            "UPDATE payment_claim SET state = 'held'
-             WHERE roll_id = $1 AND state = 'live' AND line_id IN ({})",
-            id_binds(chunk.len())
-        );
+        let mut sql = Sql::new("UPDATE payment_claim SET state = 'held' WHERE line_id");
+        push_in(&mut sql, chunk);
+        sql.push(" AND state = 'live' AND roll_id = ").bind(Param::Int(roll_id));
         done += on_tx!(tx, |conn| {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(roll_id);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.execute(&mut *conn).await?.rows_affected()
+            bind_params!(sqlx::query(sqlx::AssertSqlSafe(sql.text)), sql.params)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
         });
     }
     Ok(done)
@@ -213,23 +213,19 @@ pub async fn open_corrections(
 ) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(lines.len());
     for chunk in lines.chunks(LINES_PER_STATEMENT) {
-        let n = chunk.len();
-        let sql = format!(
+        let mut sql = Sql::new(
             "INSERT INTO payment_correction (line_id, roll_id, return_id, household_id, region_code, amount_fen,
                  reason, state, opened_at)
-             SELECT id, roll_id, ${}, household_id, region_code, amount_fen, COALESCE(failure_reason, ''), 'open', ${}
-             FROM payment_line WHERE id IN ({}) AND roll_id + 0 = $1 AND result = 'failed' ORDER BY id
-             RETURNING id",
-            n + 2,
-            n + 3,
-            id_binds(n)
+             SELECT id, roll_id, ",
         );
+        sql.bind(Param::Int(return_id))
+            .push(", household_id, region_code, amount_fen, COALESCE(failure_reason, ''), 'open', ");
+        sql.bind(Param::Time(now)).push(" FROM payment_line WHERE id");
+        push_in(&mut sql, chunk);
+        sql.push(" AND roll_id + 0 = ").bind(Param::Int(roll_id));
+        sql.push(" AND result = 'failed' ORDER BY id RETURNING id");
         let opened: Vec<i64> = on_tx!(tx, |conn| {
-            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(roll_id);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.bind(return_id).bind(now).fetch_all(&mut *conn).await?
+            bind_params!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text)), sql.params).fetch_all(&mut *conn).await?
         });
         ids.extend(opened);
     }
