@@ -502,16 +502,15 @@ async fn verify_database(
 /// `jiuzhu verify --members --data --out`: the batch engine on files.
 fn verify_files(members_path: &std::path::Path, data: &std::path::Path, out: &std::path::Path) -> Result<()> {
     let started = std::time::Instant::now();
-    let (members, mut errors) = jiuzhu_verify::read_members(members_path)?;
-    eprintln!("成员 / members: {} 人，{} 户", members.person_count(), members.households.len());
-    let mut result = jiuzhu_verify::verify_dir(&members, data, &mut |done, total, kind| {
+    let (members, result) = jiuzhu_verify::verify_files(members_path, data, &mut |done, total, kind| {
         if done < total {
             eprint!("\r核对中 / verifying: {}/{total} {}            ", done + 1, kind.stem());
             let _ = std::io::stderr().flush();
         }
     })?;
     eprintln!();
-    errors.append(&mut result.errors);
+    eprintln!("成员 / members: {} 人，{} 户", members.person_count(), members.households.len());
+    let errors = &result.errors;
     let mut report = std::io::BufWriter::new(
         std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?,
     );
@@ -519,7 +518,7 @@ fn verify_files(members_path: &std::path::Path, data: &std::path::Path, out: &st
     report.flush()?;
     let errors_path = out.with_extension("errors.csv");
     let mut errors_file = std::io::BufWriter::new(std::fs::File::create(&errors_path)?);
-    jiuzhu_verify::write_errors(&mut errors_file, &errors, Lang::Zh)?;
+    jiuzhu_verify::write_errors(&mut errors_file, errors, Lang::Zh)?;
     errors_file.flush()?;
     let duplicates = members.duplicates();
     eprintln!("核对完成 / done in {:.2} s", started.elapsed().as_secs_f64());

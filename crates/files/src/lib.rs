@@ -15,7 +15,8 @@
 //!   columns as text.
 //! - [`limits`] caps what a file may make the readers hold (rows, columns,
 //!   cells, text, and each xlsx entry's inflated size and ratio), so that no
-//!   upload can exhaust memory; `xlsx` reads a workbook's real cells within them.
+//!   upload can exhaust memory; `xlsx` reads a workbook's real cells within them
+//!   ([`stream_xlsx`]: row by row, keeping none).
 //!
 //! Architecture invariant: this crate knows file formats and the domain's
 //! value types, never the database. What a roster means for the registry
@@ -32,3 +33,4 @@ mod xlsx;
 
 pub use roster::{ColumnRef, Field, Problem, Roster, RosterHousehold, parse_roster};
 pub use table::{Table, TableError, read_table};
+pub use xlsx::{Streamed, stream_xlsx};

@@ -7,61 +7,35 @@
 //! refuses the file when an entry goes over its cap or its ratio, whatever
 //! sizes the archive declares; calamine then inflates the same bytes to the
 //! same counts. The sheet is read cell by cell with calamine's streaming
-//! reader, growing rows as cells arrive, so only real cells cost memory.
+//! reader, growing rows as cells arrive, so only real cells cost memory:
+//! `read_xlsx` keeps the rows (a table, within the caps of
+//! [`crate::limits`]); [`stream_xlsx`] hands them on one at a time and keeps
+//! none (the verification engine, over a sheet of any length).
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek};
+use std::ops::ControlFlow;
 
 use calamine::{Data, DataRef, Reader, Xlsx};
 
 use crate::limits::{self, Budget, Limit};
 use crate::table::{Table, TableError};
 
-/// Reads the first sheet of an xlsx file.
+/// Reads the first sheet of an xlsx file whole (rows held to the table
+/// caps of [`Budget`]).
 pub(crate) fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
-    check_archive(bytes)?;
-    let mut workbook = calamine::open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes))
-        .map_err(|e| TableError::Unreadable(e.to_string()))?;
-    let Some(name) = workbook.sheet_names().first().cloned() else { return Err(TableError::Empty) };
-    let mut reader = workbook.worksheet_cells_reader(&name).map_err(|e| TableError::Unreadable(e.to_string()))?;
+    check_archive(Cursor::new(bytes))?;
     let mut budget = Budget::default();
     // Rows in the order they arrive; a sheet is written in row order, but a
     // file may not be, so a row that comes back is merged at the end.
     let mut rows: Vec<(u32, Vec<String>)> = Vec::new();
     let mut in_order = true;
-    while let Some(cell) = reader.next_cell().map_err(|e| TableError::Unreadable(e.to_string()))? {
-        let (row, column) = cell.get_position();
-        // Excel holds at most 32,767 characters in a cell; a longer one is
-        // refused before it is copied.
-        if let DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) = cell.get_value()
-            && s.len() > limits::MAX_CELL_TEXT
-        {
-            return Err(Limit::Text.into());
-        }
-        let value: Data = cell.get_value().clone().into();
-        let text = crate::table::cell_text(value);
-        if text.is_empty() {
-            continue;
-        }
-        let column = column as usize;
-        if column >= limits::MAX_COLUMNS {
-            return Err(Limit::Column { line: row as usize + 1, column: column + 1 }.into());
-        }
-        match rows.last() {
-            Some((last, _)) if *last == row => {}
-            last => {
-                in_order &= last.is_none_or(|(last, _)| *last < row);
-                budget.row()?;
-                rows.push((row, Vec::new()));
-            }
-        }
-        let cells = &mut rows.last_mut().expect("a row was just pushed").1;
-        if cells.len() <= column {
-            budget.cells(column + 1 - cells.len(), 0)?;
-            cells.resize(column + 1, String::new());
-        }
-        budget.cells(0, text.len())?;
-        cells[column] = text;
-    }
+    each_row(Cursor::new(bytes), &mut |row, cells| {
+        in_order &= rows.last().is_none_or(|(last, _)| *last < row);
+        budget.row()?;
+        budget.cells(cells.len(), cells.iter().map(String::len).sum())?;
+        rows.push((row, cells));
+        Ok(ControlFlow::Continue(()))
+    })?;
     if !in_order {
         rows = merge_rows(rows);
     }
@@ -80,6 +54,100 @@ pub(crate) fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
     }
     let (header_line, headers) = headers.ok_or(TableError::Empty)?;
     Ok(Table { headers, header_line, rows: body, format: "xlsx" })
+}
+
+/// How [`stream_xlsx`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Streamed {
+    /// Every row was given, in order.
+    Done,
+    /// A row came after a later one (a sheet not written in row order):
+    /// streaming stopped there; read the file whole with
+    /// [`crate::read_table`], which puts the rows in order.
+    OutOfOrder,
+}
+
+/// Reads the first sheet of an xlsx file row by row as it inflates, never
+/// holding more than one row: `on_row(line, cells)` for every row that is
+/// not blank, the header first (`line` is the 1-based row number). The
+/// archive is checked first ([`check_archive`]); the table caps on rows and
+/// cells do not apply (nothing is kept), those on one row and one cell do.
+pub fn stream_xlsx<R: Read + Seek>(
+    mut reader: R,
+    on_row: &mut dyn FnMut(usize, &[String]) -> Result<(), TableError>,
+) -> Result<Streamed, TableError> {
+    check_archive(&mut reader)?;
+    reader.rewind().map_err(|e| TableError::Unreadable(e.to_string()))?;
+    let mut last: Option<u32> = None;
+    let mut streamed = Streamed::Done;
+    each_row(reader, &mut |row, cells| {
+        if last.is_some_and(|last| last >= row) {
+            streamed = Streamed::OutOfOrder;
+            return Ok(ControlFlow::Break(()));
+        }
+        last = Some(row);
+        if !cells.iter().all(|c| c.trim().is_empty()) {
+            on_row(row as usize + 1, &cells)?;
+        }
+        Ok(ControlFlow::Continue(()))
+    })?;
+    Ok(streamed)
+}
+
+/// The first sheet's rows in the order their cells arrive (calamine's
+/// streaming reader: only real cells cost memory), each given whole to
+/// `on_row` with its 0-based row number once the next row begins, until
+/// `on_row` breaks. A cell
+/// longer than Excel allows or right of [`limits::MAX_COLUMNS`] is refused.
+fn each_row<R: Read + Seek>(
+    reader: R,
+    on_row: &mut dyn FnMut(u32, Vec<String>) -> Result<ControlFlow<()>, TableError>,
+) -> Result<(), TableError> {
+    let mut workbook =
+        calamine::open_workbook_from_rs::<Xlsx<_>, _>(reader).map_err(|e| TableError::Unreadable(e.to_string()))?;
+    let Some(name) = workbook.sheet_names().first().cloned() else { return Err(TableError::Empty) };
+    let mut cells_reader = workbook.worksheet_cells_reader(&name).map_err(|e| TableError::Unreadable(e.to_string()))?;
+    let mut current: Option<(u32, Vec<String>)> = None;
+    while let Some(cell) = cells_reader.next_cell().map_err(|e| TableError::Unreadable(e.to_string()))? {
+        let (row, column) = cell.get_position();
+        // Excel holds at most 32,767 characters in a cell; a longer one is
+        // refused before it is copied.
+        if let DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) = cell.get_value()
+            && s.len() > limits::MAX_CELL_TEXT
+        {
+            return Err(Limit::Text.into());
+        }
+        let value: Data = cell.get_value().clone().into();
+        let text = crate::table::cell_text(value);
+        if text.is_empty() {
+            continue;
+        }
+        let column = column as usize;
+        if column >= limits::MAX_COLUMNS {
+            return Err(Limit::Column { line: row as usize + 1, column: column + 1 }.into());
+        }
+        match &current {
+            Some((number, _)) if *number == row => {}
+            _ => {
+                if let Some((number, cells)) = current.take()
+                    && on_row(number, cells)?.is_break()
+                {
+                    return Ok(());
+                }
+                current = Some((row, Vec::new()));
+            }
+        }
+        let cells = &mut current.as_mut().expect("a row was just begun").1;
+        if cells.len() <= column {
+            cells.resize(column + 1, String::new());
+        }
+        cells[column] = text;
+    }
+    if let Some((number, cells)) = current.take() {
+        // The last row: whether `on_row` breaks, nothing follows.
+        let _last: ControlFlow<()> = on_row(number, cells)?;
+    }
+    Ok(())
 }
 
 /// Sorts rows by number and merges the cells of a row that came in parts
@@ -109,9 +177,9 @@ fn merge_rows(mut rows: Vec<(u32, Vec<String>)>) -> Vec<(u32, Vec<String>)> {
 /// when one goes over its cap or ratio, or all of them over the total.
 /// Also refuses a shared-string table that declares more strings than a
 /// table may hold (calamine reserves what is declared).
-pub(crate) fn check_archive(bytes: &[u8]) -> Result<(), TableError> {
+pub(crate) fn check_archive<R: Read + Seek>(reader: R) -> Result<(), TableError> {
     let unreadable = |e: zip::result::ZipError| TableError::Unreadable(e.to_string());
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let mut archive = zip::ZipArchive::new(reader).map_err(unreadable)?;
     if archive.len() > limits::MAX_ENTRIES {
         return Err(Limit::Entries.into());
     }

@@ -10,6 +10,8 @@ use proptest::prelude::*;
 
 #[path = "table/hostile.rs"]
 mod hostile;
+#[path = "table/stream.rs"]
+mod stream;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()

@@ -410,23 +410,72 @@ pub fn verify_dir(
     dir: &Path,
     progress: &mut dyn FnMut(usize, usize, Kind),
 ) -> Result<Verification, VerifyError> {
-    let n = members.person_count();
-    let mut persons = vec![Person::default(); n];
-    let mut result = Verification { members: n, ..Default::default() };
+    Ok(scheduled(dir, progress, || Ok((members, Vec::new())))?.1)
+}
+
+/// Reads the members file ([`read_members`]) and verifies the department
+/// files in `dir` against it ([`verify_dir`]), the members' rejected rows
+/// first among the errors. The members are read while the xlsx files are
+/// already being parsed.
+pub fn verify_files(
+    members: &Path,
+    dir: &Path,
+    progress: &mut dyn FnMut(usize, usize, Kind),
+) -> Result<(Members, Verification), VerifyError> {
+    scheduled(dir, progress, || read_members(members))
+}
+
+/// The work of every file at once: each xlsx sheet is inflated and parsed
+/// on a thread of its own from the start (one core's work that needs no
+/// members), beside the loading of the members (`load`) and then beside
+/// the CSV files, which stream one after another through one worker per
+/// core; the sheets' rows are matched once the members are in.
+fn scheduled<M: std::borrow::Borrow<Members> + Send>(
+    dir: &Path,
+    progress: &mut dyn FnMut(usize, usize, Kind),
+    load: impl FnOnce() -> Result<(M, Vec<RowError>), VerifyError>,
+) -> Result<(M, Verification), VerifyError> {
     let kinds: Vec<(Kind, PathBuf)> = Kind::ALL.iter().filter_map(|k| dataset_file(dir, *k).map(|p| (*k, p))).collect();
     let total = kinds.len();
-    for (done, (kind, path)) in kinds.into_iter().enumerate() {
-        progress(done, total, kind);
-        let (accs, stats, errors) = scan(kind, &path, members)?;
-        fold(kind, &mut persons, &accs);
-        result.datasets.insert(kind, stats);
-        result.errors.extend(errors);
-    }
-    progress(total, total, Kind::PublicPayroll);
-
-    let households = household_sums(members, &persons);
-    result.households = households;
-    Ok(result)
+    let is_xlsx = |p: &Path| p.extension().is_some_and(|e| e == "xlsx");
+    std::thread::scope(|scope| {
+        let sheets: Vec<_> = kinds
+            .iter()
+            .filter(|(_, path)| is_xlsx(path))
+            .map(|(kind, path)| (*kind, scope.spawn(move || parse_xlsx(*kind, path))))
+            .collect();
+        let (members, member_errors) = load()?;
+        let m: &Members = members.borrow();
+        let n = m.person_count();
+        let mut persons = vec![Person::default(); n];
+        let mut done = 0;
+        let mut found: BTreeMap<Kind, (DatasetStats, Vec<RowError>)> = BTreeMap::new();
+        for (kind, path) in kinds.iter().filter(|(_, path)| !is_xlsx(path)) {
+            progress(done, total, *kind);
+            let (accs, stats, errors) = scan(*kind, path, m)?;
+            fold(*kind, &mut persons, &accs);
+            found.insert(*kind, (stats, errors));
+            done += 1;
+        }
+        for (kind, handle) in sheets {
+            progress(done, total, kind);
+            let sheet = handle.join().unwrap_or_else(|_| {
+                Err(VerifyError::Unreadable { file: kind.stem().into(), detail: "worker panicked".into() })
+            })?;
+            let (accs, stats, errors) = sheet.match_members(kind, m);
+            fold(kind, &mut persons, &accs);
+            found.insert(kind, (stats, errors));
+            done += 1;
+        }
+        progress(total, total, Kind::PublicPayroll);
+        let mut result = Verification { members: n, errors: member_errors, ..Default::default() };
+        for (kind, (stats, errors)) in found {
+            result.datasets.insert(kind, stats);
+            result.errors.extend(errors);
+        }
+        result.households = household_sums(m, &persons);
+        Ok((members, result))
+    })
 }
 
 /// Folds one dataset's per-person accumulators into the person totals.
@@ -570,8 +619,26 @@ impl Matchers {
     }
 }
 
+/// Looks a batch of rows up with their table loads issued together, and
+/// adds the members' rows; returns the number of matches.
+fn apply_batch(kind: Kind, table: &KeyTable, batch: &[Parsed], firsts: &mut Vec<u64>, accs: &mut [Acc]) -> u64 {
+    if table.keys.is_empty() {
+        return 0;
+    }
+    firsts.clear();
+    firsts.extend(batch.iter().map(|r| table.first(r.key)));
+    let mut matches = 0;
+    for (row, first) in batch.iter().zip(firsts.iter()) {
+        if let Some(p) = table.finish(row.key, *first) {
+            apply(kind, *row, &mut accs[p as usize]);
+            matches += 1;
+        }
+    }
+    matches
+}
+
 /// What a worker needs to interpret rows of one file.
-struct Interpreter<'a> {
+struct Interpreter {
     kind: Kind,
     encoding: Encoding,
     /// Column index of each needed column, in `Kind::columns` order, then
@@ -580,7 +647,6 @@ struct Interpreter<'a> {
     /// Whether `cols` ends with a date column, and whether it is a month.
     date: Option<bool>,
     headers: Vec<String>,
-    members: &'a Members,
     matchers: Matchers,
     file: String,
 }
@@ -595,7 +661,7 @@ struct Parsed {
     flag: bool,
 }
 
-impl Interpreter<'_> {
+impl Interpreter {
     /// Reads one row, validating every field the sums use, for every row
     /// whether or not it concerns a member.
     fn parse(&self, fields: &[&[u8]]) -> Result<Parsed, (usize, Message)> {
@@ -624,37 +690,6 @@ impl Interpreter<'_> {
         Ok(Parsed { key, amount, flag })
     }
 
-    /// Looks a batch of rows up with their table loads issued together, and
-    /// adds the members' rows; returns the number of matches.
-    fn apply_batch(&self, batch: &[Parsed], firsts: &mut Vec<u64>, accs: &mut [Acc]) -> u64 {
-        let table = &self.members.table;
-        if table.keys.is_empty() {
-            return 0;
-        }
-        firsts.clear();
-        firsts.extend(batch.iter().map(|r| table.first(r.key)));
-        let mut matches = 0;
-        for (row, first) in batch.iter().zip(firsts.iter()) {
-            if let Some(p) = table.finish(row.key, *first) {
-                apply(self.kind, *row, &mut accs[p as usize]);
-                matches += 1;
-            }
-        }
-        matches
-    }
-
-    /// One row, alone (the xlsx path).
-    fn row(&self, fields: &[&[u8]], accs: &mut [Acc]) -> Result<bool, (usize, Message)> {
-        let parsed = self.parse(fields)?;
-        match self.members.table.get(parsed.key) {
-            Some(p) => {
-                apply(self.kind, parsed, &mut accs[p as usize]);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
-
     fn error(&self, line: usize, col: usize, message: Message) -> RowError {
         RowError {
             file: self.file.clone(),
@@ -665,18 +700,22 @@ impl Interpreter<'_> {
     }
 }
 
-fn interpreter<'a>(
-    kind: Kind,
-    file: String,
-    header_line: &[u8],
-    encoding: Encoding,
-    members: &'a Members,
-) -> Result<Interpreter<'a>, VerifyError> {
+fn interpreter(kind: Kind, file: String, header_line: &[u8], encoding: Encoding) -> Result<Interpreter, VerifyError> {
     let header_text = encoding.decode(header_line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(header_line));
     let mut raw = [&b""[..]; 64];
     let bytes = header_text.as_bytes();
     let n = parse::split_fields(bytes, &mut raw).min(64);
     let headers: Vec<String> = raw[..n].iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect();
+    interpreter_for(kind, file, headers, encoding)
+}
+
+/// The interpreter of a file whose header cells are `headers`.
+fn interpreter_for(
+    kind: Kind,
+    file: String,
+    headers: Vec<String>,
+    encoding: Encoding,
+) -> Result<Interpreter, VerifyError> {
     let keys: Vec<String> = headers.iter().map(|h| jiuzhu_domain::text::header_key(h)).collect();
     let mut cols = Vec::new();
     for column in kind.columns() {
@@ -703,17 +742,14 @@ fn interpreter<'a>(
         Kind::Business => ACTIVE_BUSINESS,
         _ => &[],
     };
-    Ok(Interpreter { kind, encoding, cols, date, headers, members, matchers: Matchers::new(list), file })
+    Ok(Interpreter { kind, encoding, cols, date, headers, matchers: Matchers::new(list), file })
 }
 
 type ScanResult = (Vec<Acc>, DatasetStats, Vec<RowError>);
 
-/// Streams one department file through one worker per core.
+/// Streams one CSV department file through one worker per core.
 fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, VerifyError> {
     let file = path.display().to_string();
-    if path.extension().is_some_and(|e| e == "xlsx") {
-        return scan_xlsx(kind, path, members);
-    }
     let io = |source| VerifyError::Io { path: file.clone(), source };
     let mut reader = BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
     let mut header = Vec::new();
@@ -726,7 +762,7 @@ fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, Verify
         (Encoding::Utf8, Encoding::Utf8) => Encoding::Utf8,
         _ => Encoding::Gb18030,
     };
-    let interp = interpreter(kind, file.clone(), header, encoding, members)?;
+    let interp = interpreter(kind, file.clone(), header, encoding)?;
 
     // Blocks cut at line ends, each with the line number of its first line.
     struct Source<R> {
@@ -800,7 +836,8 @@ fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, Verify
                                 Ok(parsed) => {
                                     batch.push(parsed);
                                     if batch.len() == BATCH {
-                                        stats.matches += interp.apply_batch(&batch, &mut firsts, &mut accs);
+                                        stats.matches +=
+                                            apply_batch(kind, &members.table, &batch, &mut firsts, &mut accs);
                                         batch.clear();
                                     }
                                 }
@@ -811,7 +848,7 @@ fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, Verify
                             }
                         }
                     }
-                    stats.matches += interp.apply_batch(&batch, &mut firsts, &mut accs);
+                    stats.matches += apply_batch(kind, &members.table, &batch, &mut firsts, &mut accs);
                     Ok((accs, stats, errors))
                 })
             })
@@ -841,29 +878,95 @@ fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, Verify
     Ok((total, stats, errors))
 }
 
-fn scan_xlsx(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, VerifyError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| VerifyError::Io { path: file.clone(), source })?;
-    let table = jiuzhu_files::read_table(&bytes)
-        .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_problem().render(Lang::Zh) })?;
-    let header = table.headers.join(",");
-    let interp = interpreter(kind, file.clone(), header.as_bytes(), Encoding::Utf8, members)?;
-    let mut accs = vec![Acc::default(); members.person_count()];
-    let mut stats = DatasetStats { file, ..Default::default() };
-    let mut errors = Vec::new();
-    for (line, cells) in &table.rows {
-        stats.rows += 1;
+/// An xlsx sheet's rows, parsed and validated but not yet matched (that
+/// needs the members): 24 bytes a row, and a sheet holds at most Excel's
+/// 1,048,576 rows.
+struct SheetRows {
+    rows: Vec<Parsed>,
+    stats: DatasetStats,
+    errors: Vec<RowError>,
+}
+
+impl SheetRows {
+    /// Adds the members' rows to fresh accumulators.
+    fn match_members(self, kind: Kind, members: &Members) -> ScanResult {
+        let mut accs = vec![Acc::default(); members.person_count()];
+        let mut stats = self.stats;
+        let mut firsts = Vec::with_capacity(256);
+        for batch in self.rows.chunks(256) {
+            stats.matches += apply_batch(kind, &members.table, batch, &mut firsts, &mut accs);
+        }
+        (accs, stats, self.errors)
+    }
+}
+
+/// Turns a sheet's rows, header first, into [`SheetRows`].
+struct SheetParser {
+    kind: Kind,
+    interp: Option<Interpreter>,
+    sheet: SheetRows,
+}
+
+impl SheetParser {
+    fn new(kind: Kind, file: &str) -> SheetParser {
+        let stats = DatasetStats { file: file.to_string(), ..Default::default() };
+        SheetParser { kind, interp: None, sheet: SheetRows { rows: Vec::new(), stats, errors: Vec::new() } }
+    }
+
+    fn row(&mut self, line: usize, cells: &[String]) -> Result<(), VerifyError> {
+        let Some(interp) = &self.interp else {
+            let file = self.sheet.stats.file.clone();
+            self.interp = Some(interpreter_for(self.kind, file, cells.to_vec(), Encoding::Utf8)?);
+            return Ok(());
+        };
+        self.sheet.stats.rows += 1;
         let fields: Vec<&[u8]> = cells.iter().map(|c| c.as_bytes()).collect();
-        match interp.row(&fields, &mut accs) {
-            Ok(true) => stats.matches += 1,
-            Ok(false) => {}
+        match interp.parse(&fields) {
+            Ok(parsed) => self.sheet.rows.push(parsed),
             Err((col, message)) => {
-                stats.rejected += 1;
-                errors.push(interp.error(*line, col, message));
+                self.sheet.stats.rejected += 1;
+                self.sheet.errors.push(interp.error(line, col, message));
             }
         }
+        Ok(())
     }
-    Ok((accs, stats, errors))
+}
+
+/// Parses an xlsx department file row by row as it inflates
+/// ([`jiuzhu_files::stream_xlsx`]); a sheet not written in row order is
+/// read whole instead, which orders its rows.
+fn parse_xlsx(kind: Kind, path: &Path) -> Result<SheetRows, VerifyError> {
+    let file = path.display().to_string();
+    let io = |source| VerifyError::Io { path: file.clone(), source };
+    let unreadable = |e: jiuzhu_files::TableError| VerifyError::Unreadable {
+        file: file.clone(),
+        detail: e.to_problem().render(Lang::Zh),
+    };
+    let mut parser = SheetParser::new(kind, &file);
+    let mut failed: Option<VerifyError> = None;
+    let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
+    let streamed = jiuzhu_files::stream_xlsx(reader, &mut |line, cells| {
+        parser.row(line, cells).map_err(|e| {
+            failed = Some(e);
+            // Stops the stream; `failed` is what is reported.
+            jiuzhu_files::TableError::Empty
+        })
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if streamed.map_err(unreadable)? == jiuzhu_files::Streamed::OutOfOrder {
+        let table = jiuzhu_files::read_table(&std::fs::read(path).map_err(io)?).map_err(unreadable)?;
+        parser = SheetParser::new(kind, &file);
+        parser.row(table.header_line, &table.headers)?;
+        for (line, cells) in &table.rows {
+            parser.row(*line, cells)?;
+        }
+    }
+    match parser.interp {
+        Some(_) => Ok(parser.sheet),
+        None => Err(unreadable(jiuzhu_files::TableError::Empty)),
+    }
 }
 
 /// The report's header, in the order of `verification.md`.

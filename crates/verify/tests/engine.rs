@@ -20,13 +20,18 @@ fn write(dir: &Path, name: &str, text: &str, gbk: bool) {
 }
 
 fn run(dir: &Path) -> (String, String, Verification) {
+    let (_, result) = verify_files(&dir.join("members.csv"), dir, &mut |_, _, _| {}).unwrap();
+    // The members read first, then the files: the same sums, and the same
+    // errors once the members' are put first.
     let (members, mut errors) = read_members(&dir.join("members.csv")).unwrap();
-    let mut result = verify_dir(&members, dir, &mut |_, _, _| {}).unwrap();
-    errors.append(&mut result.errors);
+    let mut apart = verify_dir(&members, dir, &mut |_, _, _| {}).unwrap();
+    errors.append(&mut apart.errors);
+    assert_eq!(apart.households, result.households);
+    assert_eq!(errors, result.errors);
     let mut report = Vec::new();
     write_report(&mut report, &result.households).unwrap();
     let mut errs = Vec::new();
-    write_errors(&mut errs, &errors, Lang::Zh).unwrap();
+    write_errors(&mut errs, &result.errors, Lang::Zh).unwrap();
     (String::from_utf8(report).unwrap(), String::from_utf8(errs).unwrap(), result)
 }
 
@@ -276,4 +281,80 @@ fn report_text_cannot_become_a_formula() {
     assert_eq!(csv_text("\tx"), "\"'\tx\"");
     assert_eq!(csv_text("H1"), "H1");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 16, point 2: a department file as xlsx (here the death register,
+/// with real date cells and a number where an ID belongs) is streamed and
+/// gives what the same rows give as CSV; a sheet not written in row order
+/// is read whole and gives the same again.
+#[test]
+fn a_death_register_in_xlsx_counts_as_its_csv() {
+    let dir = std::env::temp_dir().join(format!("jiuzhu-verify-xlsx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b, c) = (id("340102", 1940, 1, 1, 11), id("340102", 1942, 2, 2, 22), id("340102", 1944, 3, 3, 33));
+    let stranger = id("340103", 1930, 5, 5, 55);
+    write(&dir, "members.csv", &format!("户编号,身份证号\nH1,{a}\nH1,{b}\nH2,{c}\n"), false);
+    let deaths =
+        [(a.as_str(), "甲", (2025, 9, 1)), (stranger.as_str(), "外", (2025, 8, 2)), (c.as_str(), "丙", (2025, 10, 3))];
+
+    let csv: String =
+        deaths.iter().fold("身份证号,姓名,死亡日期\n".to_string(), |mut text, (id, name, (y, m, d))| {
+            text.push_str(&format!("{id},{name},{y}-{m:02}-{d:02}\n"));
+            text
+        });
+    write(&dir, "death.csv", &format!("{csv}340102194202022200000,坏,2025-01-01\n"), false);
+    let (csv_report, csv_errors, csv_result) = run(&dir);
+    std::fs::remove_file(dir.join("death.csv")).unwrap();
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let dates = rust_xlsxwriter::Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+    let sheet = book.add_worksheet();
+    for (col, header) in ["身份证号", "姓名", "死亡日期"].iter().enumerate() {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+    for (row, (id, name, (y, m, d))) in deaths.iter().enumerate() {
+        let row = row as u32 + 1;
+        sheet.write_string(row, 0, *id).unwrap();
+        sheet.write_string(row, 1, *name).unwrap();
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
+        sheet.write_datetime_with_format(row, 2, date, &dates).unwrap();
+    }
+    // Excel turned this one into a number.
+    sheet.write_number(4, 0, 340102194202022200000.0).unwrap();
+    sheet.write_string(4, 1, "坏").unwrap();
+    sheet.write_string(4, 2, "2025-01-01").unwrap();
+    std::fs::write(dir.join("death.xlsx"), book.save_to_buffer().unwrap()).unwrap();
+    let (report, errors, result) = run(&dir);
+    assert_eq!(report, csv_report);
+    assert!(
+        report.contains("H1,2,0,0,0,0,0.00,0,0,0,1,0") && report.contains("H2,1,0,0,0,0,0.00,0,0,0,1,0"),
+        "{report}"
+    );
+    let stats = &result.datasets[&Kind::Death];
+    let csv_stats = &csv_result.datasets[&Kind::Death];
+    assert_eq!((stats.rows, stats.rejected, stats.matches), (csv_stats.rows, csv_stats.rejected, csv_stats.matches));
+    assert_eq!((stats.rows, stats.rejected, stats.matches), (4, 1, 2));
+    assert_eq!(errors.lines().count(), csv_errors.lines().count());
+    assert!(errors.contains("death.xlsx\",5,\"身份证号\""), "{errors}");
+
+    // The same rows written out of order (row 3 before row 2).
+    let cell = |r: usize, col: char, text: &str| format!(r#"<c r="{col}{r}" t="inlineStr"><is><t>{text}</t></is></c>"#);
+    let row = |r: usize, (id, name, (y, m, d)): &(&str, &str, (u16, u8, u8))| {
+        format!(
+            "<row r=\"{r}\">{}{}{}</row>",
+            cell(r, 'A', id),
+            cell(r, 'B', name),
+            cell(r, 'C', &format!("{y}/{m}/{d}"))
+        )
+    };
+    let header =
+        format!("<row r=\"1\">{}{}{}</row>", cell(1, 'A', "身份证号"), cell(1, 'B', "姓名"), cell(1, 'C', "死亡日期"));
+    let rows = format!("{header}{}{}{}", row(3, &deaths[1]), row(2, &deaths[0]), row(4, &deaths[2]));
+    let sheet = jiuzhu_testkit::hostile::xlsx_with_sheet(&jiuzhu_testkit::hostile::sheet_xml("A1:C4", &rows), None);
+    std::fs::write(dir.join("death.xlsx"), sheet).unwrap();
+    let (report, errors, result) = run(&dir);
+    assert_eq!(report, csv_report);
+    assert_eq!((result.datasets[&Kind::Death].rows, result.datasets[&Kind::Death].matches), (3, 2));
+    assert!(!errors.contains("death.xlsx"), "{errors}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

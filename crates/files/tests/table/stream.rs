@@ -1,0 +1,121 @@
+//! The row-by-row xlsx reader (issue 16, point 2): the rows it gives are
+//! the rows the whole-table reader keeps, header first; a sheet not written
+//! in row order is handed back to the whole reader; the archive checks are
+//! the same.
+
+use jiuzhu_files::limits::Limit;
+use jiuzhu_files::{Streamed, TableError, read_table, stream_xlsx};
+use jiuzhu_testkit::hostile::{sheet_xml, xlsx_with_sheet, zip_bomb_xlsx};
+use proptest::prelude::*;
+
+fn streamed(bytes: &[u8]) -> Result<(Streamed, Vec<(usize, Vec<String>)>), TableError> {
+    let mut rows = Vec::new();
+    let end = stream_xlsx(std::io::Cursor::new(bytes), &mut |line, cells| {
+        rows.push((line, cells.to_vec()));
+        Ok(())
+    })?;
+    Ok((end, rows))
+}
+
+/// A cell of a generated sheet.
+#[derive(Debug, Clone)]
+enum Cell {
+    Blank,
+    Text(String),
+    Number(f64),
+    Date(u32),
+}
+
+fn cell() -> impl Strategy<Value = Cell> {
+    prop_oneof![
+        2 => Just(Cell::Blank),
+        3 => "[a-z0-9 ,\"户主张三]{0,8}".prop_map(Cell::Text),
+        2 => (-1.0e6..1.0e6f64).prop_map(|f| Cell::Number((f * 100.0).round() / 100.0)),
+        1 => (1u32..3650).prop_map(Cell::Date),
+    ]
+}
+
+fn workbook(rows: &[Vec<Cell>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let dates = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let sheet = book.add_worksheet();
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, cell) in cells.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            match cell {
+                Cell::Blank => {}
+                Cell::Text(s) => {
+                    sheet.write_string(r, c, s).unwrap();
+                }
+                Cell::Number(f) => {
+                    sheet.write_number(r, c, *f).unwrap();
+                }
+                Cell::Date(days) => {
+                    let date =
+                        rust_xlsxwriter::ExcelDateTime::from_serial_datetime(43831.0 + f64::from(*days)).unwrap();
+                    sheet.write_datetime_with_format(r, c, date, &dates).unwrap();
+                }
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn streaming_gives_the_rows_the_whole_reader_keeps(
+        rows in prop::collection::vec(prop::collection::vec(cell(), 0..6), 1..30),
+    ) {
+        let bytes = workbook(&rows);
+        let whole = read_table(&bytes);
+        let stream = streamed(&bytes);
+        match (whole, stream) {
+            (Ok(table), Ok((end, got))) => {
+                prop_assert_eq!(end, Streamed::Done);
+                let mut expected = vec![(table.header_line, table.headers)];
+                expected.extend(table.rows);
+                // The whole reader pads a row to its last filled cell; so
+                // does the stream.
+                prop_assert_eq!(got, expected);
+            }
+            (Err(TableError::Empty), Ok((end, got))) => {
+                prop_assert_eq!(end, Streamed::Done);
+                prop_assert!(got.is_empty(), "no row that is not blank: {:?}", got);
+            }
+            (whole, stream) => prop_assert!(false, "whole {:?}, stream {:?}", whole, stream),
+        }
+    }
+}
+
+#[test]
+fn a_sheet_out_of_row_order_is_handed_back() {
+    let rows = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>身份证号</t></is></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>b</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c></row>"#;
+    let bytes = xlsx_with_sheet(&sheet_xml("A1:A3", rows), None);
+    let (end, got) = streamed(&bytes).unwrap();
+    assert_eq!(end, Streamed::OutOfOrder);
+    assert_eq!(got, [(1, vec!["身份证号".to_string()]), (3, vec!["b".to_string()])], "what came before, in order");
+    let table = read_table(&bytes).unwrap();
+    assert_eq!(table.rows, [(2, vec!["a".to_string()]), (3, vec!["b".to_string()])], "the whole reader orders them");
+}
+
+#[test]
+fn the_archive_is_checked_before_a_row_is_given() {
+    let err = streamed(&zip_bomb_xlsx(2048, Some(1_000))).unwrap_err();
+    assert_eq!(err, TableError::TooLarge(Limit::Declared { entry: "xl/worksheets/sheet1.xml".into() }));
+    let err = streamed(&zip_bomb_xlsx(2048, None)).unwrap_err();
+    assert!(matches!(err, TableError::TooLarge(Limit::EntrySize { .. } | Limit::Ratio { .. })), "{err:?}");
+}
+
+#[test]
+fn the_callers_error_stops_the_stream() {
+    let bytes = workbook(&[vec![Cell::Text("a".into())], vec![Cell::Text("b".into())], vec![Cell::Text("c".into())]]);
+    let mut seen = 0;
+    let err = stream_xlsx(std::io::Cursor::new(&bytes), &mut |_, _| {
+        seen += 1;
+        if seen == 2 { Err(TableError::Empty) } else { Ok(()) }
+    })
+    .unwrap_err();
+    assert_eq!((err, seen), (TableError::Empty, 2));
+}
