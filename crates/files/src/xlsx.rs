@@ -72,10 +72,11 @@ pub enum Streamed {
 /// not blank, the header first (`line` is the 1-based row number). The
 /// archive is checked first ([`check_archive`]); the table caps on rows and
 /// cells do not apply (nothing is kept), those on one row and one cell do.
-pub fn stream_xlsx<R: Read + Seek>(
-    mut reader: R,
-    on_row: &mut dyn FnMut(usize, &[String]) -> Result<(), TableError>,
-) -> Result<Streamed, TableError> {
+pub fn stream_xlsx<R, F>(mut reader: R, mut on_row: F) -> Result<Streamed, TableError>
+where
+    R: Read + Seek,
+    F: FnMut(usize, &[String]) -> Result<(), TableError>,
+{
     check_archive(&mut reader)?;
     reader.rewind().map_err(|e| TableError::Unreadable(e.to_string()))?;
     let mut last: Option<u32> = None;

@@ -945,7 +945,7 @@ fn parse_xlsx(kind: Kind, path: &Path) -> Result<SheetRows, VerifyError> {
     let mut parser = SheetParser::new(kind, &file);
     let mut failed: Option<VerifyError> = None;
     let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
-    let streamed = jiuzhu_files::stream_xlsx(reader, &mut |line, cells| {
+    let streamed = jiuzhu_files::stream_xlsx(reader, |line, cells| {
         parser.row(line, cells).map_err(|e| {
             failed = Some(e);
             // Stops the stream; `failed` is what is reported.

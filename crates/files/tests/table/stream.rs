@@ -10,7 +10,7 @@ use proptest::prelude::*;
 
 fn streamed(bytes: &[u8]) -> Result<(Streamed, Vec<(usize, Vec<String>)>), TableError> {
     let mut rows = Vec::new();
-    let end = stream_xlsx(std::io::Cursor::new(bytes), &mut |line, cells| {
+    let end = stream_xlsx(std::io::Cursor::new(bytes), |line, cells| {
         rows.push((line, cells.to_vec()));
         Ok(())
     })?;
@@ -112,7 +112,7 @@ fn the_archive_is_checked_before_a_row_is_given() {
 fn the_callers_error_stops_the_stream() {
     let bytes = workbook(&[vec![Cell::Text("a".into())], vec![Cell::Text("b".into())], vec![Cell::Text("c".into())]]);
     let mut seen = 0;
-    let err = stream_xlsx(std::io::Cursor::new(&bytes), &mut |_, _| {
+    let err = stream_xlsx(std::io::Cursor::new(&bytes), |_, _| {
         seen += 1;
         if seen == 2 { Err(TableError::Empty) } else { Ok(()) }
     })
