@@ -8,7 +8,10 @@ use jiuzhu_files::{Streamed, TableError, read_table, stream_xlsx};
 use jiuzhu_testkit::hostile::{sheet_xml, xlsx_with_sheet, zip_bomb_xlsx};
 use proptest::prelude::*;
 
-fn streamed(bytes: &[u8]) -> Result<(Streamed, Vec<(usize, Vec<String>)>), TableError> {
+/// Rows with their line, as the whole reader keeps them.
+type Rows = Vec<(usize, Vec<String>)>;
+
+fn streamed(bytes: &[u8]) -> Result<(Streamed, Rows), TableError> {
     let mut rows = Vec::new();
     let end = stream_xlsx(std::io::Cursor::new(bytes), |line, cells| {
         rows.push((line, cells.to_vec()));
