@@ -17,6 +17,7 @@
 //! feed it files and store what it returns.
 
 mod dataset;
+mod members;
 mod parse;
 
 use std::collections::BTreeMap;
@@ -25,9 +26,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use jiuzhu_domain::i18n::{Lang, Message};
-use rustc_hash::FxHashMap;
 
 pub use dataset::{ACTIVE_BUSINESS, EXEMPT_VEHICLES, Kind, RESIDENTIAL};
+pub use members::{Members, read_members};
 pub use parse::Encoding;
 
 /// A rejected input row.
@@ -128,80 +129,6 @@ impl KeyTable {
     }
 }
 
-/// The household members to verify: distinct people with a dense index,
-/// and which households each belongs to.
-#[derive(Debug, Default)]
-pub struct Members {
-    /// Household numbers, sorted.
-    pub households: Vec<String>,
-    /// Packed ID number → person index (dense, from 0).
-    pub table: KeyTable,
-    persons: usize,
-    /// `(household index, person index)`, sorted, each pair once.
-    pub memberships: Vec<(u32, u32)>,
-}
-
-impl Members {
-    pub fn person_count(&self) -> usize {
-        self.persons
-    }
-
-    /// Adds a person (by packed ID) to the household pushed last.
-    fn add_to_last_household(&mut self, key: u64) {
-        let h = self.households.len() as u32 - 1;
-        let p = self.table.get_or_insert(key, self.persons as u32);
-        if p as usize == self.persons {
-            self.persons += 1;
-        }
-        self.memberships.push((h, p));
-    }
-
-    /// Orders the memberships and keeps each pair once.
-    fn finish(&mut self) {
-        self.memberships.sort_unstable();
-        self.memberships.dedup();
-    }
-
-    /// Builds the member set from `(household number, packed ID)` pairs,
-    /// households numbered in sorted order.
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, u64)>) -> Members {
-        let mut pairs: Vec<(String, u64)> = pairs.into_iter().collect();
-        pairs.sort_unstable();
-        let mut members = Members { table: KeyTable::with_capacity(pairs.len()), ..Default::default() };
-        for (household, id) in pairs {
-            if members.households.last() != Some(&household) {
-                members.households.push(household);
-            }
-            members.add_to_last_household(id);
-        }
-        members.finish();
-        members
-    }
-
-    /// People found in more than one household (重复救助线索): packed ID and
-    /// the household numbers.
-    pub fn duplicates(&self) -> Vec<(u64, Vec<String>)> {
-        let mut counts = vec![0u8; self.persons];
-        for &(_, p) in &self.memberships {
-            counts[p as usize] = counts[p as usize].saturating_add(1);
-        }
-        let mut households_of: FxHashMap<u32, Vec<String>> = FxHashMap::default();
-        for &(h, p) in &self.memberships {
-            if counts[p as usize] > 1 {
-                households_of.entry(p).or_default().push(self.households[h as usize].clone());
-            }
-        }
-        if households_of.is_empty() {
-            return Vec::new();
-        }
-        let by_index: FxHashMap<u32, u64> =
-            self.table.iter().filter(|(_, idx)| counts[*idx as usize] > 1).map(|(id, idx)| (idx, id)).collect();
-        let mut res: Vec<(u64, Vec<String>)> = households_of.into_iter().map(|(p, hs)| (by_index[&p], hs)).collect();
-        res.sort();
-        res
-    }
-}
-
 /// One person's accumulator for one dataset.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Acc {
@@ -246,154 +173,6 @@ struct Person {
 }
 
 pub use jiuzhu_domain::verification::average_fen as average;
-
-const HOUSEHOLD_NAMES: &[&str] = &["household_id", "户编号", "家庭编号"];
-const ID_NAMES: &[&str] = &["id_number", "身份证号", "公民身份号码", "证件号码", "身份证号码"];
-
-/// Reads a members file (a roster: only `household_id` and `id_number` are
-/// used) in CSV or xlsx. Rows with a bad ID number are returned as errors.
-pub fn read_members(path: &Path) -> Result<(Members, Vec<RowError>), VerifyError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| VerifyError::Io { path: file.clone(), source })?;
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return read_members_csv(&bytes, file);
-    }
-    let table = jiuzhu_files::read_table(&bytes)
-        .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_problem().render(Lang::Zh) })?;
-    let find = |names: &[&str]| {
-        table.headers.iter().position(|h| {
-            let key = jiuzhu_domain::text::header_key(h);
-            names.iter().any(|n| jiuzhu_domain::text::header_key(n) == key)
-        })
-    };
-    let household_col = find(&["household_id", "户编号", "家庭编号"])
-        .ok_or_else(|| VerifyError::MissingColumn {
-            file: file.clone(), column: "household_id（户编号）".into()
-        })?;
-    let id_col = find(&["id_number", "身份证号", "公民身份号码", "证件号码", "身份证号码"]).ok_or_else(|| {
-        VerifyError::MissingColumn { file: file.clone(), column: "id_number（身份证号）".into() }
-    })?;
-    let mut errors = Vec::new();
-    let mut pairs = Vec::with_capacity(table.rows.len());
-    for (line, cells) in &table.rows {
-        let household = jiuzhu_domain::text::clean(cells.get(household_col).map_or("", String::as_str));
-        let raw = cells.get(id_col).map_or("", String::as_str);
-        match jiuzhu_domain::IdNumber::parse(raw) {
-            Ok(id) if !household.is_empty() => pairs.push((household, id.to_u64())),
-            Ok(_) => errors.push(RowError {
-                file: file.clone(),
-                line: *line,
-                column: table.headers[household_col].clone(),
-                message: Message::new("import.error.required"),
-            }),
-            Err(e) => errors.push(RowError {
-                file: file.clone(),
-                line: *line,
-                column: table.headers[id_col].clone(),
-                message: e.to_message(),
-            }),
-        }
-    }
-    Ok((Members::from_pairs(pairs), errors))
-}
-
-/// The CSV path: bytes straight to packed IDs and interned household
-/// numbers, without a `String` per cell.
-fn read_members_csv(bytes: &[u8], file: String) -> Result<(Members, Vec<RowError>), VerifyError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let encoding = Encoding::detect(&bytes[..bytes.len().min(1 << 20)]);
-    let header_end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
-    let header_text = encoding.decode(&bytes[..header_end]);
-    let mut raw = [&b""[..]; 64];
-    let n = parse::split_fields(header_text.as_bytes(), &mut raw).min(64);
-    let headers: Vec<String> = raw[..n].iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect();
-    let find = |names: &[&str]| {
-        headers.iter().position(|h| {
-            let key = jiuzhu_domain::text::header_key(h);
-            names.iter().any(|n| jiuzhu_domain::text::header_key(n) == key)
-        })
-    };
-    let household_col = find(HOUSEHOLD_NAMES)
-        .ok_or_else(|| VerifyError::MissingColumn {
-            file: file.clone(), column: "household_id（户编号）".into()
-        })?;
-    let id_col = find(ID_NAMES)
-        .ok_or_else(|| VerifyError::MissingColumn {
-            file: file.clone(), column: "id_number（身份证号）".into()
-        })?;
-    let wanted = household_col.max(id_col) + 1;
-
-    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
-    let mut pairs: Vec<(&[u8], u64)> = Vec::with_capacity(lines);
-    let mut errors = Vec::new();
-    let body = &bytes[(header_end + 1).min(bytes.len())..];
-    let mut start = 0;
-    let mut fields = [&b""[..]; 64];
-    // The first data line is line 2 of the file.
-    for (line_no, end) in (2..).zip(memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()))) {
-        let line = &body[start.min(body.len())..end];
-        start = end + 1;
-        if line.is_empty() || line == b"\r" {
-            continue;
-        }
-        parse::split_fields(line, &mut fields[..wanted.min(64)]);
-        let household = fields[household_col].trim_ascii();
-        if household.is_empty() {
-            errors.push(RowError {
-                file: file.clone(),
-                line: line_no,
-                column: headers[household_col].clone(),
-                message: Message::new("import.error.required"),
-            });
-            continue;
-        }
-        match parse::id_key(fields[id_col], encoding) {
-            Ok(key) => pairs.push((household, key)),
-            Err(message) => {
-                errors.push(RowError { file: file.clone(), line: line_no, column: headers[id_col].clone(), message })
-            }
-        }
-    }
-    // Households are numbered in the sorted order of their text. Byte order
-    // is text order for UTF-8 and for ASCII numbers; other GBK numbers are
-    // decoded first.
-    let members = if encoding == Encoding::Utf8 || pairs.iter().all(|(h, _)| h.is_ascii()) {
-        // Sort on the first 16 bytes packed big-endian in a `u128` (the
-        // same order as the bytes, as numbers hold no NUL), the full bytes
-        // and the key only breaking ties: far fewer byte comparisons.
-        let prefix = |h: &[u8]| {
-            let mut buf = [0u8; 16];
-            let n = h.len().min(16);
-            buf[..n].copy_from_slice(&h[..n]);
-            u128::from_be_bytes(buf)
-        };
-        let pairs: Vec<(&[u8], u64)> = if pairs.iter().all(|(h, _)| h.len() <= 16) {
-            // Short numbers (the usual case): the prefix is the whole
-            // number, so sorting never needs to look at the bytes.
-            let mut keyed: Vec<(u128, u64, &[u8])> = pairs.into_iter().map(|(h, k)| (prefix(h), k, h)).collect();
-            keyed.sort_unstable_by_key(|&(p, k, _)| (p, k));
-            keyed.into_iter().map(|(_, k, h)| (h, k)).collect()
-        } else {
-            let mut keyed: Vec<(u128, &[u8], u64)> = pairs.into_iter().map(|(h, k)| (prefix(h), h, k)).collect();
-            keyed.sort_unstable();
-            keyed.into_iter().map(|(_, h, k)| (h, k)).collect()
-        };
-        let mut members = Members { table: KeyTable::with_capacity(pairs.len()), ..Default::default() };
-        let mut last: Option<&[u8]> = None;
-        for (household, key) in pairs {
-            if last != Some(household) {
-                members.households.push(encoding.decode(household));
-                last = Some(household);
-            }
-            members.add_to_last_household(key);
-        }
-        members.finish();
-        members
-    } else {
-        Members::from_pairs(pairs.into_iter().map(|(h, k)| (encoding.decode(h), k)))
-    };
-    Ok((members, errors))
-}
 
 /// Size of the blocks a file is read in.
 const BLOCK: usize = 4 << 20;
