@@ -171,11 +171,26 @@ fn days_in_month(y: u32, m: u32) -> u32 {
 /// Whether a field reads as a date (`2025-10-31`, `2025/10/31`,
 /// `2025.10.31`, `20251031`, `2025年10月31日`) or, for `month`, also as a
 /// month (`2025-10`, `2025/10`, `202510`, `2025年10月`). Empty is accepted.
-pub fn is_date(field: &[u8], month: bool, _encoding: Encoding) -> bool {
+/// Digits typed full-width (`２０２５年１０月`) are read as the domain reads
+/// them (`dataset::parse_date`, `parse_month`), as a stored delivery would be.
+pub fn is_date(field: &[u8], month: bool, encoding: Encoding) -> bool {
     let f = trim(field);
-    if f.is_empty() {
+    if f.is_empty() || ascii_date(f, month) {
         return true;
     }
+    !f.is_ascii() && {
+        let text = encoding.decode(f);
+        if month {
+            jiuzhu_domain::dataset::parse_month(&text).is_some()
+        } else {
+            jiuzhu_domain::dataset::parse_date(&text).is_some()
+        }
+    }
+}
+
+/// [`is_date`] on the bytes: ASCII digit groups (the separators may be any
+/// bytes, 年月日 in either encoding included).
+fn ascii_date(f: &[u8], month: bool) -> bool {
     // The canonical forms, `2025-10-31` and `2025-10`, without the loop.
     let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
     let num = |r: &[u8]| r.iter().fold(0u32, |a, b| a * 10 + u32::from(b - b'0'));
@@ -352,6 +367,32 @@ mod tests {
             let month = format!("{y:04}-{m:02}");
             let expected = jiuzhu_domain::dataset::parse_month(&month).is_some();
             prop_assert_eq!(is_date(month.as_bytes(), true, Encoding::Utf8), expected, "{}", month);
+        }
+
+        /// Every spelling of `datasets.md`, ASCII or full-width digits, in
+        /// UTF-8 or GBK: the engine accepts what the delivery import does.
+        #[test]
+        fn any_spelling_of_a_date_reads_like_the_domain(
+            y in 1890u32..2110, m in 0u32..14, d in 0u32..33, style in 0usize..7, wide in any::<bool>(), gbk in any::<bool>(),
+        ) {
+            let text = match style {
+                0 => format!("{y:04}-{m:02}-{d:02}"),
+                1 => format!("{y}/{m}/{d}"),
+                2 => format!("{y}.{m:02}.{d:02}"),
+                3 => format!("{y:04}{m:02}{d:02}"),
+                4 => format!("{y}年{m}月{d}日"),
+                5 => format!("{y}年{m}月"),
+                _ => format!("{y:04}{m:02}"),
+            };
+            let text = if wide {
+                text.chars().map(|c| c.to_digit(10).map_or(c, |v| char::from_u32(0xFF10 + v).unwrap_or(c))).collect()
+            } else {
+                text
+            };
+            let encoding = if gbk { Encoding::Gb18030 } else { Encoding::Utf8 };
+            let bytes = encoding.encode(&text);
+            prop_assert_eq!(is_date(&bytes, false, encoding), jiuzhu_domain::dataset::parse_date(&text).is_some(), "{}", text);
+            prop_assert_eq!(is_date(&bytes, true, encoding), jiuzhu_domain::dataset::parse_month(&text).is_some(), "{}", text);
         }
 
         #[test]
