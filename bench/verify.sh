@@ -97,7 +97,7 @@ for rows in "${sizes[@]}"; do
   dir="$out/m${members}-r${rows}"
   real="$dir-real${suffix:+-$suffix}"
   [ -f "$dir/members.csv" ] || "$gen" "$dir" "$members" "$households" "$rows"
-  if [ ! -f "$real/shapes.json" ] || [ ! -f "$real-death-csv/death.csv" ]; then
+  if [ ! -f "$real/shapes.json" ] || [ ! -f "$real-death-csv/death.csv" ] || [ "$dir/social_insurance.csv" -nt "$real/shapes.json" ]; then
     rm -rf "$real-death-csv" "$real-death-xlsx"
     mkdir -p "$real-death-csv" "$real-death-xlsx"
     # shellcheck disable=SC2086
