@@ -7,7 +7,8 @@
 //! recognisable (`3.40102194912310E+17`) and the ID parser can say so.
 //! Both readers hold the table to the caps of [`crate::limits`].
 
-use calamine::Data;
+use calamine::DataRef;
+use chrono::{Datelike, Timelike};
 
 use crate::limits::{self, Budget, Limit};
 
@@ -127,21 +128,33 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
     Ok(Table { headers, header_line, rows, format })
 }
 
-/// The text of one cell as a person would read it in Excel.
-pub(crate) fn cell_text(cell: Data) -> String {
+/// Appends the text of one cell as a person would read it in Excel.
+pub(crate) fn push_cell_text(cell: &DataRef<'_>, out: &mut String) {
+    use std::fmt::Write;
     match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s,
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => float_text(f),
-        Data::Bool(b) => if b { "是" } else { "否" }.to_string(),
-        Data::DateTime(dt) => match dt.as_datetime() {
-            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().format("%Y-%m-%d").to_string(),
-            Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
-            None => dt.as_f64().to_string(),
+        DataRef::Empty => {}
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => out.push_str(s),
+        DataRef::SharedString(s) => out.push_str(s),
+        DataRef::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        DataRef::Float(f) => out.push_str(&float_text(*f)),
+        DataRef::Bool(b) => out.push_str(if *b { "是" } else { "否" }),
+        DataRef::DateTime(dt) => match dt.as_datetime() {
+            // Written by hand: a format string is parsed again for every cell.
+            Some(t) => {
+                let _ = write!(out, "{:04}-{:02}-{:02}", t.year(), t.month(), t.day());
+                if t.time() != chrono::NaiveTime::MIN {
+                    let _ = write!(out, " {:02}:{:02}:{:02}", t.hour(), t.minute(), t.second());
+                }
+            }
+            None => {
+                let _ = write!(out, "{}", dt.as_f64());
+            }
         },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s,
-        Data::Error(e) => format!("#{e:?}"),
+        DataRef::Error(e) => {
+            let _ = write!(out, "#{e:?}");
+        }
     }
 }
 
@@ -203,6 +216,28 @@ mod tests {
     fn empty_and_garbage() {
         assert_eq!(read_table(b""), Err(TableError::Empty));
         assert!(matches!(read_table(b"PK\x03\x04garbage"), Err(TableError::Unreadable(_))));
+    }
+
+    #[test]
+    fn cells_read_as_excel_shows_them() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        let text = |cell: DataRef<'_>| {
+            let mut out = String::from("kept:");
+            push_cell_text(&cell, &mut out);
+            out
+        };
+        // 45961 is 2025-10-31 in Excel's 1900 system; .35416… is 08:30.
+        let date = ExcelDateTime::new(45961.0, ExcelDateTimeType::DateTime, false);
+        assert_eq!(text(DataRef::DateTime(date)), "kept:2025-10-31");
+        let time = ExcelDateTime::new(45961.0 + 8.5 / 24.0, ExcelDateTimeType::DateTime, false);
+        assert_eq!(text(DataRef::DateTime(time)), "kept:2025-10-31 08:30:00");
+        let early = ExcelDateTime::new(367.0, ExcelDateTimeType::DateTime, false);
+        assert_eq!(text(DataRef::DateTime(early)), "kept:1901-01-01");
+        assert_eq!(text(DataRef::Int(-7)), "kept:-7");
+        assert_eq!(text(DataRef::Bool(true)), "kept:是");
+        assert_eq!(text(DataRef::SharedString("张三")), "kept:张三");
+        assert_eq!(text(DataRef::Float(340102194912310000.0)), "kept:3.4010219491231E+17");
+        assert_eq!(text(DataRef::Empty), "kept:");
     }
 
     #[test]

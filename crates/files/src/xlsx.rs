@@ -15,7 +15,7 @@
 use std::io::{Cursor, Read, Seek};
 use std::ops::ControlFlow;
 
-use calamine::{Data, DataRef, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 
 use crate::limits::{self, Budget, Limit};
 use crate::table::{Table, TableError};
@@ -33,7 +33,7 @@ pub(crate) fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
         in_order &= rows.last().is_none_or(|(last, _)| *last < row);
         budget.row()?;
         budget.cells(cells.len(), cells.iter().map(String::len).sum())?;
-        rows.push((row, cells));
+        rows.push((row, cells.iter_mut().map(std::mem::take).collect()));
         Ok(ControlFlow::Continue(()))
     })?;
     if !in_order {
@@ -88,27 +88,34 @@ where
         }
         last = Some(row);
         if !cells.iter().all(|c| c.trim().is_empty()) {
-            on_row(row as usize + 1, &cells)?;
+            on_row(row as usize + 1, cells)?;
         }
         Ok(ControlFlow::Continue(()))
     })?;
     Ok(streamed)
 }
 
+/// What [`each_row`] gives each row to: its 0-based number and its cells;
+/// `Break` stops the reading.
+type RowHandler<'a> = dyn FnMut(u32, &mut [String]) -> Result<ControlFlow<()>, TableError> + 'a;
+
 /// The first sheet's rows in the order their cells arrive (calamine's
 /// streaming reader: only real cells cost memory), each given whole to
 /// `on_row` with its 0-based row number once the next row begins, until
-/// `on_row` breaks. A cell
-/// longer than Excel allows or right of [`limits::MAX_COLUMNS`] is refused.
-fn each_row<R: Read + Seek>(
-    reader: R,
-    on_row: &mut dyn FnMut(u32, Vec<String>) -> Result<ControlFlow<()>, TableError>,
-) -> Result<(), TableError> {
+/// `on_row` breaks. The cells' strings are reused from row to row (`on_row`
+/// may take them). A cell longer than Excel allows or right of
+/// [`limits::MAX_COLUMNS`] is refused.
+fn each_row<R: Read + Seek>(reader: R, on_row: &mut RowHandler<'_>) -> Result<(), TableError> {
     let mut workbook =
         calamine::open_workbook_from_rs::<Xlsx<_>, _>(reader).map_err(|e| TableError::Unreadable(e.to_string()))?;
     let Some(name) = workbook.sheet_names().first().cloned() else { return Err(TableError::Empty) };
     let mut cells_reader = workbook.worksheet_cells_reader(&name).map_err(|e| TableError::Unreadable(e.to_string()))?;
-    let mut current: Option<(u32, Vec<String>)> = None;
+    // The row being read: its number, and its cells `cells[..width]`; every
+    // string from `width` on is empty.
+    let mut row_number: Option<u32> = None;
+    let mut cells: Vec<String> = Vec::new();
+    let mut width = 0;
+    let mut text = String::new();
     while let Some(cell) = cells_reader.next_cell().map_err(|e| TableError::Unreadable(e.to_string()))? {
         let (row, column) = cell.get_position();
         // Excel holds at most 32,767 characters in a cell; a longer one is
@@ -118,8 +125,8 @@ fn each_row<R: Read + Seek>(
         {
             return Err(Limit::Text.into());
         }
-        let value: Data = cell.get_value().clone().into();
-        let text = crate::table::cell_text(value);
+        text.clear();
+        crate::table::push_cell_text(cell.get_value(), &mut text);
         if text.is_empty() {
             continue;
         }
@@ -127,26 +134,24 @@ fn each_row<R: Read + Seek>(
         if column >= limits::MAX_COLUMNS {
             return Err(Limit::Column { line: row as usize + 1, column: column + 1 }.into());
         }
-        match &current {
-            Some((number, _)) if *number == row => {}
-            _ => {
-                if let Some((number, cells)) = current.take()
-                    && on_row(number, cells)?.is_break()
-                {
-                    return Ok(());
-                }
-                current = Some((row, Vec::new()));
+        if row_number != Some(row) {
+            if let Some(number) = row_number
+                && on_row(number, &mut cells[..width])?.is_break()
+            {
+                return Ok(());
             }
+            cells[..width].iter_mut().for_each(String::clear);
+            (row_number, width) = (Some(row), 0);
         }
-        let cells = &mut current.as_mut().expect("a row was just begun").1;
         if cells.len() <= column {
             cells.resize(column + 1, String::new());
         }
-        cells[column] = text;
+        width = width.max(column + 1);
+        std::mem::swap(&mut cells[column], &mut text);
     }
-    if let Some((number, cells)) = current.take() {
+    if let Some(number) = row_number {
         // The last row: whether `on_row` breaks, nothing follows.
-        let _last: ControlFlow<()> = on_row(number, cells)?;
+        let _last: ControlFlow<()> = on_row(number, &mut cells[..width])?;
     }
     Ok(())
 }

@@ -699,8 +699,12 @@ impl SheetParser {
             return Ok(());
         };
         self.sheet.stats.rows += 1;
-        let fields: Vec<&[u8]> = cells.iter().map(|c| c.as_bytes()).collect();
-        match interp.parse(&fields) {
+        let mut fields = [&b""[..]; 64];
+        let n = cells.len().min(fields.len());
+        for (field, cell) in fields.iter_mut().zip(cells) {
+            *field = cell.as_bytes();
+        }
+        match interp.parse(&fields[..n]) {
             Ok(parsed) => self.sheet.rows.push(parsed),
             Err((col, message)) => {
                 self.sheet.stats.rejected += 1;
