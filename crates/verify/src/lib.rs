@@ -451,7 +451,7 @@ impl Interpreter {
                 (parse::fen(field(1), self.encoding).map_err(|m| (1, m))?, false)
             }
             Kind::RealEstate => {
-                (parse::fen(field(2), self.encoding).map_err(|m| (2, m))?, self.matchers.contains(field(1)))
+                (parse::area(field(2), self.encoding).map_err(|m| (2, m))?, self.matchers.contains(field(1)))
             }
             Kind::Vehicle => (0, !self.matchers.contains(field(1))),
             Kind::Business => (0, self.matchers.contains(field(1))),
@@ -619,6 +619,11 @@ fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, Verify
                                             apply_batch(kind, &members.table, &batch, &mut firsts, &mut accs);
                                         batch.clear();
                                     }
+                                }
+                                // A row of empty cells (`,,,`, as Excel leaves
+                                // them) is no row, as for the table reader.
+                                Err(_) if line.iter().all(|b| matches!(b, b',' | b' ' | b'\t' | b'"' | b'\r')) => {
+                                    stats.rows -= 1;
                                 }
                                 Err((col, message)) => {
                                     stats.rejected += 1;

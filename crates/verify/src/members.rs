@@ -175,11 +175,14 @@ fn read_members_csv(bytes: &[u8], file: String, workers: usize) -> Result<(Membe
     let members = if parsed.iter().all(|c| c.sorted) {
         let merged = parsed.into_iter().map(|c| c.pairs).reduce(merge_sorted).unwrap_or_default();
         let mut members = Members { table: KeyTable::with_capacity(merged.len()), ..Default::default() };
-        let mut last: Option<&[u8]> = None;
-        for (_, key, household) in merged {
-            if last != Some(household) {
+        let mut last: Option<(u128, &[u8])> = None;
+        for (prefix, key, household) in merged {
+            // The prefix is the whole number up to 16 bytes: bytes compared
+            // only for longer ones.
+            let same = last.is_some_and(|(p, h)| p == prefix && (household.len() <= 16 || h == household));
+            if !same {
                 members.households.push(encoding.decode(household));
-                last = Some(household);
+                last = Some((prefix, household));
             }
             members.add_to_last_household(key);
         }
@@ -290,12 +293,16 @@ fn household_prefix(h: &[u8]) -> u128 {
 
 /// Merges two lists sorted by household number (prefix, then bytes) and ID.
 fn merge_sorted<'a>(a: Vec<(u128, u64, &'a [u8])>, b: Vec<(u128, u64, &'a [u8])>) -> Vec<(u128, u64, &'a [u8])> {
-    let order = |x: &(u128, u64, &'a [u8])| (x.0, x.2, x.1);
+    // Numbers of up to 16 bytes are ordered by their prefix alone (no NUL
+    // in a number): the bytes are compared only for longer ones.
+    let not_after = |x: &(u128, u64, &'a [u8]), y: &(u128, u64, &'a [u8])| {
+        if x.2.len() <= 16 && y.2.len() <= 16 { (x.0, x.1) <= (y.0, y.1) } else { (x.0, x.2, x.1) <= (y.0, y.2, y.1) }
+    };
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
     loop {
         let take_a = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => order(x) <= order(y),
+            (Some(x), Some(y)) => not_after(x, y),
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (None, None) => break,

@@ -137,10 +137,46 @@ pub fn id_key(field: &[u8], encoding: Encoding) -> Result<u64, Message> {
     IdNumber::parse(&encoding.decode(f)).map(|id| id.to_u64()).map_err(|e| e.to_message())
 }
 
+/// The bytes of an amount without what `Fen::parse_yuan` ignores — commas,
+/// spaces, ¥/￥ and 元 in the file's encoding — when that leaves at most 32
+/// ASCII bytes; `None` for anything else (full-width digits, other text),
+/// which the domain's parser reads.
+fn bare_amount(f: &[u8], encoding: Encoding, out: &mut [u8; 32]) -> Option<usize> {
+    let (mut i, mut n) = (0, 0);
+    while i < f.len() {
+        let b = f[i];
+        if b.is_ascii() {
+            if b != b',' && b != b' ' {
+                *out.get_mut(n)? = b;
+                n += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let rest = &f[i..];
+        let skip = match encoding {
+            // ¥, ￥, 元
+            Encoding::Utf8 if rest.starts_with(b"\xC2\xA5") => 2,
+            Encoding::Utf8 if rest.starts_with(b"\xEF\xBF\xA5") || rest.starts_with(b"\xE5\x85\x83") => 3,
+            // ￥, 元
+            Encoding::Gb18030 if rest.starts_with(b"\xA3\xA4") || rest.starts_with(b"\xD4\xAA") => 2,
+            _ => return None,
+        };
+        i += skip;
+    }
+    Some(n)
+}
+
 /// An amount in 元 as fen (also used for areas in hundredths of m²).
 pub fn fen(field: &[u8], encoding: Encoding) -> Result<i64, Message> {
     let f = trim(field);
-    // Fast path: plain digits with at most two decimals.
+    // Fast path: digits with at most two decimals, once the grouping commas
+    // and currency signs are left out.
+    let mut buf = [0u8; 32];
+    let f = match bare_amount(f, encoding, &mut buf) {
+        Some(n) => &buf[..n],
+        None => return slow_fen(f, encoding),
+    };
     let (int, frac) = match memchr::memchr(b'.', f) {
         Some(dot) => (&f[..dot], &f[dot + 1..]),
         None => (f, &f[..0]),
@@ -154,6 +190,23 @@ pub fn fen(field: &[u8], encoding: Encoding) -> Result<i64, Message> {
         };
         return Ok(yuan * 100 + cents);
     }
+    slow_fen(trim(field), encoding)
+}
+
+/// An area in m² as hundredths (`85.5`, `85.50㎡`, `85.5平方米`), read as
+/// the delivery import reads it (`dataset::parse_area`: never negative).
+pub fn area(field: &[u8], encoding: Encoding) -> Result<i64, Message> {
+    let f = trim(field);
+    let value = if f.is_ascii() {
+        fen(f, encoding).ok().filter(|v| *v >= 0)
+    } else {
+        jiuzhu_domain::dataset::parse_area(&encoding.decode(f))
+    };
+    value.ok_or_else(|| Message::new("import.error.bad_area").arg("value", encoding.decode(f)))
+}
+
+/// [`fen`] through the domain's parser, with its message.
+fn slow_fen(f: &[u8], encoding: Encoding) -> Result<i64, Message> {
     Fen::parse_yuan(&encoding.decode(f))
         .map(|v| v.0)
         .map_err(|_| Message::new("import.error.bad_money").arg("value", encoding.decode(f)))
@@ -393,6 +446,37 @@ mod tests {
             let bytes = encoding.encode(&text);
             prop_assert_eq!(is_date(&bytes, false, encoding), jiuzhu_domain::dataset::parse_date(&text).is_some(), "{}", text);
             prop_assert_eq!(is_date(&bytes, true, encoding), jiuzhu_domain::dataset::parse_month(&text).is_some(), "{}", text);
+        }
+
+        /// The shapes offices write amounts in — grouped, with ¥/￥ before
+        /// or 元 after, spaces, signs, any decimals — in UTF-8 or GBK: the
+        /// fast path gives what the domain's parser gives, or refuses alike.
+        #[test]
+        fn any_spelling_of_an_amount_reads_like_the_domain(
+            int in "[0-9]{0,13}", commas in prop::collection::vec(0usize..14, 0..4), frac in "(\\.[0-9]{0,3})?",
+            sign in "[-+]?", before in "(¥|￥| )?", after in "(元| )?", junk in "(x|１|,,)?", gbk in any::<bool>(),
+        ) {
+            let mut digits = int.clone();
+            for at in commas {
+                let at = at.min(digits.len());
+                digits.insert(at, ',');
+            }
+            let text = format!("{before}{sign}{digits}{junk}{frac}{after}");
+            let encoding = if gbk && !text.contains('¥') { Encoding::Gb18030 } else { Encoding::Utf8 };
+            let bytes = encoding.encode(&text);
+            let expected = Fen::parse_yuan(&text).map(|f| f.0).ok();
+            prop_assert_eq!(fen(&bytes, encoding).ok(), expected, "{}", text);
+        }
+
+        #[test]
+        fn any_spelling_of_an_area_reads_like_the_domain(
+            int in "[0-9]{0,5}", frac in "(\\.[0-9]{0,3})?", sign in "-?", unit in "(㎡|平方米|m²| |　)?",
+            lead in "( |　)?", gbk in any::<bool>(),
+        ) {
+            let text = format!("{lead}{sign}{int}{frac}{unit}");
+            let encoding = if gbk && !text.contains('²') && !text.contains('㎡') { Encoding::Gb18030 } else { Encoding::Utf8 };
+            let bytes = encoding.encode(&text);
+            prop_assert_eq!(area(&bytes, encoding).ok(), jiuzhu_domain::dataset::parse_area(&text), "{}", text);
         }
 
         #[test]

@@ -56,7 +56,7 @@ fn a_small_county_by_hand() {
         &dir,
         "social_insurance.csv",
         &format!(
-            "id_number,period,employer_name,contribution_base_yuan\n{a},2025-01,厂,3000\n{a},2025-02,厂,3001\n{b},2025-01,店,2000.00\n{x},2025-01,外,9999\n123,2025-01,坏,1\n{b},2025-02,店,abc\n"
+            "id_number,period,employer_name,contribution_base_yuan\n{a},2025-01,厂,3000\n{a},2025-02,厂,3001\n{b},2025-01,店,2000.00\n{x},2025-01,外,9999\n123,2025-01,坏,1\n{b},2025-02,店,abc\n,,,\r\n"
         ),
         false,
     );
@@ -78,7 +78,7 @@ fn a_small_county_by_hand() {
         &dir,
         "real_estate.csv",
         &format!(
-            "owner_id_number,property_id,usage,area_m2,region_code\n{d},P1,住宅,85.5,340102\n{d},P2,商业,30,340102\n{a},P3,住宅,60.25,340102\n"
+            "owner_id_number,property_id,usage,area_m2,region_code\n{d},P1,住宅,85.5,340102\n{d},P2,商业,30,340102\n{a},P3,住宅,60.25㎡,340102\n"
         ),
         false,
     );
@@ -92,7 +92,7 @@ fn a_small_county_by_hand() {
         &dir,
         "deposit.csv",
         &format!(
-            "id_number,institution,balance_yuan,as_of_date\n{b},银行,\"12,000.50\",2025-10-31\n{d_lower},银行,100,2025-10-31\n"
+            "id_number,institution,balance_yuan,as_of_date\n{b},银行,\"12,000.50\",2025-10-31\n{d_lower},银行,100,２０２５年１０月３１日\n"
         ),
         false,
     );
