@@ -244,14 +244,16 @@ pub fn is_date(field: &[u8], month: bool, encoding: Encoding) -> bool {
 /// [`is_date`] on the bytes: ASCII digit groups (the separators may be any
 /// bytes, 年月日 in either encoding included).
 fn ascii_date(f: &[u8], month: bool) -> bool {
-    // The canonical forms, `2025-10-31` and `2025-10`, without the loop.
+    // The canonical forms and their common spellings (`2025-10-31`,
+    // `2025/10/31`, `2025.10.31`; `2025-10`, `2025/10`) without the loop.
     let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
     let num = |r: &[u8]| r.iter().fold(0u32, |a, b| a * 10 + u32::from(b - b'0'));
-    if f.len() == 10 && f[4] == b'-' && f[7] == b'-' && digits(&f[..4]) && digits(&f[5..7]) && digits(&f[8..]) {
+    let sep = |b: u8| matches!(b, b'-' | b'/' | b'.');
+    if f.len() == 10 && sep(f[4]) && f[7] == f[4] && digits(&f[..4]) && digits(&f[5..7]) && digits(&f[8..]) {
         let (y, m, d) = (num(&f[..4]), num(&f[5..7]), num(&f[8..]));
         return (1900..=2100).contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m);
     }
-    if month && f.len() == 7 && f[4] == b'-' && digits(&f[..4]) && digits(&f[5..]) {
+    if month && f.len() == 7 && sep(f[4]) && digits(&f[..4]) && digits(&f[5..]) {
         let (y, m) = (num(&f[..4]), num(&f[5..]));
         return (1900..=2100).contains(&y) && (1..=12).contains(&m);
     }
@@ -426,7 +428,7 @@ mod tests {
         /// UTF-8 or GBK: the engine accepts what the delivery import does.
         #[test]
         fn any_spelling_of_a_date_reads_like_the_domain(
-            y in 1890u32..2110, m in 0u32..14, d in 0u32..33, style in 0usize..7, wide in any::<bool>(), gbk in any::<bool>(),
+            y in 1890u32..2110, m in 0u32..14, d in 0u32..33, style in 0usize..10, wide in any::<bool>(), gbk in any::<bool>(),
         ) {
             let text = match style {
                 0 => format!("{y:04}-{m:02}-{d:02}"),
@@ -435,6 +437,9 @@ mod tests {
                 3 => format!("{y:04}{m:02}{d:02}"),
                 4 => format!("{y}年{m}月{d}日"),
                 5 => format!("{y}年{m}月"),
+                6 => format!("{y:04}-{m:02}"),
+                7 => format!("{y:04}/{m:02}"),
+                8 => format!("{y:04}.{m:02}"),
                 _ => format!("{y:04}{m:02}"),
             };
             let text = if wide {
