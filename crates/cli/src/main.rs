@@ -537,7 +537,14 @@ fn verify_files(members_path: &std::path::Path, data: &std::path::Path, out: &st
             stats.matches
         );
     }
-    eprintln!("  报告 report: {}   问题行 rejected rows: {} → {}", out.display(), errors.len(), errors_path.display());
+    eprintln!(
+        "  报告 report: {}   列出问题行 rejected rows listed: {} → {}（每个文件最多 {} 行 / at most {} a file）",
+        out.display(),
+        errors.len(),
+        errors_path.display(),
+        jiuzhu_verify::ERRORS_LISTED,
+        jiuzhu_verify::ERRORS_LISTED
+    );
     Ok(())
 }
 

@@ -24,6 +24,9 @@ pub const MAX_CELLS: usize = 12_000_000;
 pub const MAX_TEXT_BYTES: usize = 256 << 20;
 /// Bytes of one cell's text (Excel holds at most 32,767 characters).
 pub const MAX_CELL_TEXT: usize = 1 << 20;
+/// Bytes of text in one row of a sheet (200 cells of Excel's longest text
+/// are about 19 MB): a row is refused before it is built past this.
+pub const MAX_ROW_TEXT: usize = 32 << 20;
 /// Entries of one xlsx archive (a workbook has a few dozen).
 pub const MAX_ENTRIES: usize = 10_000;
 /// Inflated bytes of one worksheet's XML (read as a stream, but one text
@@ -67,8 +70,8 @@ pub enum Limit {
     Column { line: usize, column: usize },
     /// More than [`MAX_CELLS`] cells.
     Cells,
-    /// More than [`MAX_TEXT_BYTES`] of text, or more than
-    /// [`MAX_CELL_TEXT`] in one cell.
+    /// More than [`MAX_TEXT_BYTES`] of text, more than [`MAX_ROW_TEXT`]
+    /// in one row, or more than [`MAX_CELL_TEXT`] in one cell.
     Text,
 }
 

@@ -70,8 +70,12 @@ pub enum Streamed {
 /// Reads the first sheet of an xlsx file row by row as it inflates, never
 /// holding more than one row: `on_row(line, cells)` for every row that is
 /// not blank, the header first (`line` is the 1-based row number). The
-/// archive is checked first ([`check_archive`]); the table caps on rows and
-/// cells do not apply (nothing is kept), those on one row and one cell do.
+/// archive is checked first ([`check_archive`]; the file is read twice, so
+/// it must not change meanwhile: a local file, not a stream). Nothing is
+/// kept, so the table's cap on cells does not apply; those on rows
+/// ([`limits::MAX_ROWS`]), on the text handed on ([`limits::MAX_TEXT_BYTES`]:
+/// a shared string repeated in every cell multiplies what a small file
+/// gives), on a row and on a cell do.
 pub fn stream_xlsx<R, F>(mut reader: R, mut on_row: F) -> Result<Streamed, TableError>
 where
     R: Read + Seek,
@@ -81,12 +85,21 @@ where
     reader.rewind().map_err(|e| TableError::Unreadable(e.to_string()))?;
     let mut last: Option<u32> = None;
     let mut streamed = Streamed::Done;
+    let (mut rows, mut text) = (0usize, 0usize);
     each_row(reader, &mut |row, cells| {
         if last.is_some_and(|last| last >= row) {
             streamed = Streamed::OutOfOrder;
             return Ok(ControlFlow::Break(()));
         }
         last = Some(row);
+        rows += 1;
+        text += cells.iter().map(String::len).sum::<usize>();
+        if rows > limits::MAX_ROWS + 1 {
+            return Err(Limit::Rows.into());
+        }
+        if text > limits::MAX_TEXT_BYTES {
+            return Err(Limit::Text.into());
+        }
         if !cells.iter().all(|c| c.trim().is_empty()) {
             on_row(row as usize + 1, cells)?;
         }
@@ -115,14 +128,21 @@ fn each_row<R: Read + Seek>(reader: R, on_row: &mut RowHandler<'_>) -> Result<()
     let mut row_number: Option<u32> = None;
     let mut cells: Vec<String> = Vec::new();
     let mut width = 0;
+    // Text in the row so far, held to `limits::MAX_ROW_TEXT` before a cell
+    // is copied (a row of 200 cells each naming a 1 MiB shared string).
+    let mut row_text = 0;
     let mut text = String::new();
     while let Some(cell) = cells_reader.next_cell().map_err(|e| TableError::Unreadable(e.to_string()))? {
         let (row, column) = cell.get_position();
         // Excel holds at most 32,767 characters in a cell; a longer one is
         // refused before it is copied.
-        if let DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) = cell.get_value()
-            && s.len() > limits::MAX_CELL_TEXT
-        {
+        let long = match cell.get_value() {
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
+            DataRef::SharedString(s) => s.len(),
+            _ => 0,
+        };
+        let so_far = if row_number == Some(row) { row_text } else { 0 };
+        if long > limits::MAX_CELL_TEXT || so_far + long > limits::MAX_ROW_TEXT {
             return Err(Limit::Text.into());
         }
         text.clear();
@@ -141,8 +161,9 @@ fn each_row<R: Read + Seek>(reader: R, on_row: &mut RowHandler<'_>) -> Result<()
                 return Ok(());
             }
             cells[..width].iter_mut().for_each(String::clear);
-            (row_number, width) = (Some(row), 0);
+            (row_number, width, row_text) = (Some(row), 0, 0);
         }
+        row_text += text.len();
         if cells.len() <= column {
             cells.resize(column + 1, String::new());
         }

@@ -31,6 +31,11 @@ pub use dataset::{ACTIVE_BUSINESS, EXEMPT_VEHICLES, Kind, RESIDENTIAL};
 pub use members::{Members, read_members};
 pub use parse::Encoding;
 
+/// Rejected rows listed per file at most; the rest are counted
+/// ([`DatasetStats::rejected`]) but not listed, so that a file of bad rows
+/// cannot fill memory with their messages.
+pub const ERRORS_LISTED: usize = 10_000;
+
 /// A rejected input row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
@@ -204,11 +209,14 @@ pub fn verify_files(
     scheduled(dir, progress, || read_members(members))
 }
 
-/// The work of every file at once: each xlsx sheet is inflated and parsed
-/// on a thread of its own from the start (one core's work that needs no
-/// members), beside the loading of the members (`load`) and then beside
-/// the CSV files, which stream one after another through one worker per
-/// core; the sheets' rows are matched once the members are in.
+/// The work of every file at once: the xlsx sheets are inflated and parsed
+/// one after another on a thread of their own from the start (one core's
+/// work that needs no members; one sheet's shared strings in memory at a
+/// time), beside the loading of the members (`load`) and then beside the
+/// CSV files, which stream one after another through one worker per core;
+/// the sheets' rows are matched once the members are in. An error of
+/// either side is returned once the sheet thread has stopped (it stops
+/// before its next sheet when the other side failed).
 fn scheduled<M: std::borrow::Borrow<Members> + Send>(
     dir: &Path,
     progress: &mut dyn FnMut(usize, usize, Kind),
@@ -217,37 +225,52 @@ fn scheduled<M: std::borrow::Borrow<Members> + Send>(
     let kinds: Vec<(Kind, PathBuf)> = Kind::ALL.iter().filter_map(|k| dataset_file(dir, *k).map(|p| (*k, p))).collect();
     let total = kinds.len();
     let is_xlsx = |p: &Path| p.extension().is_some_and(|e| e == "xlsx");
+    let (sheet_files, csv_files): (Vec<_>, Vec<_>) = kinds.iter().partition(|(_, path)| is_xlsx(path));
+    let failed = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let sheets: Vec<_> = kinds
-            .iter()
-            .filter(|(_, path)| is_xlsx(path))
-            .map(|(kind, path)| (*kind, scope.spawn(move || parse_xlsx(*kind, path))))
-            .collect();
-        let (members, member_errors) = load()?;
-        let m: &Members = members.borrow();
-        let n = m.person_count();
-        let mut persons = vec![Person::default(); n];
+        let sheet_thread = scope.spawn(|| -> Result<Vec<(Kind, SheetRows)>, VerifyError> {
+            let mut sheets = Vec::with_capacity(sheet_files.len());
+            for (kind, path) in &sheet_files {
+                if failed.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                sheets.push((*kind, parse_xlsx(*kind, path)?));
+            }
+            Ok(sheets)
+        });
         let mut done = 0;
-        let mut found: BTreeMap<Kind, (DatasetStats, Vec<RowError>)> = BTreeMap::new();
-        for (kind, path) in kinds.iter().filter(|(_, path)| !is_xlsx(path)) {
-            progress(done, total, *kind);
-            let (accs, stats, errors) = scan(*kind, path, m)?;
-            fold(*kind, &mut persons, &accs);
-            found.insert(*kind, (stats, errors));
-            done += 1;
+        let csv = (|| -> Result<_, VerifyError> {
+            let (members, member_errors) = load()?;
+            let m: &Members = members.borrow();
+            let mut persons = vec![Person::default(); m.person_count()];
+            let mut found: BTreeMap<Kind, (DatasetStats, Vec<RowError>)> = BTreeMap::new();
+            for (kind, path) in &csv_files {
+                progress(done, total, *kind);
+                let (accs, stats, errors) = scan(*kind, path, m)?;
+                fold(*kind, &mut persons, &accs);
+                found.insert(*kind, (stats, errors));
+                done += 1;
+            }
+            Ok((members, member_errors, persons, found))
+        })();
+        if csv.is_err() {
+            failed.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        for (kind, handle) in sheets {
+        let sheets = sheet_thread.join().unwrap_or_else(|_| {
+            let files: Vec<String> = sheet_files.iter().map(|(_, p)| p.display().to_string()).collect();
+            Err(VerifyError::Unreadable { file: files.join(", "), detail: "the xlsx reader panicked".into() })
+        });
+        let (members, member_errors, mut persons, mut found) = csv?;
+        let m: &Members = members.borrow();
+        for (kind, sheet) in sheets? {
             progress(done, total, kind);
-            let sheet = handle.join().unwrap_or_else(|_| {
-                Err(VerifyError::Unreadable { file: kind.stem().into(), detail: "worker panicked".into() })
-            })?;
             let (accs, stats, errors) = sheet.match_members(kind, m);
             fold(kind, &mut persons, &accs);
             found.insert(kind, (stats, errors));
             done += 1;
         }
         progress(total, total, Kind::PublicPayroll);
-        let mut result = Verification { members: n, errors: member_errors, ..Default::default() };
+        let mut result = Verification { members: m.person_count(), errors: member_errors, ..Default::default() };
         for (kind, (stats, errors)) in found {
             result.datasets.insert(kind, stats);
             result.errors.extend(errors);
@@ -462,7 +485,7 @@ impl Interpreter {
             if !parse::is_date(field(col), month, self.encoding) {
                 return Err((
                     col,
-                    Message::new("verify.error.bad_date").arg("value", self.encoding.decode(field(col))),
+                    Message::new("verify.error.bad_date").arg("value", parse::shown(field(col), self.encoding)),
                 ));
             }
         }
@@ -627,7 +650,9 @@ fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, Verify
                                 }
                                 Err((col, message)) => {
                                     stats.rejected += 1;
-                                    errors.push(interp.error(first_line + offset - 1, col, message));
+                                    if errors.len() < ERRORS_LISTED {
+                                        errors.push(interp.error(first_line + offset - 1, col, message));
+                                    }
                                 }
                             }
                         }
@@ -658,13 +683,16 @@ fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, Verify
         stats.matches += s.matches;
         errors.extend(e);
     }
+    // Each worker listed its first rows; the file's first are kept.
     errors.sort_by_key(|e| e.line);
+    errors.truncate(ERRORS_LISTED);
     Ok((total, stats, errors))
 }
 
 /// An xlsx sheet's rows, parsed and validated but not yet matched (that
-/// needs the members): 24 bytes a row, and a sheet holds at most Excel's
-/// 1,048,576 rows.
+/// needs the members): 24 bytes a row; Excel stops at 1,048,576 rows and
+/// the stream refuses more than `jiuzhu_files::limits::MAX_ROWS` (2
+/// million: 48 MB).
 struct SheetRows {
     rows: Vec<Parsed>,
     stats: DatasetStats,
@@ -704,16 +732,26 @@ impl SheetParser {
             return Ok(());
         };
         self.sheet.stats.rows += 1;
+        // A row's fields in place, or (a sheet of more than 64 columns,
+        // up to the table's 200) in a vector.
         let mut fields = [&b""[..]; 64];
-        let n = cells.len().min(fields.len());
-        for (field, cell) in fields.iter_mut().zip(cells) {
-            *field = cell.as_bytes();
-        }
-        match interp.parse(&fields[..n]) {
+        let wide: Vec<&[u8]>;
+        let fields: &[&[u8]] = if cells.len() <= fields.len() {
+            for (field, cell) in fields.iter_mut().zip(cells) {
+                *field = cell.as_bytes();
+            }
+            &fields[..cells.len()]
+        } else {
+            wide = cells.iter().map(|c| c.as_bytes()).collect();
+            &wide
+        };
+        match interp.parse(fields) {
             Ok(parsed) => self.sheet.rows.push(parsed),
             Err((col, message)) => {
                 self.sheet.stats.rejected += 1;
-                self.sheet.errors.push(interp.error(line, col, message));
+                if self.sheet.errors.len() < ERRORS_LISTED {
+                    self.sheet.errors.push(interp.error(line, col, message));
+                }
             }
         }
         Ok(())

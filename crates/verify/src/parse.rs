@@ -167,7 +167,22 @@ fn bare_amount(f: &[u8], encoding: Encoding, out: &mut [u8; 32]) -> Option<usize
     Some(n)
 }
 
-/// An amount in 元 as fen (also used for areas in hundredths of m²).
+/// A rejected value as an error shows it: at most 40 characters, the rest
+/// cut with "…" (a cell may hold a megabyte, and every bad row is listed).
+pub fn shown(field: &[u8], encoding: Encoding) -> String {
+    const SHOWN: usize = 40;
+    let text = encoding.decode(&field[..field.len().min(SHOWN * 4)]);
+    if field.len() <= SHOWN && text.chars().count() <= SHOWN {
+        return text;
+    }
+    let mut cut: String = text.chars().take(SHOWN).collect();
+    if cut.len() < field.len() {
+        cut.push('…');
+    }
+    cut
+}
+
+/// An amount in 元 as fen.
 pub fn fen(field: &[u8], encoding: Encoding) -> Result<i64, Message> {
     let f = trim(field);
     // Fast path: digits with at most two decimals, once the grouping commas
@@ -202,14 +217,14 @@ pub fn area(field: &[u8], encoding: Encoding) -> Result<i64, Message> {
     } else {
         jiuzhu_domain::dataset::parse_area(&encoding.decode(f))
     };
-    value.ok_or_else(|| Message::new("import.error.bad_area").arg("value", encoding.decode(f)))
+    value.ok_or_else(|| Message::new("import.error.bad_area").arg("value", shown(f, encoding)))
 }
 
 /// [`fen`] through the domain's parser, with its message.
 fn slow_fen(f: &[u8], encoding: Encoding) -> Result<i64, Message> {
     Fen::parse_yuan(&encoding.decode(f))
         .map(|v| v.0)
-        .map_err(|_| Message::new("import.error.bad_money").arg("value", encoding.decode(f)))
+        .map_err(|_| Message::new("import.error.bad_money").arg("value", shown(f, encoding)))
 }
 
 fn days_in_month(y: u32, m: u32) -> u32 {
@@ -241,8 +256,9 @@ pub fn is_date(field: &[u8], month: bool, encoding: Encoding) -> bool {
     }
 }
 
-/// [`is_date`] on the bytes: ASCII digit groups (the separators may be any
-/// bytes, 年月日 in either encoding included).
+/// [`is_date`] on the bytes, for fields of ASCII digits and the domain's
+/// separators (年月日 in either encoding included); `false` for anything
+/// else, which [`is_date`] hands to the domain when it is not ASCII.
 fn ascii_date(f: &[u8], month: bool) -> bool {
     // The canonical forms and their common spellings (`2025-10-31`,
     // `2025/10/31`, `2025.10.31`; `2025-10`, `2025/10`) without the loop.
@@ -257,12 +273,17 @@ fn ascii_date(f: &[u8], month: bool) -> bool {
         let (y, m) = (num(&f[..4]), num(&f[5..]));
         return (1900..=2100).contains(&y) && (1..=12).contains(&m);
     }
-    // Digit groups separated by anything else (`-`, `/`, `.`, 年, 月, 日 in
-    // UTF-8 or GBK: no byte of those is an ASCII digit).
+    // Digit groups separated by what the domain takes: `-`, `/`, `.`, and
+    // 年, 月, 日 in UTF-8 or GBK. Any other byte ends the fast reading (a
+    // GB18030 character may carry ASCII digit bytes): the caller asks the
+    // domain when the field is not ASCII.
+    const CJK: [&[u8]; 6] = [b"\xE5\xB9\xB4", b"\xE6\x9C\x88", b"\xE6\x97\xA5", b"\xC4\xEA", b"\xD4\xC2", b"\xC8\xD5"];
     let mut groups = [(0u32, 0usize); 4];
     let mut n = 0;
     let mut in_digits = false;
-    for &b in f {
+    let mut i = 0;
+    while i < f.len() {
+        let b = f[i];
         if b.is_ascii_digit() {
             if !in_digits {
                 if n == groups.len() {
@@ -274,8 +295,15 @@ fn ascii_date(f: &[u8], month: bool) -> bool {
             let g = &mut groups[n - 1];
             g.0 = g.0.saturating_mul(10).saturating_add(u32::from(b - b'0'));
             g.1 += 1;
-        } else {
+            i += 1;
+        } else if matches!(b, b'-' | b'/' | b'.') {
             in_digits = false;
+            i += 1;
+        } else if let Some(sep) = CJK.iter().find(|sep| f[i..].starts_with(sep)) {
+            in_digits = false;
+            i += sep.len();
+        } else {
+            return false;
         }
     }
     let ymd = |y: u32, m: u32, d: Option<u32>| {
@@ -428,7 +456,7 @@ mod tests {
         /// UTF-8 or GBK: the engine accepts what the delivery import does.
         #[test]
         fn any_spelling_of_a_date_reads_like_the_domain(
-            y in 1890u32..2110, m in 0u32..14, d in 0u32..33, style in 0usize..10, wide in any::<bool>(), gbk in any::<bool>(),
+            y in 1890u32..2110, m in 0u32..14, d in 0u32..33, style in 0usize..12, wide in any::<bool>(), gbk in any::<bool>(),
         ) {
             let text = match style {
                 0 => format!("{y:04}-{m:02}-{d:02}"),
@@ -440,7 +468,18 @@ mod tests {
                 6 => format!("{y:04}-{m:02}"),
                 7 => format!("{y:04}/{m:02}"),
                 8 => format!("{y:04}.{m:02}"),
-                _ => format!("{y:04}{m:02}"),
+                9 => format!("{y:04}{m:02}"),
+                // Separators the domain refuses, a GB18030 character whose
+                // bytes hold ASCII digits, text around a date.
+                _ => {
+                    let junk = [" ", ":", "号", "约", "x", "\u{060C}"][(d as usize) % 6];
+                    match m % 4 {
+                        0 => format!("{y}{junk}{m}{junk}{d}"),
+                        1 => format!("{y}年{m}月{d}{junk}"),
+                        2 => format!("{junk}{y:04}{m:02}{d:02}"),
+                        _ => format!("{y:04}{junk}"),
+                    }
+                }
             };
             let text = if wide {
                 text.chars().map(|c| c.to_digit(10).map_or(c, |v| char::from_u32(0xFF10 + v).unwrap_or(c))).collect()

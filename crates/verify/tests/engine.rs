@@ -358,3 +358,59 @@ fn a_death_register_in_xlsx_counts_as_its_csv() {
     assert!(!errors.contains("death.xlsx"), "{errors}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A sheet wider than 64 columns is read to its needed column (the header
+/// kept 200); a row written in two parts around another (not in row order)
+/// is read whole, its ID number in the second part; a bad row's error
+/// names its sheet row.
+#[test]
+fn a_wide_sheet_and_a_row_in_two_parts() {
+    let dir = std::env::temp_dir().join(format!("jiuzhu-verify-wide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (id("340102", 1940, 1, 1, 11), id("340102", 1942, 2, 2, 22));
+    write(&dir, "members.csv", &format!("户编号,身份证号\nH1,{a}\nH2,{b}\n"), false);
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for col in 0..68u16 {
+        sheet.write_string(0, col, format!("备注{col}")).unwrap();
+    }
+    for (col, header) in [(68u16, "身份证号"), (69, "姓名"), (70, "死亡日期")] {
+        sheet.write_string(0, col, header).unwrap();
+    }
+    for (row, who) in [(1u32, a.as_str()), (2, b.as_str())] {
+        sheet.write_string(row, 0, "x").unwrap();
+        sheet.write_string(row, 68, who).unwrap();
+        sheet.write_string(row, 70, "2025-09-01").unwrap();
+    }
+    std::fs::write(dir.join("death.xlsx"), book.save_to_buffer().unwrap()).unwrap();
+    let (report, errors, result) = run(&dir);
+    assert!(
+        report.contains("H1,1,0,0,0,0,0.00,0,0,0,1,0") && report.contains("H2,1,0,0,0,0,0.00,0,0,0,1,0"),
+        "{report}"
+    );
+    assert_eq!(result.datasets[&Kind::Death].matches, 2, "{errors}");
+
+    let cell = |r: usize, col: char, text: &str| format!(r#"<c r="{col}{r}" t="inlineStr"><is><t>{text}</t></is></c>"#);
+    let rows = [
+        format!("<row r=\"1\">{}{}{}</row>", cell(1, 'A', "身份证号"), cell(1, 'B', "姓名"), cell(1, 'C', "死亡日期")),
+        format!("<row r=\"2\">{}{}</row>", cell(2, 'B', "甲"), cell(2, 'C', "2025-09-01")),
+        format!("<row r=\"3\">{}{}</row>", cell(3, 'A', &b), cell(3, 'C', "2025-09-02")),
+        format!("<row r=\"2\">{}</row>", cell(2, 'A', &a)),
+        format!("<row r=\"4\">{}{}</row>", cell(4, 'A', "110105194912310021"), cell(4, 'C', "2025-09-03")),
+    ]
+    .concat();
+    let sheet = jiuzhu_testkit::hostile::xlsx_with_sheet(&jiuzhu_testkit::hostile::sheet_xml("A1:C4", &rows), None);
+    std::fs::write(dir.join("death.xlsx"), sheet).unwrap();
+    let (report, errors, result) = run(&dir);
+    assert!(
+        report.contains("H1,1,0,0,0,0,0.00,0,0,0,1,0") && report.contains("H2,1,0,0,0,0,0.00,0,0,0,1,0"),
+        "{report}"
+    );
+    let stats = &result.datasets[&Kind::Death];
+    assert_eq!((stats.rows, stats.rejected, stats.matches), (3, 1, 2));
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(lines.len(), 2, "{errors}");
+    assert!(lines[1].contains("death.xlsx\",4,\"身份证号\""), "{}", lines[1]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

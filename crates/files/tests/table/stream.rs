@@ -3,7 +3,7 @@
 //! in row order is handed back to the whole reader; the archive checks are
 //! the same.
 
-use jiuzhu_files::limits::Limit;
+use jiuzhu_files::limits::{self, Limit};
 use jiuzhu_files::{Streamed, TableError, read_table, stream_xlsx};
 use jiuzhu_testkit::hostile::{sheet_xml, xlsx_with_sheet, zip_bomb_xlsx};
 use proptest::prelude::*;
@@ -121,4 +121,52 @@ fn the_callers_error_stops_the_stream() {
     })
     .unwrap_err();
     assert_eq!((err, seen), (TableError::Empty, 2));
+}
+
+/// A shared string is held to the cell cap as an inline one is, and a row
+/// of cells naming one large shared string stops at the row cap before it
+/// is built (it was copied once per cell, past every cap).
+#[test]
+fn shared_strings_are_held_to_the_cell_and_row_caps() {
+    let sst = |text: &str| {
+        format!(r#"<?xml version="1.0" encoding="UTF-8"?><sst uniqueCount="1"><si><t>{text}</t></si></sst>"#)
+    };
+    let one_cell = sheet_xml("A1", r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#);
+    let long = "x".repeat(limits::MAX_CELL_TEXT + 1);
+    let bytes = xlsx_with_sheet(&one_cell, Some(&sst(&long)));
+    assert_eq!(read_table(&bytes), Err(TableError::TooLarge(Limit::Text)));
+    assert_eq!(streamed(&bytes).unwrap_err(), TableError::TooLarge(Limit::Text));
+
+    let cells: String =
+        (1..=200).map(|c| format!(r#"<c r="{}1" t="s"><v>0</v></c>"#, limits::column_letter(c))).collect();
+    let wide = sheet_xml("A1:GR1", &format!(r#"<row r="1">{cells}</row>"#));
+    let bytes = xlsx_with_sheet(&wide, Some(&sst(&"y".repeat(limits::MAX_CELL_TEXT))));
+    let mut given = 0;
+    let err = stream_xlsx(std::io::Cursor::new(&bytes), |_, _| {
+        given += 1;
+        Ok(())
+    })
+    .unwrap_err();
+    assert_eq!((err, given), (TableError::TooLarge(Limit::Text), 0));
+    assert_eq!(read_table(&bytes), Err(TableError::TooLarge(Limit::Text)));
+}
+
+/// The stream's own caps: the text it hands on in all (a shared string
+/// repeated row after row), whatever the table caps would keep.
+#[test]
+fn the_text_handed_on_is_capped() {
+    let sst = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><sst uniqueCount="1"><si><t>{}</t></si></sst>"#,
+        "z".repeat(limits::MAX_CELL_TEXT)
+    );
+    let rows: String = (1..=300).map(|r| format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>"#)).collect();
+    let bytes = xlsx_with_sheet(&sheet_xml("A1:A300", &rows), Some(&sst));
+    let mut given = 0;
+    let err = stream_xlsx(std::io::Cursor::new(&bytes), |_, _| {
+        given += 1;
+        Ok(())
+    })
+    .unwrap_err();
+    assert_eq!(err, TableError::TooLarge(Limit::Text));
+    assert_eq!(given, limits::MAX_TEXT_BYTES / limits::MAX_CELL_TEXT, "every row within the cap was given");
 }
