@@ -537,13 +537,11 @@ fn verify_files(members_path: &std::path::Path, data: &std::path::Path, out: &st
             stats.matches
         );
     }
+    let (listed, most) = (errors.len(), jiuzhu_verify::ERRORS_LISTED);
     eprintln!(
-        "  报告 report: {}   列出问题行 rejected rows listed: {} → {}（每个文件最多 {} 行 / at most {} a file）",
+        "  报告 report: {}   列出问题行 rejected rows listed: {listed} → {}（每个文件最多 {most} 行 / at most {most} a file）",
         out.display(),
-        errors.len(),
         errors_path.display(),
-        jiuzhu_verify::ERRORS_LISTED,
-        jiuzhu_verify::ERRORS_LISTED
     );
     Ok(())
 }

@@ -645,7 +645,7 @@ fn scan(kind: Kind, path: &Path, members: &Members) -> Result<ScanResult, Verify
                                 }
                                 // A row of empty cells (`,,,`, as Excel leaves
                                 // them) is no row, as for the table reader.
-                                Err(_) if line.iter().all(|b| matches!(b, b',' | b' ' | b'\t' | b'"' | b'\r')) => {
+                                Err(_) if parse::is_blank_line(line) => {
                                     stats.rows -= 1;
                                 }
                                 Err((col, message)) => {

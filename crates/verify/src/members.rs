@@ -87,6 +87,22 @@ impl Members {
 const HOUSEHOLD_NAMES: &[&str] = &["household_id", "户编号", "家庭编号"];
 const ID_NAMES: &[&str] = &["id_number", "身份证号", "公民身份号码", "证件号码", "身份证号码"];
 
+/// The columns of the household number and of the ID number among a
+/// members file's headers (aliases, case and width ignored), or the one
+/// missing.
+fn member_columns(headers: &[String], file: &str) -> Result<(usize, usize), VerifyError> {
+    let find = |names: &[&str], column: &str| {
+        headers
+            .iter()
+            .position(|h| {
+                let key = jiuzhu_domain::text::header_key(h);
+                names.iter().any(|n| jiuzhu_domain::text::header_key(n) == key)
+            })
+            .ok_or_else(|| VerifyError::MissingColumn { file: file.to_string(), column: column.to_string() })
+    };
+    Ok((find(HOUSEHOLD_NAMES, "household_id（户编号）")?, find(ID_NAMES, "id_number（身份证号）")?))
+}
+
 /// Reads a members file (a roster: only `household_id` and `id_number` are
 /// used) in CSV or xlsx. Rows with a bad ID number are returned as errors.
 pub fn read_members(path: &Path) -> Result<(Members, Vec<RowError>), VerifyError> {
@@ -98,20 +114,7 @@ pub fn read_members(path: &Path) -> Result<(Members, Vec<RowError>), VerifyError
     }
     let table = jiuzhu_files::read_table(&bytes)
         .map_err(|e| VerifyError::Unreadable { file: file.clone(), detail: e.to_problem().render(Lang::Zh) })?;
-    let find = |names: &[&str]| {
-        table.headers.iter().position(|h| {
-            let key = jiuzhu_domain::text::header_key(h);
-            names.iter().any(|n| jiuzhu_domain::text::header_key(n) == key)
-        })
-    };
-    let household_col = find(HOUSEHOLD_NAMES)
-        .ok_or_else(|| VerifyError::MissingColumn {
-            file: file.clone(), column: "household_id（户编号）".into()
-        })?;
-    let id_col = find(ID_NAMES)
-        .ok_or_else(|| VerifyError::MissingColumn {
-            file: file.clone(), column: "id_number（身份证号）".into()
-        })?;
+    let (household_col, id_col) = member_columns(&table.headers, &file)?;
     let mut errors = Vec::new();
     let mut pairs = Vec::with_capacity(table.rows.len());
     for (line, cells) in &table.rows {
@@ -147,20 +150,7 @@ fn read_members_csv(bytes: &[u8], file: String, workers: usize) -> Result<(Membe
     let mut raw = [&b""[..]; 64];
     let n = parse::split_fields(header_text.as_bytes(), &mut raw).min(64);
     let headers: Vec<String> = raw[..n].iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect();
-    let find = |names: &[&str]| {
-        headers.iter().position(|h| {
-            let key = jiuzhu_domain::text::header_key(h);
-            names.iter().any(|n| jiuzhu_domain::text::header_key(n) == key)
-        })
-    };
-    let household_col = find(HOUSEHOLD_NAMES)
-        .ok_or_else(|| VerifyError::MissingColumn {
-            file: file.clone(), column: "household_id（户编号）".into()
-        })?;
-    let id_col = find(ID_NAMES)
-        .ok_or_else(|| VerifyError::MissingColumn {
-            file: file.clone(), column: "id_number（身份证号）".into()
-        })?;
+    let (household_col, id_col) = member_columns(&headers, &file)?;
     let wanted = household_col.max(id_col) + 1;
 
     let body = &bytes[(header_end + 1).min(bytes.len())..];
@@ -262,7 +252,7 @@ impl<'a> MemberColumns<'_> {
             let n = parse::split_fields(line, &mut fields[..self.wanted.min(64)]).min(64);
             let field = |col: usize| if col < n { fields[col] } else { b"" };
             let household = field(self.household_col).trim_ascii();
-            if household.is_empty() && line.iter().all(|b| matches!(b, b',' | b' ' | b'\t' | b'"' | b'\r')) {
+            if household.is_empty() && parse::is_blank_line(line) {
                 // A row of empty cells (`,,`, as Excel leaves them) is no row.
                 continue;
             }

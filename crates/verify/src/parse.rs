@@ -167,6 +167,12 @@ fn bare_amount(f: &[u8], encoding: Encoding, out: &mut [u8; 32]) -> Option<usize
     Some(n)
 }
 
+/// Whether a CSV line holds no value: only separators, quotes and blanks
+/// (`,,,` as Excel leaves a row it once used), which no reader counts as a row.
+pub fn is_blank_line(line: &[u8]) -> bool {
+    line.iter().all(|b| matches!(b, b',' | b' ' | b'\t' | b'"' | b'\r'))
+}
+
 /// A rejected value as an error shows it: at most 40 characters, the rest
 /// cut with "…" (a cell may hold a megabyte, and every bad row is listed).
 pub fn shown(field: &[u8], encoding: Encoding) -> String {
@@ -359,6 +365,19 @@ mod tests {
             assert!(!is_date(bad.as_bytes(), true, Encoding::Utf8), "{bad}");
         }
         assert!(is_date(&Encoding::Gb18030.encode("2025年10月"), true, Encoding::Gb18030));
+    }
+
+    #[test]
+    fn rejected_values_are_shown_cut() {
+        assert_eq!(shown(b"abc", Encoding::Utf8), "abc");
+        let long = "甲".repeat(100);
+        let cut = shown(long.as_bytes(), Encoding::Utf8);
+        assert_eq!(cut, format!("{}…", "甲".repeat(40)));
+        let gbk = Encoding::Gb18030.encode(&"乙".repeat(30));
+        assert_eq!(shown(&gbk, Encoding::Gb18030), "乙".repeat(30), "30 characters in 60 bytes: whole");
+        assert_eq!(shown(&[b'9'; 1 << 20], Encoding::Utf8), format!("{}…", "9".repeat(40)));
+        assert!(is_blank_line(b",,, \t\"\"\r") && is_blank_line(b""));
+        assert!(!is_blank_line(b",,x,") && !is_blank_line("，".as_bytes()));
     }
 
     #[test]

@@ -414,3 +414,29 @@ fn a_wide_sheet_and_a_row_in_two_parts() {
     assert!(lines[1].contains("death.xlsx\",4,\"身份证号\""), "{}", lines[1]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A file of bad rows lists the first `ERRORS_LISTED` of them, in line
+/// order, and counts them all.
+#[test]
+fn a_file_of_bad_rows_lists_the_first_and_counts_all() {
+    let dir = std::env::temp_dir().join(format!("jiuzhu-verify-many-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = id("340102", 1940, 1, 1, 11);
+    write(&dir, "members.csv", &format!("户编号,身份证号\nH1,{a}\n"), false);
+    let bad = ERRORS_LISTED + 5;
+    let mut text = String::from("id_number,unit_name,period\n");
+    for n in 0..bad {
+        text.push_str(&format!("{a},单位,2025-13-{n}\n"));
+    }
+    text.push_str(&format!("{a},单位,2025-10\n"));
+    write(&dir, "public_payroll.csv", &text, false);
+    let (report, errors, result) = run(&dir);
+    let stats = &result.datasets[&Kind::PublicPayroll];
+    assert_eq!((stats.rows, stats.rejected, stats.matches), (bad as u64 + 1, bad as u64, 1));
+    assert!(report.contains("H1,1,0,0,0,0,0.00,0,0,0,0,1"), "{report}");
+    let lines: Vec<&str> = errors.lines().skip(1).collect();
+    assert_eq!(lines.len(), ERRORS_LISTED);
+    assert!(lines[0].contains("public_payroll.csv\",2,"), "{}", lines[0]);
+    assert!(lines[ERRORS_LISTED - 1].contains(&format!("\",{},", ERRORS_LISTED + 1)), "{}", lines[ERRORS_LISTED - 1]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
